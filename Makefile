@@ -1,0 +1,73 @@
+# SPDX-License-Identifier: MIT
+# netfence build: `make` (library), `make demo`, `make test`, `make install`.
+
+PREFIX     ?= /usr/local
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+DESTDIR    ?=
+
+VERSION_MAJOR := $(shell sed -n 's/^\#define NETFENCE_VERSION_MAJOR \([0-9]*\)/\1/p' include/netfence.h)
+VERSION_MINOR := $(shell sed -n 's/^\#define NETFENCE_VERSION_MINOR \([0-9]*\)/\1/p' include/netfence.h)
+VERSION_PATCH := $(shell sed -n 's/^\#define NETFENCE_VERSION_PATCH \([0-9]*\)/\1/p' include/netfence.h)
+VERSION    := $(VERSION_MAJOR).$(VERSION_MINOR).$(VERSION_PATCH)
+SOVERSION  := $(VERSION_MAJOR)
+
+BUILD      := build
+LIBNAME    := libnetfence.so.$(VERSION)
+LIB        := $(BUILD)/lib/$(LIBNAME)
+# The C library gets its own scratch path: its linker flags (static Swift
+# runtime, version script, soname) must not touch the normal .build tree.
+CABI_SCRATCH := .build-cabi
+CC         ?= cc
+CXX        ?= c++
+
+.PHONY: all lib deps demo test install uninstall clean swift-build FORCE
+
+all: lib
+
+# Installs what is missing (Debian packages, pytest); a no-op when all is there.
+deps:
+	@sh tools/deps.sh
+
+lib: $(LIB)
+
+$(LIB): FORCE
+	swift build -c release --product netfence --scratch-path $(CABI_SCRATCH) --disable-local-rpath \
+	  -Xswiftc -static-stdlib \
+	  -Xlinker --version-script=$(CURDIR)/exports.map -Xlinker -soname=libnetfence.so.$(SOVERSION)
+	@mkdir -p $(BUILD)/lib
+	cp $(CABI_SCRATCH)/release/libnetfence.so $@.tmp
+	strip --strip-unneeded $@.tmp
+	mv -f $@.tmp $@
+	ln -sf $(LIBNAME) $(BUILD)/lib/libnetfence.so.$(SOVERSION)
+	ln -sf libnetfence.so.$(SOVERSION) $(BUILD)/lib/libnetfence.so
+
+install: lib
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR)/pkgconfig
+	install -m 0755 $(LIB) $(DESTDIR)$(LIBDIR)/$(LIBNAME)
+	ln -sf $(LIBNAME) $(DESTDIR)$(LIBDIR)/libnetfence.so.$(SOVERSION)
+	ln -sf libnetfence.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libnetfence.so
+	install -m 0644 include/netfence.h $(DESTDIR)$(INCLUDEDIR)/netfence.h
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	  -e 's|@VERSION@|$(VERSION)|' pkgconfig/netfence.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/netfence.pc
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then ldconfig; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/$(LIBNAME) $(DESTDIR)$(LIBDIR)/libnetfence.so.$(SOVERSION) \
+	  $(DESTDIR)$(LIBDIR)/libnetfence.so $(DESTDIR)$(INCLUDEDIR)/netfence.h $(DESTDIR)$(LIBDIR)/pkgconfig/netfence.pc
+
+# The demo: a C program linked against the library restricts itself and
+# shows which binds and connects are allowed and denied.
+demo: deps lib
+	@mkdir -p $(BUILD)/bin
+	$(CC) -std=c99 -Wall -Wextra -O2 -Iinclude examples/c/demo.c -o $(BUILD)/bin/demo \
+	  -L$(BUILD)/lib -lnetfence -Wl,-rpath,'$$ORIGIN/../lib'
+	$(BUILD)/bin/demo
+
+test: deps lib
+	@VERSION=$(VERSION) SOVERSION=$(SOVERSION) CC=$(CC) CXX=$(CXX) sh tests/run.sh
+
+clean:
+	rm -rf $(BUILD) $(CABI_SCRATCH) .build
+
+FORCE:

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Compile-time checks of the public struct layout. netfence_status is a
+ * size-prefixed struct: fields may only ever be appended, so the offsets
+ * below must never change. SwiftPM also needs one source file in this
+ * target, which only exists to make include/netfence.h importable.
+ */
+#include <stddef.h>
+#include "netfence.h"
+
+_Static_assert(offsetof(netfence_status, size) == 0, "size must stay first");
+_Static_assert(offsetof(netfence_status, landlock_errata) == 36, "layout");
+_Static_assert(offsetof(netfence_status, net_requested) == 40, "layout");
+_Static_assert(offsetof(netfence_status, path_rules) == 104, "layout");
+_Static_assert(sizeof(netfence_status) == 112, "netfence_status v1 is 112 bytes");

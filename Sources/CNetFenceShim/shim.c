@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE
+#include "netfence_shim.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* Sizes and offsets from the kernel's build_check_abi() (ABI 6..9 sizes). */
+_Static_assert(sizeof(struct nf_landlock_ruleset_attr) == 24, "ruleset_attr");
+_Static_assert(offsetof(struct nf_landlock_ruleset_attr, handled_access_net) == 8, "ruleset_attr.net");
+_Static_assert(offsetof(struct nf_landlock_ruleset_attr, scoped) == 16, "ruleset_attr.scoped");
+_Static_assert(sizeof(struct nf_landlock_path_beneath_attr) == 12, "path_beneath_attr is packed");
+_Static_assert(sizeof(struct nf_landlock_net_port_attr) == 16, "net_port_attr");
+_Static_assert(offsetof(struct nf_landlock_net_port_attr, port) == 8, "net_port_attr.port");
+
+/* x86_64 and asm-generic share these numbers; fall back if libc's headers
+ * predate Landlock. */
+#ifndef SYS_landlock_create_ruleset
+#define SYS_landlock_create_ruleset 444
+#endif
+#ifndef SYS_landlock_add_rule
+#define SYS_landlock_add_rule 445
+#endif
+#ifndef SYS_landlock_restrict_self
+#define SYS_landlock_restrict_self 446
+#endif
+
+static inline int result(long rc)
+{
+	return rc < 0 ? -errno : (int)rc;
+}
+
+int nf_landlock_create_ruleset(const struct nf_landlock_ruleset_attr *attr, size_t size, uint32_t flags)
+{
+	return result(syscall(SYS_landlock_create_ruleset, attr, size, flags));
+}
+
+int nf_landlock_add_net_port_rule(int ruleset_fd, uint64_t allowed_access, uint64_t port)
+{
+	const struct nf_landlock_net_port_attr attr = {
+		.allowed_access = allowed_access,
+		.port = port,
+	};
+	return result(syscall(SYS_landlock_add_rule, ruleset_fd, NF_LANDLOCK_RULE_NET_PORT, &attr, 0));
+}
+
+int nf_landlock_add_path_beneath_rule(int ruleset_fd, uint64_t allowed_access, int parent_fd)
+{
+	const struct nf_landlock_path_beneath_attr attr = {
+		.allowed_access = allowed_access,
+		.parent_fd = parent_fd,
+	};
+	return result(syscall(SYS_landlock_add_rule, ruleset_fd, NF_LANDLOCK_RULE_PATH_BENEATH, &attr, 0));
+}
+
+int nf_landlock_restrict_self(int ruleset_fd, uint32_t flags)
+{
+	return result(syscall(SYS_landlock_restrict_self, ruleset_fd, flags));
+}
+
+int nf_set_no_new_privs(void)
+{
+	return result(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
+}
+
+int nf_get_no_new_privs(void)
+{
+	return result(prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0));
+}
+
+struct nf_dirent64 {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+int nf_thread_count(void)
+{
+	int fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	/* Aligned for the dirent records the kernel writes into it. */
+	union { char bytes[4096]; uint64_t align; } buf;
+	int count = 0;
+	for (;;) {
+		long n = syscall(SYS_getdents64, fd, buf.bytes, sizeof(buf.bytes));
+		if (n < 0) {
+			int err = errno;
+			close(fd);
+			return -err;
+		}
+		if (n == 0)
+			break;
+		for (long off = 0; off < n;) {
+			const struct nf_dirent64 *d = (const void *)(buf.bytes + off);
+			if (d->d_name[0] != '.')
+				count++;
+			off += d->d_reclen;
+		}
+	}
+	close(fd);
+	return count;
+}
+
+int nf_open_path(const char *path, int *is_dir)
+{
+	int fd = open(path, O_PATH | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		int err = errno;
+		close(fd);
+		return -err;
+	}
+	*is_dir = S_ISDIR(st.st_mode) ? 1 : 0;
+	return fd;
+}
+
+void nf_close(int fd)
+{
+	/* Linux always releases the descriptor, even when close fails with
+	 * EINTR, so retrying would be wrong. */
+	(void)close(fd);
+}
+
+static pthread_key_t error_key;
+static pthread_once_t error_once = PTHREAD_ONCE_INIT;
+static int error_key_ok;
+
+static void error_key_init(void)
+{
+	error_key_ok = pthread_key_create(&error_key, free) == 0;
+}
+
+void nf_error_set(const char *message)
+{
+	pthread_once(&error_once, error_key_init);
+	if (!error_key_ok)
+		return;
+	char *old = pthread_getspecific(error_key);
+	char *copy = strdup(message);
+	if (copy == NULL) {
+		/* Keep a truthful, if generic, message rather than a stale one. */
+		if (old != NULL)
+			old[0] = '\0';
+		return;
+	}
+	if (pthread_setspecific(error_key, copy) != 0) {
+		free(copy);
+		return;
+	}
+	free(old);
+}
+
+void nf_error_clear(void)
+{
+	pthread_once(&error_once, error_key_init);
+	if (!error_key_ok)
+		return;
+	char *old = pthread_getspecific(error_key);
+	if (old != NULL)
+		old[0] = '\0';
+}
+
+const char *nf_error_get(void)
+{
+	pthread_once(&error_once, error_key_init);
+	if (!error_key_ok)
+		return "";
+	const char *msg = pthread_getspecific(error_key);
+	return msg != NULL ? msg : "";
+}
+
+const char *nf_strerror(int errnum)
+{
+	return strerrordesc_np(errnum) ? strerrordesc_np(errnum) : "unknown error";
+}

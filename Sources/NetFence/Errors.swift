@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: MIT
+import CNetFenceShim
+import Glibc
+
+/// The one error type of netfence. Its ``code`` is the errno the C ABI returns (negated).
+public struct NetFenceError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// A netfence error code: a positive errno from the closed, documented list.
+    public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+        public let rawValue: Int32
+        public init(rawValue: Int32) { self.rawValue = rawValue }
+
+        /// `EINVAL`: bad argument (unknown bit, port out of range, unhandled right, ...).
+        public static let invalidArgument = Code(rawValue: EINVAL)
+        /// `ENOMEM`.
+        public static let outOfMemory = Code(rawValue: ENOMEM)
+        /// `EALREADY`: the ruleset was already enforced.
+        public static let alreadyEnforced = Code(rawValue: EALREADY)
+        /// `EBUSY`: other threads exist and the kernel cannot restrict them (ABI < 8).
+        public static let otherThreads = Code(rawValue: EBUSY)
+        /// `ENOSYS`: Landlock is not built into the kernel.
+        public static let notImplemented = Code(rawValue: ENOSYS)
+        /// `EOPNOTSUPP`: Landlock disabled at boot, or a feature missing under a hard requirement.
+        public static let notSupported = Code(rawValue: EOPNOTSUPP)
+        /// `EFAULT`: a bug in netfence.
+        public static let internalError = Code(rawValue: EFAULT)
+
+        public var description: String { String(cString: nf_strerror(rawValue)) }
+    }
+
+    /// The errno (positive).
+    public let code: Code
+    /// What failed and why.
+    public let message: String
+    /// For failures of ``Ruleset/restrictSelf(_:)``: what had been applied before the failure.
+    public internal(set) var status: RestrictionStatus?
+
+    public init(code: Code, message: String) {
+        self.code = code
+        self.message = message
+        self.status = nil
+    }
+
+    public var description: String { "\(message) (\(code))" }
+
+    static func invalid(_ message: String) -> NetFenceError {
+        NetFenceError(code: .invalidArgument, message: message)
+    }
+
+    static func system(_ negativeErrno: Int32, _ what: String) -> NetFenceError {
+        let errno = -negativeErrno
+        return NetFenceError(code: Code(rawValue: errno),
+                             message: "\(what): \(String(cString: nf_strerror(errno)))")
+    }
+
+    static func landlockUnavailable(errno: Int32) -> NetFenceError {
+        if errno == ENOSYS {
+            return NetFenceError(code: .notImplemented, message:
+                "Landlock is not supported by the running kernel (hint: build it with CONFIG_SECURITY_LANDLOCK=y and add \"landlock\" to CONFIG_LSM)")
+        }
+        return NetFenceError(code: .notSupported, message:
+            "Landlock is disabled on the running kernel (hint: add \"landlock\" to the lsm= boot parameter)")
+    }
+
+    static let spent = NetFenceError(code: .alreadyEnforced,
+                                     message: "the ruleset was already enforced; build a new ruleset for another layer")
+}

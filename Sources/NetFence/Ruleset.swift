@@ -1,0 +1,391 @@
+// SPDX-License-Identifier: MIT
+import CNetFenceShim
+import Glibc
+
+/// A Landlock ruleset under construction: handled rights, port and path rules, scopes.
+///
+/// Build it, then call ``restrictSelf(_:)`` once. Nothing touches the kernel
+/// until then except ``allow(_:beneath:)``, which opens the path at once (so a
+/// missing path fails early) and keeps the descriptor until the ruleset is released.
+///
+/// A `Ruleset` is not thread-safe: use it from one thread at a time.
+///
+/// ```swift
+/// let ruleset = Ruleset()
+/// try ruleset.handle([.bindTCP, .connectTCP])
+///     .allow(.bindTCP, port: 8080)
+///     .allow(.connectTCP, ports: 5432...5439)
+/// let status = try ruleset.restrictSelf()
+/// ```
+public final class Ruleset {
+    struct PathRule {
+        let fd: Int32
+        let access: AccessFS
+        let path: String
+    }
+
+    public private(set) var compatibility: CompatibilityLevel = .bestEffort
+    public private(set) var handledNet: AccessNet = []
+    public private(set) var handledFS: AccessFS = []
+    public private(set) var scopes: Scope = []
+    /// Whether ``restrictSelf(_:)`` succeeded; a spent ruleset refuses every change.
+    public private(set) var isEnforced = false
+    var ports = PortSet()
+    var paths: [PathRule] = []
+
+    /// An empty ruleset: handles nothing, ``CompatibilityLevel/bestEffort``.
+    /// The corresponding C function is `netfence_ruleset_new`.
+    public init() {}
+
+    deinit {
+        for rule in paths { nf_close(rule.fd) }
+    }
+
+    private func checkNotSpent() throws(NetFenceError) {
+        if isEnforced { throw NetFenceError.spent }
+    }
+
+    // MARK: Raw entry points (shared by the Swift API and the C ABI)
+
+    /// Validates and applies a raw compat level. Used by `netfence_ruleset_set_compat`.
+    package func setCompatibility(raw: UInt32) throws(NetFenceError) {
+        try checkNotSpent()
+        guard let level = CompatibilityLevel(rawValue: raw) else {
+            throw .invalid("unknown compatibility level \(raw) (expected 0, 1 or 2)")
+        }
+        compatibility = level
+    }
+
+    package func handleNet(raw: UInt64) throws(NetFenceError) {
+        try checkNotSpent()
+        let access = try Self.validNet(raw)
+        handledNet.formUnion(access)
+    }
+
+    package func allowPorts(raw: UInt64, first: UInt64, last: UInt64) throws(NetFenceError) {
+        try checkNotSpent()
+        let access = try Self.validNet(raw)
+        let unhandled = access.subtracting(handledNet)
+        if !unhandled.isEmpty {
+            throw .invalid("network right \(unhandled) is not handled by this ruleset: handle it first")
+        }
+        if first > 65535 { throw .invalid("port \(first) is out of range (0-65535)") }
+        if last > 65535 { throw .invalid("port \(last) is out of range (0-65535)") }
+        if first > last { throw .invalid("empty port range \(first)-\(last): first is greater than last") }
+        ports.insert(access, first: Int(first), last: Int(last))
+    }
+
+    package func handleFS(raw: UInt64) throws(NetFenceError) {
+        try checkNotSpent()
+        if raw == 0 { throw .invalid("no filesystem right given (access is 0)") }
+        let unknown = raw & ~AccessFS.known.rawValue
+        if unknown != 0 { throw .invalid("unknown filesystem right bits 0x\(String(unknown, radix: 16))") }
+        handledFS.formUnion(AccessFS(rawValue: raw))
+    }
+
+    package func allowPath(raw: UInt64, path: String) throws(NetFenceError) {
+        try checkNotSpent()
+        if raw == 0 { throw .invalid("no filesystem right given (access is 0)") }
+        let unknown = raw & ~AccessFS.known.rawValue
+        if unknown != 0 { throw .invalid("unknown filesystem right bits 0x\(String(unknown, radix: 16))") }
+        var access = AccessFS(rawValue: raw)
+        let unhandled = access.subtracting(handledFS)
+        if !unhandled.isEmpty {
+            throw .invalid("filesystem right \(unhandled) is not handled by this ruleset: handle it first")
+        }
+        if path.isEmpty { throw .invalid("empty path") }
+        var isDirectory: Int32 = 0
+        let fd = nf_open_path(path, &isDirectory)
+        if fd < 0 { throw .system(fd, "cannot open \"\(path)\"") }
+        if isDirectory == 0 {
+            // The kernel refuses directory-only rights on a file (EINVAL);
+            // keep the file rights, as the kernel's sandboxer does.
+            access.formIntersection(.fileRights)
+            if access.isEmpty {
+                nf_close(fd)
+                throw .invalid("\"\(path)\" is not a directory and none of the rights apply to a file (file rights: \(AccessFS.fileRights))")
+            }
+        }
+        paths.append(PathRule(fd: fd, access: access, path: path))
+    }
+
+    package func setScopes(raw: UInt64) throws(NetFenceError) {
+        try checkNotSpent()
+        let unknown = raw & ~Scope.known.rawValue
+        if unknown != 0 { throw .invalid("unknown scope bits 0x\(String(unknown, radix: 16))") }
+        scopes = Scope(rawValue: raw)
+    }
+
+    static func validNet(_ raw: UInt64) throws(NetFenceError) -> AccessNet {
+        if raw == 0 { throw .invalid("no network right given (access is 0)") }
+        let unknown = raw & ~AccessNet.known.rawValue
+        if unknown != 0 { throw .invalid("unknown network right bits 0x\(String(unknown, radix: 16))") }
+        return AccessNet(rawValue: raw)
+    }
+
+    // MARK: Swift API
+
+    /// Chooses what happens when the kernel lacks a requested feature.
+    /// The corresponding C function is `netfence_ruleset_set_compat`.
+    @discardableResult
+    public func setCompatibility(_ level: CompatibilityLevel) throws(NetFenceError) -> Ruleset {
+        try setCompatibility(raw: level.rawValue)
+        return self
+    }
+
+    /// Handles network rights: each is denied except where a port rule allows it. Accumulates.
+    /// - Throws: ``NetFenceError/Code/invalidArgument`` for an empty set, ``NetFenceError/Code/alreadyEnforced``.
+    /// The corresponding C function is `netfence_ruleset_handle_net`.
+    @discardableResult
+    public func handle(_ access: AccessNet) throws(NetFenceError) -> Ruleset {
+        try handleNet(raw: access.rawValue)
+        return self
+    }
+
+    /// Handles filesystem rights: each is denied except beneath allowed paths. Accumulates.
+    /// The corresponding C function is `netfence_ruleset_handle_fs`.
+    @discardableResult
+    public func handle(_ access: AccessFS) throws(NetFenceError) -> Ruleset {
+        try handleFS(raw: access.rawValue)
+        return self
+    }
+
+    /// Allows handled network rights on one port. Port 0 allows `bind(2)` to an
+    /// ephemeral port chosen by the kernel (the kernel's meaning).
+    /// The corresponding C function is `netfence_ruleset_allow_port`.
+    @discardableResult
+    public func allow(_ access: AccessNet, port: UInt16) throws(NetFenceError) -> Ruleset {
+        try allowPorts(raw: access.rawValue, first: UInt64(port), last: UInt64(port))
+        return self
+    }
+
+    /// Allows handled network rights on an inclusive port range (expanded to one
+    /// kernel rule per port; all 65536 ports means the right is not restricted).
+    /// The corresponding C function is `netfence_ruleset_allow_port_range`.
+    @discardableResult
+    public func allow(_ access: AccessNet, ports range: ClosedRange<UInt16>) throws(NetFenceError) -> Ruleset {
+        try allowPorts(raw: access.rawValue, first: UInt64(range.lowerBound), last: UInt64(range.upperBound))
+        return self
+    }
+
+    /// Allows handled filesystem rights beneath `path` (opened now). Only file rights
+    /// are kept for a non-directory.
+    /// - Throws: ``NetFenceError`` with `open(2)`'s errno when the path cannot be opened.
+    /// The corresponding C function is `netfence_ruleset_allow_path`.
+    @discardableResult
+    public func allow(_ access: AccessFS, beneath path: String) throws(NetFenceError) -> Ruleset {
+        try allowPath(raw: access.rawValue, path: path)
+        return self
+    }
+
+    /// Sets the IPC scopes (replacing earlier ones).
+    /// The corresponding C function is `netfence_ruleset_set_scope`.
+    @discardableResult
+    public func setScopes(_ scopes: Scope) throws(NetFenceError) -> Ruleset {
+        try setScopes(raw: scopes.rawValue)
+        return self
+    }
+
+    /// Enforces the ruleset on the calling process: no_new_privs, then Landlock.
+    /// Irreversible, inherited by children and across `execve(2)`.
+    ///
+    /// - Returns: what is in force. Best effort and soft requirements succeed with
+    ///   less than requested: read ``RestrictionStatus/enforcement``.
+    /// - Throws: ``NetFenceError``; its ``NetFenceError/status`` says what had been applied.
+    /// The corresponding C function is `netfence_ruleset_restrict_self`.
+    @discardableResult
+    public func restrictSelf(_ flags: RestrictFlags = []) throws(NetFenceError) -> RestrictionStatus {
+        var status = RestrictionStatus()
+        do {
+            try restrictSelf(rawFlags: flags.rawValue, status: &status)
+        } catch {
+            var failure = error
+            failure.status = status
+            throw failure
+        }
+        return status
+    }
+
+    // MARK: Compile, then apply
+
+    /// The decision for one kernel ABI: what to send, what is in force. Pure:
+    /// no syscall, so unit tests inject any ABI.
+    struct Plan {
+        var status = RestrictionStatus()
+        /// Set only under a hard requirement with something missing.
+        var failure: NetFenceError?
+        var applyLandlock = false
+        var setNoNewPrivs = false
+        var kernelNet: AccessNet = []
+        var kernelFS: AccessFS = []
+        var kernelScopes: Scope = []
+        var kernelFlags: UInt32 = 0
+        var threadSync = false
+        var rulesetAttrSize = 0
+    }
+
+    func compile(abi: Int32, flags: RestrictFlags) -> Plan {
+        var plan = Plan()
+        var status = RestrictionStatus()
+        status.landlockABI = abi
+        status.flagsRequested = flags
+        status.netRequested = handledNet
+        status.fsRequested = handledFS
+        status.scopesRequested = scopes
+        // A right allowed on every port restricts nothing: it is in force by
+        // not handling it, whatever the kernel supports (never 65536 rules).
+        status.netAllPorts = handledNet.intersection(ports.rightsCoveringAllPorts)
+
+        let support = KernelSupport(abi: max(abi, 0))
+        let net = handledNet.subtracting(status.netAllPorts)
+        let missingNet = net.subtracting(support.net)
+        let missingFS = handledFS.subtracting(support.fs)
+        let missingScopes = scopes.subtracting(support.scopes)
+        let requestedLog = flags.intersection(RestrictFlags.kernelLogFlags)
+        let missingLog = requestedLog.subtracting(support.logFlags)
+        let kernelName = LandlockABI.describe(abi)
+
+        var dropped: [String] = []
+        if abi <= 0 {
+            if !(net.isEmpty && handledFS.isEmpty && scopes.isEmpty && requestedLog.isEmpty) {
+                dropped.append("everything Landlock enforces: \(kernelName)")
+            }
+        } else {
+            if !missingNet.isEmpty { dropped.append("network rights \(missingNet): need a newer kernel than \(kernelName)") }
+            if !missingFS.isEmpty { dropped.append("filesystem rights \(missingFS): need a newer kernel than \(kernelName)") }
+            if !missingScopes.isEmpty { dropped.append("scopes \(missingScopes): need Landlock ABI 6, have \(kernelName)") }
+            if !missingLog.isEmpty { dropped.append("restrict flags \(missingLog): need Landlock ABI 7, have \(kernelName)") }
+        }
+        status.dropped = dropped
+
+        if !dropped.isEmpty && compatibility == .hardRequirement {
+            plan.failure = abi <= 0
+                ? NetFenceError.landlockUnavailable(errno: -abi)
+                : NetFenceError(code: .notSupported, message: "hard requirement not met: " + dropped.joined(separator: "; "))
+            status.netEnforced = []
+            plan.status = status
+            return plan
+        }
+        if !dropped.isEmpty && compatibility == .softRequirement {
+            // Enforce nothing at all, not even no_new_privs.
+            status.dropped = ["soft requirement not met, nothing enforced: " + dropped.joined(separator: "; ")]
+            status.enforcement = .notEnforced
+            plan.status = status
+            return plan
+        }
+
+        if abi > 0 {
+            plan.kernelNet = net.intersection(support.net)
+            plan.kernelFS = handledFS.intersection(support.fs)
+            plan.kernelScopes = scopes.intersection(support.scopes)
+            plan.applyLandlock = !(plan.kernelNet.isEmpty && plan.kernelFS.isEmpty && plan.kernelScopes.isEmpty)
+            plan.threadSync = support.threadSync
+            let logFlags = requestedLog.intersection(support.logFlags)
+            plan.kernelFlags = logFlags.rawValue | (plan.threadSync ? UInt32(NF_LANDLOCK_RESTRICT_SELF_TSYNC) : 0)
+            plan.rulesetAttrSize = KernelSupport.rulesetAttrSize(abi: abi)
+            status.flagsEnforced = plan.applyLandlock ? logFlags : []
+        }
+        status.flagsEnforced.formUnion(flags.intersection(.callingThreadOnly))
+        plan.setNoNewPrivs = true
+        status.netEnforced = plan.kernelNet.union(status.netAllPorts)
+        status.fsEnforced = plan.kernelFS
+        status.scopesEnforced = plan.kernelScopes
+
+        if status.netEnforced == status.netRequested && status.fsEnforced == status.fsRequested
+            && status.scopesEnforced == status.scopesRequested && status.flagsEnforced == status.flagsRequested {
+            status.enforcement = .fullyEnforced
+        } else if status.netEnforced.isEmpty && status.fsEnforced.isEmpty && status.scopesEnforced.isEmpty {
+            status.enforcement = .notEnforced
+        } else {
+            status.enforcement = .partiallyEnforced
+        }
+        plan.status = status
+        return plan
+    }
+
+    /// The C ABI's entry point; `status` is filled on failure too.
+    package func restrictSelf(rawFlags: UInt32, status: inout RestrictionStatus) throws(NetFenceError) {
+        try checkNotSpent()
+        let unknown = rawFlags & ~RestrictFlags.known.rawValue
+        if unknown != 0 { throw .invalid("unknown restrict flags 0x\(String(unknown, radix: 16))") }
+        if handledNet.isEmpty && handledFS.isEmpty && scopes.isEmpty {
+            throw .invalid("the ruleset handles nothing: handle a network or filesystem right, or set a scope")
+        }
+        let flags = RestrictFlags(rawValue: rawFlags)
+        let abi = kernelLandlockABI
+        let plan = compile(abi: abi, flags: flags)
+        status = plan.status
+        status.landlockErrata = kernelLandlockErrata()
+        let threads = nf_thread_count()
+        status.threadCount = Int(max(threads, 0))
+        if let failure = plan.failure { throw failure }
+
+        if !plan.setNoNewPrivs {
+            // Soft requirement not met: nothing applied, by request.
+            status.noNewPrivs = nf_get_no_new_privs() == 1
+            status.allThreads = false
+            isEnforced = true
+            return
+        }
+
+        // Threads: before ABI 8 Landlock and no_new_privs act on the calling thread only.
+        if plan.threadSync && plan.applyLandlock {
+            status.allThreads = true
+        } else if threads == 1 {
+            status.allThreads = true
+        } else if flags.contains(.callingThreadOnly) {
+            status.allThreads = false
+        } else if threads < 0 {
+            throw NetFenceError(code: .otherThreads, message:
+                "cannot count the threads of this process (/proc/self/task: \(String(cString: nf_strerror(-threads)))), so cannot prove the sandbox covers them; pass the calling-thread-only flag to accept restricting only this thread")
+        } else {
+            throw NetFenceError(code: .otherThreads, message:
+                "the process has \(threads) threads and \(LandlockABI.describe(abi)) can only restrict the calling thread (TSYNC needs ABI 8); restrict before starting threads, or pass the calling-thread-only flag to accept it")
+        }
+
+        // Build the whole kernel ruleset before the first irreversible step.
+        var rulesetFD: Int32 = -1
+        defer { if rulesetFD >= 0 { nf_close(rulesetFD) } }
+        if plan.applyLandlock {
+            var attr = nf_landlock_ruleset_attr(
+                handled_access_fs: plan.kernelFS.rawValue,
+                handled_access_net: plan.kernelNet.rawValue,
+                scoped: plan.kernelScopes.rawValue)
+            let fd = nf_landlock_create_ruleset(&attr, plan.rulesetAttrSize, 0)
+            if fd < 0 { throw .system(fd, "landlock_create_ruleset") }
+            rulesetFD = fd
+            for rule in paths {
+                let access = rule.access.intersection(plan.kernelFS)
+                if access.isEmpty { continue }
+                let rc = nf_landlock_add_path_beneath_rule(fd, access.rawValue, rule.fd)
+                if rc < 0 { throw .system(rc, "landlock_add_rule(path \"\(rule.path)\")") }
+                status.pathRules += 1
+            }
+            var portRules = 0
+            try ports.forEachRule(for: plan.kernelNet) { (port: UInt64, access: UInt64) throws(NetFenceError) in
+                let rc = nf_landlock_add_net_port_rule(fd, access, port)
+                if rc < 0 { throw .system(rc, "landlock_add_rule(port \(port))") }
+                portRules += 1
+            }
+            status.portRules = portRules
+        }
+
+        // Apply: no_new_privs (Landlock needs it without CAP_SYS_ADMIN), then Landlock.
+        let nnp = nf_set_no_new_privs()
+        if nnp < 0 { throw .system(nnp, "prctl(PR_SET_NO_NEW_PRIVS)") }
+        status.noNewPrivs = true
+        if plan.applyLandlock {
+            let rc = nf_landlock_restrict_self(rulesetFD, plan.kernelFlags)
+            if rc < 0 {
+                status.enforcement = .notEnforced
+                status.netEnforced = []
+                status.fsEnforced = []
+                status.scopesEnforced = []
+                status.flagsEnforced = []
+                throw .system(rc, "landlock_restrict_self")
+            }
+            status.landlockApplied = true
+        }
+        isEnforced = true
+    }
+}

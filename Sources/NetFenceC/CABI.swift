@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: MIT
+//
+// The C ABI of netfence (include/netfence.h), implemented with
+// `@c @implementation`: the compiler checks each signature against the header.
+// This layer only translates: arguments in, errors to -errno plus the
+// thread-local message, ownership of the opaque handle. All logic is in NetFence.
+import CNetFence
+import CNetFenceShim
+import Glibc
+import NetFence
+
+/// The object behind `netfence_ruleset *`.
+final class RulesetHandle {
+    let ruleset = Ruleset()
+}
+
+@inline(__always)
+private func handle(_ pointer: OpaquePointer?) -> RulesetHandle? {
+    guard let pointer else { return nil }
+    return Unmanaged<RulesetHandle>.fromOpaque(UnsafeRawPointer(pointer)).takeUnretainedValue()
+}
+
+/// The closed errno list of the header; anything else is a netfence bug (EFAULT).
+private let documentedErrors: Set<Int32> = [EINVAL, ENOMEM, EALREADY, EBUSY, ENOSYS, EOPNOTSUPP, EPERM, E2BIG, EMFILE, ENFILE]
+
+/// Runs `body`, turning success into 0 (and clearing the message) and a
+/// NetFenceError into -errno with "function: message" stored for netfence_last_error().
+@inline(__always)
+private func call(_ function: StaticString, passThroughErrno: Bool = false,
+                  _ body: () throws(NetFenceError) -> Void) -> Int32 {
+    do {
+        try body()
+        nf_error_clear()
+        return 0
+    } catch {
+        return fail(function, error, passThroughErrno: passThroughErrno)
+    }
+}
+
+private func fail(_ function: StaticString, _ error: NetFenceError, passThroughErrno: Bool = false) -> Int32 {
+    var code = error.code.rawValue
+    var message = "\(function): \(error.message)"
+    if !passThroughErrno && !documentedErrors.contains(code) {
+        message += " [unexpected errno \(code), reported as EFAULT]"
+        code = EFAULT
+    }
+    nf_error_set(message)
+    return -code
+}
+
+private func invalid(_ function: StaticString, _ message: String) -> Int32 {
+    fail(function, NetFenceError(code: .invalidArgument, message: message))
+}
+
+@c @implementation
+public func netfence_version() -> UnsafePointer<CChar>? {
+    // A static C string literal: library-owned, never freed.
+    UnsafeRawPointer(("0.1.0" as StaticString).utf8Start).assumingMemoryBound(to: CChar.self)
+}
+
+@c @implementation
+public func netfence_ruleset_new(_ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    guard let out else { return invalid("netfence_ruleset_new", "out is NULL") }
+    let object = Unmanaged.passRetained(RulesetHandle())
+    out.pointee = OpaquePointer(object.toOpaque())
+    nf_error_clear()
+    return 0
+}
+
+@c @implementation
+public func netfence_ruleset_free(_ rs: OpaquePointer?) {
+    guard let rs else { return }
+    Unmanaged<RulesetHandle>.fromOpaque(UnsafeRawPointer(rs)).release()
+}
+
+@c @implementation
+public func netfence_ruleset_set_compat(_ rs: OpaquePointer?, _ level: UInt32) -> Int32 {
+    guard let object = handle(rs) else { return invalid("netfence_ruleset_set_compat", "rs is NULL") }
+    return call("netfence_ruleset_set_compat") { () throws(NetFenceError) in
+        try object.ruleset.setCompatibility(raw: level)
+    }
+}
+
+@c @implementation
+public func netfence_ruleset_handle_net(_ rs: OpaquePointer?, _ access: UInt64) -> Int32 {
+    guard let object = handle(rs) else { return invalid("netfence_ruleset_handle_net", "rs is NULL") }
+    return call("netfence_ruleset_handle_net") { () throws(NetFenceError) in
+        try object.ruleset.handleNet(raw: access)
+    }
+}
+
+@c @implementation
+public func netfence_ruleset_allow_port(_ rs: OpaquePointer?, _ access: UInt64, _ port: UInt64) -> Int32 {
+    guard let object = handle(rs) else { return invalid("netfence_ruleset_allow_port", "rs is NULL") }
+    return call("netfence_ruleset_allow_port") { () throws(NetFenceError) in
+        try object.ruleset.allowPorts(raw: access, first: port, last: port)
+    }
+}
+
+@c @implementation
+public func netfence_ruleset_allow_port_range(_ rs: OpaquePointer?, _ access: UInt64, _ first: UInt64, _ last: UInt64) -> Int32 {
+    guard let object = handle(rs) else { return invalid("netfence_ruleset_allow_port_range", "rs is NULL") }
+    return call("netfence_ruleset_allow_port_range") { () throws(NetFenceError) in
+        try object.ruleset.allowPorts(raw: access, first: first, last: last)
+    }
+}
+
+@c @implementation
+public func netfence_ruleset_handle_fs(_ rs: OpaquePointer?, _ access: UInt64) -> Int32 {
+    guard let object = handle(rs) else { return invalid("netfence_ruleset_handle_fs", "rs is NULL") }
+    return call("netfence_ruleset_handle_fs") { () throws(NetFenceError) in
+        try object.ruleset.handleFS(raw: access)
+    }
+}
+
+@c @implementation
+public func netfence_ruleset_allow_path(_ rs: OpaquePointer?, _ access: UInt64, _ path: UnsafePointer<CChar>?) -> Int32 {
+    guard let object = handle(rs) else { return invalid("netfence_ruleset_allow_path", "rs is NULL") }
+    guard let path else { return invalid("netfence_ruleset_allow_path", "path is NULL") }
+    let text = String(cString: path)
+    // open(2)'s errno is part of this function's documented list.
+    return call("netfence_ruleset_allow_path", passThroughErrno: true) { () throws(NetFenceError) in
+        try object.ruleset.allowPath(raw: access, path: text)
+    }
+}
+
+@c @implementation
+public func netfence_ruleset_set_scope(_ rs: OpaquePointer?, _ scopes: UInt64) -> Int32 {
+    guard let object = handle(rs) else { return invalid("netfence_ruleset_set_scope", "rs is NULL") }
+    return call("netfence_ruleset_set_scope") { () throws(NetFenceError) in
+        try object.ruleset.setScopes(raw: scopes)
+    }
+}
+
+/// The size of the first version of netfence_status: the smallest a caller may pass.
+private let minimumStatusSize = MemoryLayout<netfence_status>.size
+
+@c @implementation
+public func netfence_ruleset_restrict_self(_ rs: OpaquePointer?, _ flags: UInt32, _ status: UnsafeMutablePointer<netfence_status>?) -> Int32 {
+    let function: StaticString = "netfence_ruleset_restrict_self"
+    guard let object = handle(rs) else { return invalid(function, "rs is NULL") }
+    if let status, Int(status.pointee.size) < minimumStatusSize {
+        return invalid(function, "status->size is \(status.pointee.size), expected at least \(minimumStatusSize): initialise it with NETFENCE_STATUS_INIT")
+    }
+    var report = RestrictionStatus()
+    let rc = call(function) { () throws(NetFenceError) in
+        try object.ruleset.restrictSelf(rawFlags: flags, status: &report)
+    }
+    if let status { write(report, to: status) }
+    return rc
+}
+
+/// Copies the report into the caller's struct, writing only the bytes the
+/// caller's version of the struct has (its `size` field), so it can grow.
+private func write(_ report: RestrictionStatus, to destination: UnsafeMutablePointer<netfence_status>) {
+    var value = netfence_status()
+    value.size = UInt32(MemoryLayout<netfence_status>.size)
+    value.enforced = report.enforcement?.rawValue ?? 0
+    value.landlock_abi = report.landlockABI
+    value.landlock_applied = report.landlockApplied ? 1 : 0
+    value.no_new_privs = report.noNewPrivs ? 1 : 0
+    value.all_threads = report.allThreads ? 1 : 0
+    value.thread_count = UInt32(clamping: report.threadCount)
+    value.flags_requested = report.flagsRequested.rawValue
+    value.flags_enforced = report.flagsEnforced.rawValue
+    value.landlock_errata = report.landlockErrata
+    value.net_requested = report.netRequested.rawValue
+    value.net_enforced = report.netEnforced.rawValue
+    value.net_all_ports = report.netAllPorts.rawValue
+    value.fs_requested = report.fsRequested.rawValue
+    value.fs_enforced = report.fsEnforced.rawValue
+    value.scopes_requested = report.scopesRequested.rawValue
+    value.scopes_enforced = report.scopesEnforced.rawValue
+    value.port_rules = UInt64(report.portRules)
+    value.path_rules = UInt64(report.pathRules)
+    let callerSize = Int(destination.pointee.size)
+    withUnsafeBytes(of: &value) { source in
+        let count = min(callerSize, source.count)
+        // Keep the caller's size field: it describes the caller's struct.
+        UnsafeMutableRawPointer(destination).advanced(by: 4)
+            .copyMemory(from: source.baseAddress!.advanced(by: 4), byteCount: count - 4)
+    }
+}
+
+@c @implementation
+public func netfence_landlock_abi() -> Int32 {
+    do {
+        return try LandlockABI.current().rawValue
+    } catch {
+        return fail("netfence_landlock_abi", error)
+    }
+}
+
+@c @implementation
+public func netfence_landlock_errata() -> Int32 {
+    do {
+        return Int32(bitPattern: try LandlockABI.errata())
+    } catch {
+        return fail("netfence_landlock_errata", error)
+    }
+}
+
+@c @implementation
+public func netfence_last_error() -> UnsafePointer<CChar>? {
+    nf_error_get()
+}
+
+@c @implementation
+public func netfence_strerror(_ code: Int32) -> UnsafePointer<CChar>? {
+    let errnum = code < 0 ? -code : code
+    let text: StaticString
+    switch errnum {
+    case 0: text = "success"
+    case EINVAL: text = "invalid argument"
+    case ENOMEM: text = "out of memory"
+    case EALREADY: text = "the ruleset was already enforced"
+    case EBUSY: text = "other threads exist and the kernel cannot restrict them (Landlock ABI < 8)"
+    case ENOSYS: text = "Landlock is not built into the running kernel"
+    case EOPNOTSUPP: text = "not supported: Landlock disabled, or a required feature is missing"
+    case EPERM: text = "operation not permitted by the kernel"
+    case E2BIG: text = "too many stacked Landlock layers (16)"
+    case EMFILE, ENFILE: text = "too many open files"
+    case EFAULT: text = "internal netfence error"
+    default: return nf_strerror(errnum)
+    }
+    return UnsafeRawPointer(text.utf8Start).assumingMemoryBound(to: CChar.self)
+}

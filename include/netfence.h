@@ -1,0 +1,358 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file netfence.h
+ * @brief netfence: give up the network (and filesystem) access a Linux
+ *        process does not need, with Landlock, behind a stable C ABI.
+ *
+ * This header is the single source of truth of the netfence C ABI.
+ * The Swift implementation is checked against it by the compiler
+ * (`@c @implementation`).
+ *
+ * Conventions (every function follows them unless its comment says otherwise):
+ * - Functions return 0 on success, or a negative errno from the closed list
+ *   documented in the function's comment. After a failure,
+ *   netfence_last_error() describes it (thread-local, names the function).
+ * - Out-parameters come first and are never written on failure.
+ * - Ports, masks and flags are 64- or 32-bit fixed-width integers so that
+ *   out-of-range input is rejected with -EINVAL, never truncated.
+ * - No C enum, bool, varargs or library-owned object other than opaque
+ *   handles and documented static/thread-local strings crosses this ABI.
+ * - Thread-safety: a netfence_ruleset is not thread-safe; use one handle from
+ *   one thread at a time. Functions without a handle are thread-safe.
+ *
+ * Closed errno list (see netfence_strerror()):
+ *   EINVAL      invalid argument: NULL pointer, unknown bit, out-of-range port,
+ *               right not handled, struct size too small, empty ruleset
+ *   ENOMEM      out of memory
+ *   EALREADY    the ruleset was already enforced by netfence_ruleset_restrict_self()
+ *   EBUSY       other threads exist and the kernel cannot restrict them
+ *               (Landlock ABI < 8); see NETFENCE_RESTRICT_CALLING_THREAD_ONLY
+ *   ENOSYS      Landlock is not built into the running kernel
+ *   EOPNOTSUPP  Landlock is disabled at boot, or a requested feature is missing
+ *               under NETFENCE_COMPAT_HARD_REQUIREMENT
+ *   EPERM, E2BIG kernel refusals passed through from landlock_restrict_self(2)
+ *               (no privileges / 16 stacked layers)
+ *   open(2)'s errno (ENOENT, EACCES, ENOTDIR, ELOOP, ENAMETOOLONG, ...) from
+ *               netfence_ruleset_allow_path() only
+ *   EFAULT      internal error (a bug in netfence; please report it)
+ */
+#ifndef NETFENCE_H
+#define NETFENCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define NETFENCE_EXTERN __attribute__((visibility("default")))
+#else
+#define NETFENCE_EXTERN
+#endif
+
+/** @defgroup version Version @{ */
+#define NETFENCE_VERSION_MAJOR 0
+#define NETFENCE_VERSION_MINOR 1
+#define NETFENCE_VERSION_PATCH 0
+
+/**
+ * The library version as "MAJOR.MINOR.PATCH" (static string, never NULL).
+ * Compare with NETFENCE_VERSION_* to detect a header/library mismatch.
+ */
+NETFENCE_EXTERN const char *netfence_version(void);
+/** @} */
+
+/** @defgroup rights Access rights, scopes, compatibility levels, flags @{ */
+
+/* Network rights: the kernel's LANDLOCK_ACCESS_NET_* bit values. */
+/** bind(2) a TCP socket to a local port (Landlock ABI 4, Linux 6.7). */
+#define NETFENCE_ACCESS_NET_BIND_TCP         (UINT64_C(1) << 0)
+/** connect(2) a TCP socket to a remote port (Landlock ABI 4). */
+#define NETFENCE_ACCESS_NET_CONNECT_TCP      (UINT64_C(1) << 1)
+/** bind(2) a UDP socket to a local port (Landlock ABI 10, Linux 7.2). */
+#define NETFENCE_ACCESS_NET_BIND_UDP         (UINT64_C(1) << 2)
+/** connect(2) a UDP socket, or sendto(2)/sendmsg(2) with an explicit
+ *  destination, to a remote port (Landlock ABI 10). */
+#define NETFENCE_ACCESS_NET_CONNECT_SEND_UDP (UINT64_C(1) << 3)
+
+/* Filesystem rights: the kernel's LANDLOCK_ACCESS_FS_* bit values. */
+#define NETFENCE_ACCESS_FS_EXECUTE      (UINT64_C(1) << 0)  /**< ABI 1 */
+#define NETFENCE_ACCESS_FS_WRITE_FILE   (UINT64_C(1) << 1)  /**< ABI 1 */
+#define NETFENCE_ACCESS_FS_READ_FILE    (UINT64_C(1) << 2)  /**< ABI 1 */
+#define NETFENCE_ACCESS_FS_READ_DIR     (UINT64_C(1) << 3)  /**< ABI 1 */
+#define NETFENCE_ACCESS_FS_REMOVE_DIR   (UINT64_C(1) << 4)  /**< ABI 1 */
+#define NETFENCE_ACCESS_FS_REMOVE_FILE  (UINT64_C(1) << 5)  /**< ABI 1 */
+#define NETFENCE_ACCESS_FS_MAKE_CHAR    (UINT64_C(1) << 6)  /**< ABI 1 */
+#define NETFENCE_ACCESS_FS_MAKE_DIR     (UINT64_C(1) << 7)  /**< ABI 1 */
+#define NETFENCE_ACCESS_FS_MAKE_REG     (UINT64_C(1) << 8)  /**< ABI 1 */
+#define NETFENCE_ACCESS_FS_MAKE_SOCK    (UINT64_C(1) << 9)  /**< ABI 1 */
+#define NETFENCE_ACCESS_FS_MAKE_FIFO    (UINT64_C(1) << 10) /**< ABI 1 */
+#define NETFENCE_ACCESS_FS_MAKE_BLOCK   (UINT64_C(1) << 11) /**< ABI 1 */
+#define NETFENCE_ACCESS_FS_MAKE_SYM     (UINT64_C(1) << 12) /**< ABI 1 */
+#define NETFENCE_ACCESS_FS_REFER        (UINT64_C(1) << 13) /**< ABI 2 */
+#define NETFENCE_ACCESS_FS_TRUNCATE     (UINT64_C(1) << 14) /**< ABI 3 */
+#define NETFENCE_ACCESS_FS_IOCTL_DEV    (UINT64_C(1) << 15) /**< ABI 5 */
+#define NETFENCE_ACCESS_FS_RESOLVE_UNIX (UINT64_C(1) << 16) /**< ABI 9 */
+
+/** Rights that apply to a non-directory; netfence_ruleset_allow_path() keeps
+ *  only these for a path that is not a directory. */
+#define NETFENCE_ACCESS_FS_FILE_RIGHTS                                        \
+	(NETFENCE_ACCESS_FS_EXECUTE | NETFENCE_ACCESS_FS_WRITE_FILE |          \
+	 NETFENCE_ACCESS_FS_READ_FILE | NETFENCE_ACCESS_FS_TRUNCATE |          \
+	 NETFENCE_ACCESS_FS_IOCTL_DEV)
+
+/* Scopes: the kernel's LANDLOCK_SCOPE_* bit values (ABI 6, Linux 6.12). */
+/** Deny connecting to abstract UNIX sockets created outside the sandbox. */
+#define NETFENCE_SCOPE_ABSTRACT_UNIX_SOCKET (UINT64_C(1) << 0)
+/** Deny sending signals to processes outside the sandbox. */
+#define NETFENCE_SCOPE_SIGNAL               (UINT64_C(1) << 1)
+
+/* Compatibility levels for netfence_ruleset_set_compat() (rust-landlock's
+ * meanings). */
+/** Default. Drop what the running kernel lacks, enforce the rest, and report
+ *  exactly what was dropped in the status. */
+#define NETFENCE_COMPAT_BEST_EFFORT      UINT32_C(0)
+/** If anything requested is missing, enforce nothing at all (no Landlock, no
+ *  no_new_privs) and report NETFENCE_ENFORCED_NONE; the call succeeds. */
+#define NETFENCE_COMPAT_SOFT_REQUIREMENT UINT32_C(1)
+/** If anything requested is missing, fail with -EOPNOTSUPP before anything
+ *  is applied. */
+#define NETFENCE_COMPAT_HARD_REQUIREMENT UINT32_C(2)
+
+/* Flags for netfence_ruleset_restrict_self(). The LOG flags are the kernel's
+ * LANDLOCK_RESTRICT_SELF_LOG_* values (ABI 7, Linux 6.15). */
+/** Do not log denials of the calling program (useful for interpreters). */
+#define NETFENCE_RESTRICT_LOG_SAME_EXEC_OFF  UINT32_C(1)
+/** Also log denials after the next execve(2). */
+#define NETFENCE_RESTRICT_LOG_NEW_EXEC_ON    UINT32_C(2)
+/** Do not log denials of nested domains created later. */
+#define NETFENCE_RESTRICT_LOG_SUBDOMAINS_OFF UINT32_C(4)
+/** netfence-defined (never passed to the kernel): accept restricting only
+ *  the calling thread when the process has other threads and the kernel has
+ *  no TSYNC (Landlock ABI < 8). Without it such a call fails with -EBUSY. */
+#define NETFENCE_RESTRICT_CALLING_THREAD_ONLY (UINT32_C(1) << 31)
+/** @} */
+
+/** @defgroup status Enforcement status @{ */
+
+/** The whole request is in force. */
+#define NETFENCE_ENFORCED_FULL    UINT32_C(1)
+/** Part of the request is in force; the *_requested and *_enforced masks say
+ *  which part. */
+#define NETFENCE_ENFORCED_PARTIAL UINT32_C(2)
+/** Nothing of the Landlock request is in force. */
+#define NETFENCE_ENFORCED_NONE    UINT32_C(3)
+
+/**
+ * What netfence_ruleset_restrict_self() applied. Caller-allocated; initialise
+ * it with NETFENCE_STATUS_INIT so that `size` holds the size the caller was
+ * compiled with: the library writes only that many bytes, so the struct can
+ * grow at the end in later versions without breaking old callers.
+ *
+ * It is filled on success and on failure (then it says what was applied
+ * before the failure; nothing is rolled back since Landlock is irreversible).
+ */
+typedef struct netfence_status {
+	/** sizeof(netfence_status) as known to the caller (input). */
+	uint32_t size;
+	/** NETFENCE_ENFORCED_FULL, _PARTIAL or _NONE (0 if the call failed
+	 *  before deciding). */
+	uint32_t enforced;
+	/** Landlock ABI of the running kernel (> 0), or -ENOSYS / -EOPNOTSUPP
+	 *  when Landlock is not built / disabled at boot. */
+	int32_t landlock_abi;
+	/** 1 if the Landlock domain was applied. */
+	uint32_t landlock_applied;
+	/** 1 if no_new_privs is set on the calling thread after the call. */
+	uint32_t no_new_privs;
+	/** 1 if every thread of the process is restricted (single-threaded
+	 *  process, or kernel TSYNC at ABI >= 8); 0 if only the calling thread
+	 *  is (NETFENCE_RESTRICT_CALLING_THREAD_ONLY with other threads). */
+	uint32_t all_threads;
+	/** Threads in the process when the call checked (/proc/self/task). */
+	uint32_t thread_count;
+	/** Restrict flags requested / passed to the kernel. */
+	uint32_t flags_requested;
+	uint32_t flags_enforced;
+	/** The kernel's Landlock errata mask (see netfence_landlock_errata()),
+	 *  or a negative errno when the kernel cannot report it. */
+	int32_t landlock_errata;
+	/** Network rights handled by the ruleset / in force. A right whose rules
+	 *  cover all 65536 ports is in force without being sent to the kernel
+	 *  (it restricts nothing); such rights are also in net_all_ports. */
+	uint64_t net_requested;
+	uint64_t net_enforced;
+	uint64_t net_all_ports;
+	/** Filesystem rights handled / in force. */
+	uint64_t fs_requested;
+	uint64_t fs_enforced;
+	/** Scopes requested / in force. */
+	uint64_t scopes_requested;
+	uint64_t scopes_enforced;
+	/** Kernel rules added: one per port (ranges are expanded) and one per
+	 *  path. */
+	uint64_t port_rules;
+	uint64_t path_rules;
+} netfence_status;
+
+/** Initialiser: `netfence_status st = NETFENCE_STATUS_INIT;` */
+#define NETFENCE_STATUS_INIT \
+	{(uint32_t)sizeof(netfence_status), 0, 0, 0, 0, 0, 0, 0, 0, 0, \
+	 0, 0, 0, 0, 0, 0, 0, 0, 0}
+/** @} */
+
+/** @defgroup ruleset Ruleset builder @{ */
+
+/** Opaque ruleset handle; create with netfence_ruleset_new(), release with
+ *  netfence_ruleset_free(). */
+typedef struct netfence_ruleset netfence_ruleset;
+
+/**
+ * Create an empty ruleset (handles nothing, compat level best effort).
+ * Ownership: *out belongs to the caller; release it with netfence_ruleset_free().
+ * @return 0, -EINVAL (out is NULL), -ENOMEM.
+ */
+NETFENCE_EXTERN int netfence_ruleset_new(netfence_ruleset **out);
+
+/** Release a ruleset and the file descriptors it holds. NULL is a no-op. */
+NETFENCE_EXTERN void netfence_ruleset_free(netfence_ruleset *rs);
+
+/**
+ * Choose what happens when the running kernel lacks something requested:
+ * NETFENCE_COMPAT_BEST_EFFORT (default), _SOFT_REQUIREMENT or
+ * _HARD_REQUIREMENT. Applies to the whole ruleset; may be called any time
+ * before netfence_ruleset_restrict_self().
+ * @return 0, -EINVAL (NULL, unknown level), -EALREADY.
+ */
+NETFENCE_EXTERN int netfence_ruleset_set_compat(netfence_ruleset *rs, uint32_t level);
+
+/**
+ * Handle network rights: once enforced, each handled right is denied except
+ * where a port rule allows it (EACCES). Unhandled rights stay allowed.
+ * Calls accumulate (bitwise OR). Handling a right with no rule denies it
+ * entirely.
+ * @param access NETFENCE_ACCESS_NET_* bits, non-zero.
+ * @return 0, -EINVAL (NULL, zero or unknown bits), -EALREADY.
+ */
+NETFENCE_EXTERN int netfence_ruleset_handle_net(netfence_ruleset *rs, uint64_t access);
+
+/**
+ * Allow network rights on one port (0..65535, host byte order). Port 0 keeps
+ * the kernel meaning: for BIND rights it allows bind(2) to port 0, i.e. to an
+ * ephemeral port the kernel picks (the chosen port is not checked); a rule on
+ * a specific port does not allow bind(0).
+ * @param access handled NETFENCE_ACCESS_NET_* bits, non-zero.
+ * @return 0, -EINVAL (NULL, zero/unknown/unhandled bits, port > 65535),
+ *         -ENOMEM, -EALREADY.
+ */
+NETFENCE_EXTERN int netfence_ruleset_allow_port(netfence_ruleset *rs, uint64_t access, uint64_t port);
+
+/**
+ * Allow network rights on the inclusive port range first..last. No released
+ * kernel has range rules: the range is expanded into one kernel rule per port
+ * when enforced (about 0.5 µs per port). If the rules of a right cover all
+ * 65536 ports (0..65535), that right restricts nothing and is simply not
+ * handled in the kernel (no 65536 rules); the status reports it in
+ * net_all_ports.
+ * @return 0, -EINVAL (NULL, zero/unknown/unhandled bits, last > 65535,
+ *         first > last), -ENOMEM, -EALREADY.
+ */
+NETFENCE_EXTERN int netfence_ruleset_allow_port_range(netfence_ruleset *rs, uint64_t access, uint64_t first, uint64_t last);
+
+/**
+ * Handle filesystem rights (NETFENCE_ACCESS_FS_*): once enforced, each handled
+ * right is denied except beneath paths allowed by netfence_ruleset_allow_path().
+ * Calls accumulate.
+ * @return 0, -EINVAL (NULL, zero or unknown bits), -EALREADY.
+ */
+NETFENCE_EXTERN int netfence_ruleset_handle_fs(netfence_ruleset *rs, uint64_t access);
+
+/**
+ * Allow handled filesystem rights beneath `path` (a directory: everything
+ * below it; a file: the file itself). The path is opened now (O_PATH |
+ * O_CLOEXEC) and the descriptor is held by the ruleset until it is freed, so
+ * later renames do not change what is allowed. For a non-directory only
+ * NETFENCE_ACCESS_FS_FILE_RIGHTS are kept (as the kernel's sandboxer does).
+ * @return 0, -EINVAL (NULL, zero/unknown/unhandled bits, no file right left
+ *         for a non-directory), -ENOMEM, -EALREADY, or open(2)'s negative
+ *         errno (-ENOENT, -EACCES, -ENOTDIR, -ELOOP, -ENAMETOOLONG, -EMFILE...).
+ */
+NETFENCE_EXTERN int netfence_ruleset_allow_path(netfence_ruleset *rs, uint64_t access, const char *path);
+
+/**
+ * Set the IPC scopes (NETFENCE_SCOPE_*), replacing earlier ones (0 clears).
+ * @return 0, -EINVAL (NULL, unknown bits), -EALREADY.
+ */
+NETFENCE_EXTERN int netfence_ruleset_set_scope(netfence_ruleset *rs, uint64_t scopes);
+
+/**
+ * Enforce the ruleset on the calling process: sets no_new_privs, then
+ * restricts with Landlock. Irreversible: there is no way to lift it, and it
+ * is inherited by children and across execve(2).
+ *
+ * Everything that can fail (ABI probe, compatibility decision, thread check,
+ * building the kernel ruleset with every rule) happens before the first
+ * irreversible step.
+ *
+ * Threads: before Landlock ABI 8 the kernel restricts only the calling
+ * thread (and threads it creates later). If the process has other threads
+ * then, the call fails with -EBUSY unless `flags` has
+ * NETFENCE_RESTRICT_CALLING_THREAD_ONLY; at ABI >= 8 netfence uses the
+ * kernel's TSYNC and restricts all threads. The status says which.
+ *
+ * On success the ruleset is spent: later calls on it return -EALREADY
+ * (netfence_ruleset_free() is still needed).
+ *
+ * @param flags NETFENCE_RESTRICT_* bits.
+ * @param status optional (may be NULL); see netfence_status.
+ * @return 0 (also when best effort or a soft requirement enforced less; read
+ *         the status), -EINVAL (NULL rs, unknown flags, ruleset handles
+ *         nothing, status->size too small), -EALREADY, -EBUSY, -ENOSYS /
+ *         -EOPNOTSUPP (Landlock unavailable under a hard requirement),
+ *         -EOPNOTSUPP (a requested feature missing under a hard requirement),
+ *         -ENOMEM, -EPERM / -E2BIG (kernel refusal), -EFAULT.
+ */
+NETFENCE_EXTERN int netfence_ruleset_restrict_self(netfence_ruleset *rs, uint32_t flags, netfence_status *status);
+/** @} */
+
+/** @defgroup kernel Kernel queries @{ */
+
+/**
+ * The Landlock ABI version of the running kernel (probed once, then cached).
+ * @return the ABI (> 0), -ENOSYS (not built), -EOPNOTSUPP (disabled at boot).
+ */
+NETFENCE_EXTERN int netfence_landlock_abi(void);
+
+/**
+ * The kernel's Landlock errata bitmask (ABI 7+): erratum N is fixed iff bit
+ * N-1 is set. Informational: do not disable a sandbox over an erratum.
+ * @return the mask (>= 0), -EOPNOTSUPP (kernel cannot report errata, e.g.
+ *         ABI < 7, or Landlock disabled), -ENOSYS.
+ */
+NETFENCE_EXTERN int netfence_landlock_errata(void);
+/** @} */
+
+/** @defgroup errors Errors @{ */
+
+/**
+ * A message describing the last failure on the calling thread, naming the
+ * failing function and the cause. Library-owned and thread-local: never NULL,
+ * valid until the next netfence call on this thread, never freed by the
+ * caller. "" when the last call on this thread succeeded.
+ */
+NETFENCE_EXTERN const char *netfence_last_error(void);
+
+/**
+ * A static description of a netfence return code (negative or positive
+ * errno). Never NULL; unknown codes give "unknown error".
+ */
+NETFENCE_EXTERN const char *netfence_strerror(int code);
+/** @} */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NETFENCE_H */
