@@ -207,7 +207,9 @@ public func netfence_last_error() -> UnsafePointer<CChar>? {
 
 @c @implementation
 public func netfence_strerror(_ code: Int32) -> UnsafePointer<CChar>? {
-    let errnum = code < 0 ? -code : code
+    // magnitude, not negation: -Int32.min would trap.
+    guard code.magnitude <= UInt32(Int32.max) else { return nf_strerror(-1) }
+    let errnum = Int32(code.magnitude)
     let text: StaticString
     switch errnum {
     case 0: text = "success"

@@ -1,0 +1,707 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * C ABI test suite of netfence, built against an installed copy with
+ * pkg-config. Every test runs in its own fork()ed child (restrictions are
+ * irreversible and per process), which reports success with exit code 42 so
+ * that a child that dies or exits early can never pass.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <netfence.h>
+
+#define PASS_SENTINEL 42
+
+#define CHECK(cond)                                                                    \
+	do {                                                                           \
+		if (!(cond)) {                                                         \
+			fprintf(stderr, "    %s:%d: check failed: %s (errno %d %s; last error: \"%s\")\n", \
+				__FILE__, __LINE__, #cond, errno, strerror(errno),     \
+				netfence_last_error());                               \
+			return 1;                                                      \
+		}                                                                      \
+	} while (0)
+
+#define CHECK_RC(expr, expected)                                                       \
+	do {                                                                           \
+		int rc_ = (expr);                                                      \
+		if (rc_ != (expected)) {                                               \
+			fprintf(stderr, "    %s:%d: %s returned %d (%s), expected %d (%s); last error: \"%s\"\n", \
+				__FILE__, __LINE__, #expr, rc_, strerror(-rc_), (expected), \
+				strerror(-(expected)), netfence_last_error());        \
+			return 1;                                                      \
+		}                                                                      \
+	} while (0)
+
+static int landlock_abi;
+
+/* ---- socket helpers: return 0 or a positive errno ---- */
+
+static int make_addr(int family, uint16_t port, struct sockaddr_storage *ss, socklen_t *len)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (family == AF_INET) {
+		struct sockaddr_in *in = (struct sockaddr_in *)ss;
+		in->sin_family = AF_INET;
+		in->sin_port = htons(port);
+		in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		*len = sizeof(*in);
+	} else {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(port);
+		in6->sin6_addr = in6addr_loopback;
+		*len = sizeof(*in6);
+	}
+	return 0;
+}
+
+static int bind_fd(int fd, int family, uint16_t port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	make_addr(family, port, &ss, &len);
+	return bind(fd, (struct sockaddr *)&ss, len) < 0 ? errno : 0;
+}
+
+/* bind a fresh TCP socket (protocol 0 or IPPROTO_TCP) and close it. */
+static int try_bind(int family, int protocol, uint16_t port)
+{
+	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, protocol);
+	if (fd < 0)
+		return errno;
+	int err = bind_fd(fd, family, port);
+	close(fd);
+	return err;
+}
+
+static int try_connect(int family, uint16_t port)
+{
+	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return errno;
+	struct sockaddr_storage ss;
+	socklen_t len;
+	make_addr(family, port, &ss, &len);
+	int err = connect(fd, (struct sockaddr *)&ss, len) < 0 ? errno : 0;
+	close(fd);
+	return err;
+}
+
+static uint16_t local_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	getsockname(fd, (struct sockaddr *)&ss, &len);
+	return ss.ss_family == AF_INET ? ntohs(((struct sockaddr_in *)&ss)->sin_port)
+				       : ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+}
+
+/* A listening socket on an ephemeral loopback port (made before restricting). */
+static int listener(int family, uint16_t *port)
+{
+	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind_fd(fd, family, 0) != 0 || listen(fd, 16) < 0)
+		return -1;
+	*port = local_port(fd);
+	return fd;
+}
+
+/* A port free right now on both loopback families (bound, then released). */
+static uint16_t free_port(void)
+{
+	for (int attempt = 0; attempt < 50; attempt++) {
+		int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0 || bind_fd(fd, AF_INET6, 0) != 0)
+			return 0;
+		uint16_t port = local_port(fd);
+		close(fd);
+		if (try_bind(AF_INET, 0, port) == 0)
+			return port;
+	}
+	return 0;
+}
+
+/* Build, restrict, free. Returns the restrict_self code. */
+static int restrict_net(uint64_t handled, uint64_t access, uint16_t port, netfence_status *st)
+{
+	netfence_ruleset *rs = NULL;
+	int rc = netfence_ruleset_new(&rs);
+	if (rc == 0)
+		rc = netfence_ruleset_handle_net(rs, handled);
+	if (rc == 0 && access != 0)
+		rc = netfence_ruleset_allow_port(rs, access, port);
+	if (rc == 0)
+		rc = netfence_ruleset_restrict_self(rs, 0, st);
+	netfence_ruleset_free(rs);
+	return rc;
+}
+
+#define BIND NETFENCE_ACCESS_NET_BIND_TCP
+#define CONNECT NETFENCE_ACCESS_NET_CONNECT_TCP
+
+/* ===================== bad input through the C ABI ===================== */
+
+static int test_null_handles(void)
+{
+	netfence_status st = NETFENCE_STATUS_INIT;
+	CHECK_RC(netfence_ruleset_new(NULL), -EINVAL);
+	CHECK(strstr(netfence_last_error(), "netfence_ruleset_new") != NULL);
+	netfence_ruleset_free(NULL);
+	CHECK_RC(netfence_ruleset_set_compat(NULL, 0), -EINVAL);
+	CHECK_RC(netfence_ruleset_handle_net(NULL, BIND), -EINVAL);
+	CHECK_RC(netfence_ruleset_allow_port(NULL, BIND, 80), -EINVAL);
+	CHECK_RC(netfence_ruleset_allow_port_range(NULL, BIND, 80, 81), -EINVAL);
+	CHECK_RC(netfence_ruleset_handle_fs(NULL, NETFENCE_ACCESS_FS_READ_FILE), -EINVAL);
+	CHECK_RC(netfence_ruleset_allow_path(NULL, NETFENCE_ACCESS_FS_READ_FILE, "/"), -EINVAL);
+	CHECK_RC(netfence_ruleset_set_scope(NULL, NETFENCE_SCOPE_SIGNAL), -EINVAL);
+	CHECK_RC(netfence_ruleset_restrict_self(NULL, 0, &st), -EINVAL);
+	CHECK(strstr(netfence_last_error(), "netfence_ruleset_restrict_self: rs is NULL") != NULL);
+	CHECK(st.enforced == 0 && st.landlock_applied == 0);
+	return 0;
+}
+
+static int test_bad_ports_and_bits(void)
+{
+	netfence_ruleset *rs = NULL;
+	CHECK_RC(netfence_ruleset_new(&rs), 0);
+	CHECK(rs != NULL);
+	CHECK(strcmp(netfence_last_error(), "") == 0);
+	/* A right must be handled before a rule uses it (as the kernel requires). */
+	CHECK_RC(netfence_ruleset_allow_port(rs, BIND, 80), -EINVAL);
+	CHECK(strstr(netfence_last_error(), "not handled") != NULL);
+	CHECK_RC(netfence_ruleset_handle_net(rs, 0), -EINVAL);
+	CHECK_RC(netfence_ruleset_handle_net(rs, UINT64_C(1) << 4), -EINVAL);
+	CHECK_RC(netfence_ruleset_handle_net(rs, UINT64_C(1) << 63), -EINVAL);
+	CHECK_RC(netfence_ruleset_handle_net(rs, BIND), 0);
+	CHECK_RC(netfence_ruleset_allow_port(rs, CONNECT, 80), -EINVAL);
+	CHECK_RC(netfence_ruleset_allow_port(rs, 0, 80), -EINVAL);
+	/* Never truncated: 70000 is an error, not 4464. */
+	CHECK_RC(netfence_ruleset_allow_port(rs, BIND, 70000), -EINVAL);
+	CHECK(strstr(netfence_last_error(), "70000") != NULL);
+	CHECK_RC(netfence_ruleset_allow_port(rs, BIND, 65536), -EINVAL);
+	CHECK_RC(netfence_ruleset_allow_port(rs, BIND, UINT64_MAX), -EINVAL);
+	CHECK_RC(netfence_ruleset_allow_port(rs, BIND, (UINT64_C(1) << 32) + 80), -EINVAL);
+	CHECK_RC(netfence_ruleset_allow_port(rs, BIND, 65535), 0);
+	CHECK_RC(netfence_ruleset_allow_port(rs, BIND, 0), 0);
+	CHECK_RC(netfence_ruleset_allow_port_range(rs, BIND, 200, 100), -EINVAL);
+	CHECK(strstr(netfence_last_error(), "first is greater than last") != NULL);
+	CHECK_RC(netfence_ruleset_allow_port_range(rs, BIND, 100, 65536), -EINVAL);
+	CHECK_RC(netfence_ruleset_allow_port_range(rs, BIND, 65536, 65537), -EINVAL);
+	CHECK_RC(netfence_ruleset_allow_port_range(rs, BIND, 100, 100), 0);
+	CHECK_RC(netfence_ruleset_set_compat(rs, 3), -EINVAL);
+	CHECK_RC(netfence_ruleset_set_compat(rs, NETFENCE_COMPAT_HARD_REQUIREMENT), 0);
+	CHECK_RC(netfence_ruleset_set_scope(rs, UINT64_C(1) << 2), -EINVAL);
+	CHECK_RC(netfence_ruleset_set_scope(rs, NETFENCE_SCOPE_SIGNAL), 0);
+	CHECK_RC(netfence_ruleset_handle_fs(rs, 0), -EINVAL);
+	CHECK_RC(netfence_ruleset_handle_fs(rs, UINT64_C(1) << 17), -EINVAL);
+	netfence_ruleset_free(rs);
+	return 0;
+}
+
+static int test_bad_paths(void)
+{
+	netfence_ruleset *rs = NULL;
+	CHECK_RC(netfence_ruleset_new(&rs), 0);
+	CHECK_RC(netfence_ruleset_allow_path(rs, NETFENCE_ACCESS_FS_READ_FILE, "/"), -EINVAL); /* unhandled */
+	CHECK_RC(netfence_ruleset_handle_fs(rs, NETFENCE_ACCESS_FS_READ_FILE | NETFENCE_ACCESS_FS_READ_DIR), 0);
+	CHECK_RC(netfence_ruleset_allow_path(rs, NETFENCE_ACCESS_FS_READ_FILE, NULL), -EINVAL);
+	CHECK(strstr(netfence_last_error(), "path is NULL") != NULL);
+	CHECK_RC(netfence_ruleset_allow_path(rs, NETFENCE_ACCESS_FS_READ_FILE, ""), -EINVAL);
+	CHECK_RC(netfence_ruleset_allow_path(rs, NETFENCE_ACCESS_FS_READ_FILE, "/nonexistent/netfence"), -ENOENT);
+	CHECK(strstr(netfence_last_error(), "/nonexistent/netfence") != NULL);
+	/* A file keeps only file rights; READ_DIR alone leaves nothing. */
+	CHECK_RC(netfence_ruleset_allow_path(rs, NETFENCE_ACCESS_FS_READ_DIR, "/etc/passwd"), -EINVAL);
+	CHECK_RC(netfence_ruleset_allow_path(rs, NETFENCE_ACCESS_FS_READ_DIR | NETFENCE_ACCESS_FS_READ_FILE, "/etc/passwd"), 0);
+	CHECK_RC(netfence_ruleset_allow_path(rs, UINT64_C(1) << 40, "/"), -EINVAL);
+	netfence_ruleset_free(rs);
+	return 0;
+}
+
+static int test_restrict_self_bad_input(void)
+{
+	netfence_ruleset *rs = NULL;
+	netfence_status st = NETFENCE_STATUS_INIT;
+	CHECK_RC(netfence_ruleset_new(&rs), 0);
+	CHECK_RC(netfence_ruleset_restrict_self(rs, 0, &st), -EINVAL); /* handles nothing */
+	CHECK(strstr(netfence_last_error(), "handles nothing") != NULL);
+	CHECK_RC(netfence_ruleset_handle_net(rs, BIND), 0);
+	CHECK_RC(netfence_ruleset_restrict_self(rs, UINT32_C(1) << 8, &st), -EINVAL);
+	netfence_status small = NETFENCE_STATUS_INIT;
+	small.size = 8;
+	CHECK_RC(netfence_ruleset_restrict_self(rs, 0, &small), -EINVAL);
+	CHECK(strstr(netfence_last_error(), "status->size") != NULL);
+	/* Nothing was applied by these failures: bind still works. */
+	CHECK(try_bind(AF_INET, 0, 0) == 0);
+	netfence_ruleset_free(rs);
+	return 0;
+}
+
+static int test_strings_and_queries(void)
+{
+	char expected[32];
+	snprintf(expected, sizeof(expected), "%d.%d.%d", NETFENCE_VERSION_MAJOR, NETFENCE_VERSION_MINOR, NETFENCE_VERSION_PATCH);
+	CHECK(strcmp(netfence_version(), expected) == 0);
+	int codes[] = {0, -EINVAL, EINVAL, -ENOMEM, -EALREADY, -EBUSY, -ENOSYS, -EOPNOTSUPP, -EPERM, -E2BIG, -EFAULT, -ENOENT, 99999, -99999, INT32_MIN};
+	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+		CHECK(netfence_strerror(codes[i]) != NULL && netfence_strerror(codes[i])[0] != '\0');
+	CHECK(strcmp(netfence_strerror(-EBUSY), netfence_strerror(EBUSY)) == 0);
+	CHECK(netfence_last_error() != NULL);
+	int abi = netfence_landlock_abi();
+	CHECK(abi > 0 || abi == -ENOSYS || abi == -EOPNOTSUPP);
+	int errata = netfence_landlock_errata();
+	CHECK(errata >= 0 || errata == -EOPNOTSUPP || errata == -ENOSYS);
+	if (abi >= 7)
+		CHECK(errata >= 0);
+	return 0;
+}
+
+static int test_calls_after_restrict(void)
+{
+	netfence_ruleset *rs = NULL;
+	netfence_status st = NETFENCE_STATUS_INIT;
+	CHECK_RC(netfence_ruleset_new(&rs), 0);
+	CHECK_RC(netfence_ruleset_handle_net(rs, BIND), 0);
+	CHECK_RC(netfence_ruleset_restrict_self(rs, 0, &st), 0);
+	CHECK_RC(netfence_ruleset_handle_net(rs, CONNECT), -EALREADY);
+	CHECK(strstr(netfence_last_error(), "already enforced") != NULL);
+	CHECK_RC(netfence_ruleset_allow_port(rs, BIND, 80), -EALREADY);
+	CHECK_RC(netfence_ruleset_allow_port_range(rs, BIND, 80, 90), -EALREADY);
+	CHECK_RC(netfence_ruleset_handle_fs(rs, NETFENCE_ACCESS_FS_READ_FILE), -EALREADY);
+	CHECK_RC(netfence_ruleset_set_scope(rs, 0), -EALREADY);
+	CHECK_RC(netfence_ruleset_set_compat(rs, 0), -EALREADY);
+	CHECK_RC(netfence_ruleset_restrict_self(rs, 0, &st), -EALREADY);
+	netfence_ruleset_free(rs);
+	return 0;
+}
+
+/* ===================== enforcement (kernel ABI >= 4) ===================== */
+
+static int bind_matrix(int family, int protocol)
+{
+	uint16_t allowed = free_port(), denied = free_port();
+	CHECK(allowed != 0 && denied != 0 && allowed != denied);
+	/* Control: both ports are bindable before the sandbox. */
+	CHECK(try_bind(family, protocol, denied) == 0);
+	netfence_status st = NETFENCE_STATUS_INIT;
+	CHECK_RC(restrict_net(BIND | CONNECT, BIND, allowed, &st), 0);
+	CHECK(st.enforced == NETFENCE_ENFORCED_FULL && st.landlock_applied == 1 && st.no_new_privs == 1);
+	CHECK(st.net_requested == (BIND | CONNECT) && st.net_enforced == (BIND | CONNECT));
+	CHECK(st.port_rules == 1 && st.all_threads == 1 && st.thread_count == 1);
+	CHECK(try_bind(family, protocol, allowed) == 0);
+	CHECK(try_bind(family, protocol, denied) == EACCES);
+	return 0;
+}
+
+static int test_bind_ipv4_proto0(void) { return bind_matrix(AF_INET, 0); }
+static int test_bind_ipv4_ipproto_tcp(void) { return bind_matrix(AF_INET, IPPROTO_TCP); }
+static int test_bind_ipv6_proto0(void) { return bind_matrix(AF_INET6, 0); }
+static int test_bind_ipv6_ipproto_tcp(void) { return bind_matrix(AF_INET6, IPPROTO_TCP); }
+
+static int connect_matrix(int family)
+{
+	uint16_t allowed = 0, denied = 0;
+	int l1 = listener(family, &allowed), l2 = listener(family, &denied);
+	CHECK(l1 >= 0 && l2 >= 0);
+	CHECK(try_connect(family, denied) == 0); /* control */
+	netfence_status st = NETFENCE_STATUS_INIT;
+	CHECK_RC(restrict_net(BIND | CONNECT, CONNECT, allowed, &st), 0);
+	CHECK(st.enforced == NETFENCE_ENFORCED_FULL);
+	CHECK(try_connect(family, allowed) == 0);
+	CHECK(try_connect(family, denied) == EACCES);
+	/* Binding is handled with no rule: denied everywhere. */
+	CHECK(try_bind(family, 0, free_port()) == EACCES);
+	return 0;
+}
+
+static int test_connect_ipv4(void) { return connect_matrix(AF_INET); }
+static int test_connect_ipv6(void) { return connect_matrix(AF_INET6); }
+
+static int test_port_zero_rule(void)
+{
+	uint16_t specific = free_port();
+	netfence_status st = NETFENCE_STATUS_INIT;
+	CHECK_RC(restrict_net(BIND, BIND, 0, &st), 0);
+	/* Port 0 allows binding an ephemeral port the kernel picks... */
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	CHECK(fd >= 0 && bind_fd(fd, AF_INET, 0) == 0 && local_port(fd) != 0);
+	close(fd);
+	/* ...but not a specific port. */
+	CHECK(try_bind(AF_INET, 0, specific) == EACCES);
+	return 0;
+}
+
+static int test_specific_rule_denies_port_zero(void)
+{
+	uint16_t specific = free_port();
+	netfence_status st = NETFENCE_STATUS_INIT;
+	CHECK_RC(restrict_net(BIND, BIND, specific, &st), 0);
+	CHECK(try_bind(AF_INET, 0, 0) == EACCES);
+	CHECK(try_bind(AF_INET, 0, specific) == 0);
+	return 0;
+}
+
+/* Range edges, observed with connect: an allowed port without a listener
+ * gives ECONNREFUSED (or success), a denied one EACCES. */
+static int test_range_edges(void)
+{
+	const uint16_t first = 39100, last = 39102;
+	netfence_ruleset *rs = NULL;
+	netfence_status st = NETFENCE_STATUS_INIT;
+	CHECK_RC(netfence_ruleset_new(&rs), 0);
+	CHECK_RC(netfence_ruleset_handle_net(rs, CONNECT), 0);
+	CHECK_RC(netfence_ruleset_allow_port_range(rs, CONNECT, first, last), 0);
+	CHECK_RC(netfence_ruleset_restrict_self(rs, 0, &st), 0);
+	netfence_ruleset_free(rs);
+	CHECK(st.port_rules == 3);
+	CHECK(try_connect(AF_INET, first - 1) == EACCES);
+	CHECK(try_connect(AF_INET, first) != EACCES);
+	CHECK(try_connect(AF_INET, first + 1) != EACCES);
+	CHECK(try_connect(AF_INET, last) != EACCES);
+	CHECK(try_connect(AF_INET6, last) != EACCES);
+	CHECK(try_connect(AF_INET, last + 1) == EACCES);
+	CHECK(try_connect(AF_INET6, last + 1) == EACCES);
+	return 0;
+}
+
+static int test_range_merging_and_count(void)
+{
+	netfence_ruleset *rs = NULL;
+	netfence_status st = NETFENCE_STATUS_INIT;
+	CHECK_RC(netfence_ruleset_new(&rs), 0);
+	CHECK_RC(netfence_ruleset_handle_net(rs, BIND | CONNECT), 0);
+	CHECK_RC(netfence_ruleset_allow_port_range(rs, BIND, 40100, 40199), 0);
+	CHECK_RC(netfence_ruleset_allow_port_range(rs, CONNECT, 40150, 40249), 0);
+	CHECK_RC(netfence_ruleset_allow_port_range(rs, CONNECT, 40160, 40170), 0); /* overlap: no new rule */
+	CHECK_RC(netfence_ruleset_restrict_self(rs, 0, &st), 0);
+	netfence_ruleset_free(rs);
+	CHECK(st.port_rules == 150); /* one kernel rule per port of the union */
+	CHECK(try_connect(AF_INET, 40249) != EACCES);
+	CHECK(try_connect(AF_INET, 40250) == EACCES);
+	CHECK(try_connect(AF_INET, 40149) == EACCES);
+	return 0;
+}
+
+/* A range covering every port restricts nothing: not handled in the kernel, no rules. */
+static int test_full_range_is_unrestricted(void)
+{
+	uint16_t target = 0;
+	int l = listener(AF_INET, &target);
+	CHECK(l >= 0);
+	netfence_ruleset *rs = NULL;
+	netfence_status st = NETFENCE_STATUS_INIT;
+	CHECK_RC(netfence_ruleset_new(&rs), 0);
+	CHECK_RC(netfence_ruleset_handle_net(rs, BIND | CONNECT), 0);
+	CHECK_RC(netfence_ruleset_allow_port_range(rs, CONNECT, 0, 65535), 0);
+	CHECK_RC(netfence_ruleset_restrict_self(rs, 0, &st), 0);
+	netfence_ruleset_free(rs);
+	CHECK(st.enforced == NETFENCE_ENFORCED_FULL);
+	CHECK(st.net_all_ports == CONNECT && st.net_enforced == (BIND | CONNECT));
+	CHECK(st.port_rules == 0);
+	CHECK(try_connect(AF_INET, target) == 0);
+	CHECK(try_bind(AF_INET, 0, free_port()) == EACCES);
+	return 0;
+}
+
+static int test_socket_created_before_restrict(void)
+{
+	uint16_t denied = free_port();
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	CHECK(fd >= 0);
+	netfence_status st = NETFENCE_STATUS_INIT;
+	CHECK_RC(restrict_net(BIND, 0, 0, &st), 0);
+	/* Landlock checks bind() at call time, whenever the socket was made. */
+	CHECK(bind_fd(fd, AF_INET, denied) == EACCES);
+	close(fd);
+	return 0;
+}
+
+static int test_bound_before_restrict_keeps_working(void)
+{
+	uint16_t port = 0;
+	int l = listener(AF_INET, &port);
+	CHECK(l >= 0);
+	netfence_status st = NETFENCE_STATUS_INIT;
+	CHECK_RC(restrict_net(BIND, 0, 0, &st), 0);
+	/* Bind early, then restrict: the listener bound before still serves
+	 * (accept is never checked) and connect is not handled. */
+	int client = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_storage ss;
+	socklen_t len;
+	make_addr(AF_INET, port, &ss, &len);
+	CHECK(client >= 0 && connect(client, (struct sockaddr *)&ss, len) == 0);
+	int served = accept(l, NULL, NULL);
+	CHECK(served >= 0);
+	CHECK(write(client, "x", 1) == 1);
+	char byte = 0;
+	CHECK(read(served, &byte, 1) == 1 && byte == 'x');
+	close(served);
+	close(client);
+	/* A child inherits the domain. */
+	pid_t child = fork();
+	if (child == 0)
+		_exit(try_bind(AF_INET, 0, 0) == EACCES ? 0 : 1);
+	int status = 0;
+	CHECK(waitpid(child, &status, 0) == child);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	return 0;
+}
+
+static int test_filesystem_rule(void)
+{
+	char dir[] = "/tmp/netfence-test-XXXXXX";
+	CHECK(mkdtemp(dir) != NULL);
+	char file[sizeof(dir) + 16];
+	snprintf(file, sizeof(file), "%s/allowed", dir);
+	int fd = open(file, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+	CHECK(fd >= 0);
+	close(fd);
+	CHECK((fd = open("/etc/passwd", O_RDONLY | O_CLOEXEC)) >= 0); /* control */
+	close(fd);
+
+	netfence_ruleset *rs = NULL;
+	netfence_status st = NETFENCE_STATUS_INIT;
+	CHECK_RC(netfence_ruleset_new(&rs), 0);
+	CHECK_RC(netfence_ruleset_handle_fs(rs, NETFENCE_ACCESS_FS_READ_FILE | NETFENCE_ACCESS_FS_READ_DIR), 0);
+	CHECK_RC(netfence_ruleset_allow_path(rs, NETFENCE_ACCESS_FS_READ_FILE | NETFENCE_ACCESS_FS_READ_DIR, dir), 0);
+	CHECK_RC(netfence_ruleset_restrict_self(rs, 0, &st), 0);
+	netfence_ruleset_free(rs);
+	CHECK(st.enforced == NETFENCE_ENFORCED_FULL && st.path_rules == 1);
+	CHECK(st.fs_enforced == (NETFENCE_ACCESS_FS_READ_FILE | NETFENCE_ACCESS_FS_READ_DIR));
+	fd = open(file, O_RDONLY | O_CLOEXEC);
+	CHECK(fd >= 0);
+	close(fd);
+	errno = 0;
+	CHECK(open("/etc/passwd", O_RDONLY | O_CLOEXEC) < 0 && errno == EACCES);
+	/* Writing is not handled: still allowed. */
+	CHECK((fd = open(file, O_WRONLY | O_CLOEXEC)) >= 0);
+	close(fd);
+	unlink(file);
+	rmdir(dir);
+	return 0;
+}
+
+static int thread_pipe[2];
+static void *sibling_main(void *arg)
+{
+	uint16_t port = *(uint16_t *)arg;
+	char go;
+	if (read(thread_pipe[0], &go, 1) != 1)
+		return (void *)(intptr_t)-1;
+	/* A pre-existing sibling is not covered before ABI 8. */
+	return (void *)(intptr_t)try_bind(AF_INET, 0, port);
+}
+
+static int test_preexisting_thread(void)
+{
+	uint16_t port = free_port();
+	CHECK(pipe(thread_pipe) == 0);
+	pthread_t sibling;
+	CHECK(pthread_create(&sibling, NULL, sibling_main, &port) == 0);
+
+	netfence_ruleset *rs = NULL;
+	netfence_status st = NETFENCE_STATUS_INIT;
+	CHECK_RC(netfence_ruleset_new(&rs), 0);
+	CHECK_RC(netfence_ruleset_handle_net(rs, BIND), 0);
+	if (landlock_abi < 8) {
+		CHECK_RC(netfence_ruleset_restrict_self(rs, 0, &st), -EBUSY);
+		CHECK(strstr(netfence_last_error(), "2 threads") != NULL);
+		CHECK(st.thread_count == 2 && st.landlock_applied == 0 && st.no_new_privs == 0);
+		CHECK(try_bind(AF_INET, 0, port) == 0); /* nothing applied */
+		CHECK_RC(netfence_ruleset_restrict_self(rs, NETFENCE_RESTRICT_CALLING_THREAD_ONLY, &st), 0);
+		CHECK(st.all_threads == 0 && st.thread_count == 2 && st.landlock_applied == 1);
+		CHECK(st.flags_enforced == NETFENCE_RESTRICT_CALLING_THREAD_ONLY);
+		CHECK(try_bind(AF_INET, 0, port) == EACCES);
+		CHECK(write(thread_pipe[1], "g", 1) == 1);
+		void *result = NULL;
+		CHECK(pthread_join(sibling, &result) == 0);
+		CHECK((intptr_t)result == 0); /* the documented gap: the sibling can still bind */
+	} else {
+		CHECK_RC(netfence_ruleset_restrict_self(rs, 0, &st), 0);
+		CHECK(st.all_threads == 1);
+		CHECK(write(thread_pipe[1], "g", 1) == 1);
+		void *result = NULL;
+		CHECK(pthread_join(sibling, &result) == 0);
+		CHECK((intptr_t)result == EACCES);
+	}
+	netfence_ruleset_free(rs);
+	return 0;
+}
+
+/* UDP rights need ABI 10: what each compat level does on an older kernel. */
+static int test_compat_best_effort_udp(void)
+{
+	netfence_ruleset *rs = NULL;
+	netfence_status st = NETFENCE_STATUS_INIT;
+	CHECK_RC(netfence_ruleset_new(&rs), 0);
+	CHECK_RC(netfence_ruleset_handle_net(rs, BIND | NETFENCE_ACCESS_NET_BIND_UDP), 0);
+	CHECK_RC(netfence_ruleset_restrict_self(rs, 0, &st), 0);
+	netfence_ruleset_free(rs);
+	CHECK(st.net_requested == (BIND | NETFENCE_ACCESS_NET_BIND_UDP));
+	if (landlock_abi >= 10) {
+		CHECK(st.enforced == NETFENCE_ENFORCED_FULL);
+	} else {
+		CHECK(st.enforced == NETFENCE_ENFORCED_PARTIAL);
+		CHECK(st.net_enforced == BIND);
+	}
+	CHECK(try_bind(AF_INET, 0, free_port()) == EACCES);
+	return 0;
+}
+
+static int test_compat_hard_requirement(void)
+{
+	netfence_ruleset *rs = NULL;
+	netfence_status st = NETFENCE_STATUS_INIT;
+	CHECK_RC(netfence_ruleset_new(&rs), 0);
+	CHECK_RC(netfence_ruleset_set_compat(rs, NETFENCE_COMPAT_HARD_REQUIREMENT), 0);
+	CHECK_RC(netfence_ruleset_handle_net(rs, BIND | NETFENCE_ACCESS_NET_BIND_UDP), 0);
+	if (landlock_abi >= 10) {
+		CHECK_RC(netfence_ruleset_restrict_self(rs, 0, &st), 0);
+	} else {
+		CHECK_RC(netfence_ruleset_restrict_self(rs, 0, &st), -EOPNOTSUPP);
+		CHECK(strstr(netfence_last_error(), "bind_udp") != NULL);
+		CHECK(st.landlock_applied == 0 && st.no_new_privs == 0);
+		CHECK(try_bind(AF_INET, 0, free_port()) == 0); /* nothing applied */
+		/* Still usable after the refusal. */
+		CHECK_RC(netfence_ruleset_set_compat(rs, NETFENCE_COMPAT_BEST_EFFORT), 0);
+		CHECK_RC(netfence_ruleset_restrict_self(rs, 0, &st), 0);
+		CHECK(st.enforced == NETFENCE_ENFORCED_PARTIAL);
+	}
+	netfence_ruleset_free(rs);
+	return 0;
+}
+
+static int test_compat_soft_requirement(void)
+{
+	netfence_ruleset *rs = NULL;
+	netfence_status st = NETFENCE_STATUS_INIT;
+	CHECK_RC(netfence_ruleset_new(&rs), 0);
+	CHECK_RC(netfence_ruleset_set_compat(rs, NETFENCE_COMPAT_SOFT_REQUIREMENT), 0);
+	CHECK_RC(netfence_ruleset_handle_net(rs, BIND | NETFENCE_ACCESS_NET_BIND_UDP), 0);
+	CHECK_RC(netfence_ruleset_restrict_self(rs, 0, &st), 0);
+	netfence_ruleset_free(rs);
+	if (landlock_abi < 10) {
+		CHECK(st.enforced == NETFENCE_ENFORCED_NONE);
+		CHECK(st.landlock_applied == 0 && st.no_new_privs == 0 && st.net_enforced == 0);
+		CHECK(try_bind(AF_INET, 0, free_port()) == 0);
+	}
+	return 0;
+}
+
+static int test_status_grows_compatibly(void)
+{
+	/* An old caller whose struct ended at port_rules must not get path_rules written. */
+	unsigned char buffer[sizeof(netfence_status) + 8];
+	memset(buffer, 0xAB, sizeof(buffer));
+	netfence_status *st = (netfence_status *)buffer;
+	st->size = (uint32_t)sizeof(netfence_status);
+	netfence_ruleset *rs = NULL;
+	CHECK_RC(netfence_ruleset_new(&rs), 0);
+	CHECK_RC(netfence_ruleset_handle_net(rs, BIND), 0);
+	CHECK_RC(netfence_ruleset_restrict_self(rs, 0, st), 0);
+	netfence_ruleset_free(rs);
+	CHECK(st->size == sizeof(netfence_status));
+	CHECK(st->landlock_abi == landlock_abi);
+	CHECK(buffer[sizeof(netfence_status)] == 0xAB); /* nothing written past size */
+	return 0;
+}
+
+static int test_scopes(void)
+{
+	netfence_ruleset *rs = NULL;
+	netfence_status st = NETFENCE_STATUS_INIT;
+	CHECK_RC(netfence_ruleset_new(&rs), 0);
+	CHECK_RC(netfence_ruleset_set_scope(rs, NETFENCE_SCOPE_SIGNAL | NETFENCE_SCOPE_ABSTRACT_UNIX_SOCKET), 0);
+	CHECK_RC(netfence_ruleset_restrict_self(rs, NETFENCE_RESTRICT_LOG_SAME_EXEC_OFF, &st), 0);
+	netfence_ruleset_free(rs);
+	if (landlock_abi >= 6) {
+		CHECK(st.scopes_enforced == (NETFENCE_SCOPE_SIGNAL | NETFENCE_SCOPE_ABSTRACT_UNIX_SOCKET));
+		/* Signalling a process outside the domain (our parent) is denied. */
+		errno = 0;
+		CHECK(kill(getppid(), 0) < 0 && errno == EPERM);
+	}
+	if (landlock_abi >= 7)
+		CHECK(st.flags_enforced == NETFENCE_RESTRICT_LOG_SAME_EXEC_OFF && st.enforced == NETFENCE_ENFORCED_FULL);
+	return 0;
+}
+
+struct test {
+	const char *name;
+	int (*fn)(void);
+	int min_abi;
+};
+
+static const struct test tests[] = {
+	{"null_handles", test_null_handles, 0},
+	{"bad_ports_and_bits", test_bad_ports_and_bits, 0},
+	{"bad_paths", test_bad_paths, 0},
+	{"restrict_self_bad_input", test_restrict_self_bad_input, 0},
+	{"strings_and_queries", test_strings_and_queries, 0},
+	{"calls_after_restrict", test_calls_after_restrict, 4},
+	{"tcp_bind_ipv4_proto0", test_bind_ipv4_proto0, 4},
+	{"tcp_bind_ipv4_ipproto_tcp", test_bind_ipv4_ipproto_tcp, 4},
+	{"tcp_bind_ipv6_proto0", test_bind_ipv6_proto0, 4},
+	{"tcp_bind_ipv6_ipproto_tcp", test_bind_ipv6_ipproto_tcp, 4},
+	{"tcp_connect_ipv4", test_connect_ipv4, 4},
+	{"tcp_connect_ipv6", test_connect_ipv6, 4},
+	{"port_zero_rule", test_port_zero_rule, 4},
+	{"specific_rule_denies_port_zero", test_specific_rule_denies_port_zero, 4},
+	{"range_edges", test_range_edges, 4},
+	{"range_merging_and_count", test_range_merging_and_count, 4},
+	{"full_range_is_unrestricted", test_full_range_is_unrestricted, 4},
+	{"socket_created_before_restrict", test_socket_created_before_restrict, 4},
+	{"bound_before_restrict_keeps_working", test_bound_before_restrict_keeps_working, 4},
+	{"filesystem_rule", test_filesystem_rule, 1},
+	{"preexisting_thread", test_preexisting_thread, 4},
+	{"compat_best_effort_udp", test_compat_best_effort_udp, 4},
+	{"compat_hard_requirement", test_compat_hard_requirement, 4},
+	{"compat_soft_requirement", test_compat_soft_requirement, 4},
+	{"status_grows_compatibly", test_status_grows_compatibly, 4},
+	{"scopes", test_scopes, 1},
+};
+
+int main(int argc, char **argv)
+{
+	landlock_abi = netfence_landlock_abi();
+	int passed = 0, failed = 0, skipped = 0;
+	printf("netfence C ABI tests (library %s, Landlock ABI %d)\n", netfence_version(), landlock_abi);
+	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
+		const struct test *t = &tests[i];
+		if (argc > 1 && strcmp(argv[1], t->name) != 0)
+			continue;
+		if (t->min_abi > 0 && landlock_abi < t->min_abi) {
+			printf("skip %s: needs Landlock ABI %d, the kernel has %d\n", t->name, t->min_abi, landlock_abi);
+			skipped++;
+			continue;
+		}
+		fflush(stdout);
+		pid_t pid = fork();
+		if (pid == 0)
+			_exit(t->fn() == 0 ? PASS_SENTINEL : 1);
+		int status = 0;
+		if (pid < 0 || waitpid(pid, &status, 0) != pid) {
+			printf("FAIL %s: cannot run the child\n", t->name);
+			failed++;
+		} else if (WIFEXITED(status) && WEXITSTATUS(status) == PASS_SENTINEL) {
+			printf("ok   %s\n", t->name);
+			passed++;
+		} else {
+			printf("FAIL %s (%s %d)\n", t->name, WIFEXITED(status) ? "exit" : "signal",
+			       WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+			failed++;
+		}
+	}
+	printf("c-abi: %d passed, %d failed, %d skipped\n", passed, failed, skipped);
+	return failed == 0 && passed > 0 ? 0 : 1;
+}
