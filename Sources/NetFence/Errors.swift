@@ -24,7 +24,21 @@ public struct NetFenceError: Error, Equatable, Sendable, CustomStringConvertible
         /// `EFAULT`: a bug in netfence.
         public static let internalError = Code(rawValue: EFAULT)
 
-        public var description: String { String(cString: nf_strerror(rawValue)) }
+        /// The errno's symbolic name for the documented codes (`EINVAL`), else strerror's text.
+        public var description: String {
+            switch rawValue {
+            case EINVAL: return "EINVAL"
+            case ENOMEM: return "ENOMEM"
+            case EALREADY: return "EALREADY"
+            case EBUSY: return "EBUSY"
+            case ENOSYS: return "ENOSYS"
+            case EOPNOTSUPP: return "EOPNOTSUPP"
+            case EFAULT: return "EFAULT"
+            case EPERM: return "EPERM"
+            case E2BIG: return "E2BIG"
+            default: return String(cString: nf_strerror(rawValue))
+            }
+        }
     }
 
     /// The errno (positive).

@@ -1,1 +1,127 @@
-print("placeholder")
+// SPDX-License-Identifier: MIT
+//
+// netfence-scenario NAME: runs one enforcement scenario of the Swift API in
+// this (single-threaded) process and exits 0 only if every observation
+// matches. Tests spawn it, so the test runner itself is never restricted.
+import Glibc
+import NetFence
+
+nonisolated(unsafe) var failures = 0  // single-threaded process
+
+func expect(_ condition: Bool, _ what: String, line: Int = #line) {
+    if condition {
+        print("  ok: \(what)")
+    } else {
+        print("  FAILED (line \(line)): \(what)")
+        failures += 1
+    }
+}
+
+/// Binds a fresh IPv4 TCP socket to 127.0.0.1:port; returns 0 or errno.
+func tryBind(_ port: UInt16) -> Int32 {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+    if fd < 0 { return errno }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = port.bigEndian
+    address.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
+    let rc = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        }
+    }
+    return rc == 0 ? 0 : errno
+}
+
+/// Connects a fresh IPv4 TCP socket to 127.0.0.1:port; returns 0 or errno.
+func tryConnect(_ port: UInt16) -> Int32 {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+    if fd < 0 { return errno }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = port.bigEndian
+    address.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
+    let rc = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+        }
+    }
+    return rc == 0 ? 0 : errno
+}
+
+/// A port that is free now: bound to 0, read back, released.
+func freePort() -> UInt16 {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+            bind(fd, pointer, length) == 0 ? getsockname(fd, pointer, &length) : -1
+        }
+    }
+    return UInt16(bigEndian: address.sin_port)
+}
+
+func scenarioBindDenied() throws(NetFenceError) {
+    let allowed = freePort(), denied = freePort()
+    expect(tryBind(denied) == 0, "control: port \(denied) is bindable before the sandbox")
+    let status = try Ruleset()
+        .handle([.bindTCP, .connectTCP])
+        .allow(.bindTCP, port: allowed)
+        .restrictSelf()
+    print(status)
+    expect(status.enforcement == .fullyEnforced, "fully enforced")
+    expect(status.landlockApplied && status.noNewPrivs && status.allThreads, "applied to the whole process")
+    expect(status.portRules == 1, "one port rule")
+    expect(tryBind(allowed) == 0, "bind \(allowed) allowed")
+    expect(tryBind(denied) == EACCES, "bind \(denied) denied with EACCES")
+    expect(tryConnect(denied) == EACCES, "connect \(denied) denied with EACCES (handled, no rule)")
+}
+
+func scenarioConnectRange() throws(NetFenceError) {
+    let status = try Ruleset()
+        .handle(.connectTCP)
+        .allow(.connectTCP, ports: 39200...39209)
+        .restrictSelf()
+    expect(status.portRules == 10, "range expanded to 10 kernel rules")
+    expect(tryConnect(39199) == EACCES, "connect 39199 (first - 1) denied")
+    expect(tryConnect(39200) != EACCES, "connect 39200 (first) allowed")
+    expect(tryConnect(39209) != EACCES, "connect 39209 (last) allowed")
+    expect(tryConnect(39210) == EACCES, "connect 39210 (last + 1) denied")
+    expect(tryBind(0) == 0, "bind is not handled: allowed")
+}
+
+func scenarioSpentRuleset() throws(NetFenceError) {
+    let ruleset = try Ruleset().handle(.bindTCP)
+    try ruleset.restrictSelf()
+    do {
+        try ruleset.allow(.bindTCP, port: 80)
+        expect(false, "a spent ruleset refuses new rules")
+    } catch {
+        expect(error.code == .alreadyEnforced, "a spent ruleset throws alreadyEnforced: \(error)")
+    }
+}
+
+let scenarios: [String: () throws(NetFenceError) -> Void] = [
+    "bind-denied": scenarioBindDenied,
+    "connect-range": scenarioConnectRange,
+    "spent-ruleset": scenarioSpentRuleset,
+]
+
+let arguments = CommandLine.arguments
+guard arguments.count == 2, let scenario = scenarios[arguments[1]] else {
+    print("usage: netfence-scenario \(scenarios.keys.sorted().joined(separator: "|"))")
+    exit(2)
+}
+do {
+    try scenario()
+} catch {
+    print("  FAILED: unexpected error: \(error)")
+    failures += 1
+}
+exit(failures == 0 ? 0 : 1)

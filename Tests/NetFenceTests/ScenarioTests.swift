@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: MIT
+//
+// Enforcement through the Swift API: each test spawns the netfence-scenario
+// executable (built next to the test bundle), which restricts itself.
+// The test process is never restricted.
+import XCTest
+import Glibc
+
+final class ScenarioTests: XCTestCase {
+    /// The directory holding the built products (the test bundle's own directory).
+    func productsDirectory() -> String {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let length = readlink("/proc/self/exe", &buffer, Int(PATH_MAX))
+        precondition(length > 0)
+        let path = String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        var directory = path[..<path.lastIndex(of: "/")!]
+        // swift-testing/xctest helpers may run from inside a .xctest bundle.
+        if let bundle = directory.range(of: ".xctest") {
+            directory = directory[..<bundle.lowerBound]
+            directory = directory[..<directory.lastIndex(of: "/")!]
+        }
+        return String(directory)
+    }
+
+    /// Runs the scenario; returns its exit code (128 + signal when killed).
+    func run(_ scenario: String) throws -> Int32 {
+        let executable = productsDirectory() + "/netfence-scenario"
+        XCTAssertEqual(access(executable, X_OK), 0, "missing \(executable)")
+        var pid: pid_t = 0
+        let argv: [UnsafeMutablePointer<CChar>?] = [strdup(executable), strdup(scenario), nil]
+        defer { argv.forEach { free($0) } }
+        let rc = posix_spawn(&pid, executable, nil, nil, argv, environ)
+        XCTAssertEqual(rc, 0, "posix_spawn: \(String(cString: strerror(rc)))")
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        // The W* macros do not import: decode by hand.
+        return status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    }
+
+    func landlockABI() -> Int32 {
+        (try? NetFenceProbe.abi()) ?? 0
+    }
+
+    func testBindDenied() throws {
+        try XCTSkipIf(landlockABI() < 4, "TCP port rules need Landlock ABI 4 (Linux 6.7)")
+        XCTAssertEqual(try run("bind-denied"), 0)
+    }
+
+    func testConnectRange() throws {
+        try XCTSkipIf(landlockABI() < 4, "TCP port rules need Landlock ABI 4 (Linux 6.7)")
+        XCTAssertEqual(try run("connect-range"), 0)
+    }
+
+    func testSpentRuleset() throws {
+        try XCTSkipIf(landlockABI() < 1, "needs Landlock")
+        XCTAssertEqual(try run("spent-ruleset"), 0)
+    }
+
+    func testUnknownScenarioFails() throws {
+        // Guards against a runner that passes whatever the helper does.
+        XCTAssertEqual(try run("no-such-scenario"), 2)
+    }
+}
+
+import NetFence
+enum NetFenceProbe {
+    static func abi() throws -> Int32 { try LandlockABI.current().rawValue }
+}
