@@ -20,6 +20,9 @@ LIB        := $(BUILD)/lib/$(LIBNAME)
 CABI_SCRATCH := .build-cabi
 CC         ?= cc
 CXX        ?= c++
+# SwiftPM compiles C targets with $$CC when it is set in the environment,
+# and gcc does not understand clang's flags: keep it out of swift's way.
+SWIFT      := env -u CC -u CXX swift
 
 .PHONY: all lib deps demo test install uninstall clean swift-build FORCE
 
@@ -32,7 +35,7 @@ deps:
 lib: $(LIB)
 
 $(LIB): FORCE
-	swift build -c release --product netfence --scratch-path $(CABI_SCRATCH) --disable-local-rpath \
+	$(SWIFT) build -c release --product netfence --scratch-path $(CABI_SCRATCH) --disable-local-rpath \
 	  -Xswiftc -static-stdlib \
 	  -Xlinker --version-script=$(CURDIR)/exports.map -Xlinker -soname=libnetfence.so.$(SOVERSION)
 	@mkdir -p $(BUILD)/lib
@@ -65,7 +68,7 @@ demo: deps lib
 	$(BUILD)/bin/demo
 
 test: deps lib
-	@VERSION=$(VERSION) SOVERSION=$(SOVERSION) CC=$(CC) CXX=$(CXX) sh tests/run.sh
+	@VERSION=$(VERSION) SOVERSION=$(SOVERSION) TEST_CC=$(CC) TEST_CXX=$(CXX) sh tests/run.sh
 
 clean:
 	rm -rf $(BUILD) $(CABI_SCRATCH) .build

@@ -1,0 +1,77 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Runs every netfence test suite (called by `make test` after the library is
+# built) and ends with one summary line. Enforcement always happens in child
+# processes: forked children in the C suite, spawned executables for Swift,
+# subprocesses for Python.
+set -u
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+CC=${TEST_CC:-cc}
+CXX=${TEST_CXX:-c++}
+# swift commands below run under `env -u CC -u CXX`: SwiftPM would compile
+# its C targets with $CC, and gcc cannot take clang's flags.
+unset TEST_CC TEST_CXX
+BUILD=$ROOT/build
+STAGE=$BUILD/stage
+passed=0
+failed=0
+failed_names=""
+
+suite() {
+	name=$1
+	shift
+	echo "=== $name"
+	if "$@"; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		failed_names="$failed_names $name"
+		echo "=== $name: FAILED"
+	fi
+}
+
+header_test() {
+	$CC -std=c99 -Wall -Wextra -pedantic -Werror -Iinclude tests/c/header_test.c -o "$BUILD/header_test_c99" &&
+	"$BUILD/header_test_c99" &&
+	$CXX -x c++ -std=c++11 -Wall -Wextra -pedantic -Werror -Iinclude tests/c/header_test.c -o "$BUILD/header_test_cxx" &&
+	"$BUILD/header_test_cxx" &&
+	echo "ok   netfence.h compiles as C99 and C++11 with -Wall -Wextra -pedantic -Werror"
+}
+
+c_abi_suite() {
+	rm -rf "$STAGE"
+	env -u CC -u CXX make -s install DESTDIR="$STAGE" PREFIX=/usr/local >/dev/null || return 1
+	for f in lib/libnetfence.so.$VERSION lib/libnetfence.so.$SOVERSION lib/libnetfence.so include/netfence.h lib/pkgconfig/netfence.pc; do
+		[ -e "$STAGE/usr/local/$f" ] || { echo "FAIL install: missing $f"; return 1; }
+	done
+	grep -q '^prefix=/usr/local$' "$STAGE/usr/local/lib/pkgconfig/netfence.pc" || { echo "FAIL install: prefix in netfence.pc"; return 1; }
+	# Build the way a user does: only pkg-config knows where netfence is.
+	flags=$(PKG_CONFIG_PATH="$STAGE/usr/local/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$STAGE" \
+		pkg-config --cflags --libs netfence) || return 1
+	$CC -std=c99 -Wall -Wextra -Werror -O1 tests/c/netfence_test.c -o "$BUILD/netfence_test" -pthread \
+		$flags -Wl,-rpath,"$STAGE/usr/local/lib" || return 1
+	"$BUILD/netfence_test"
+}
+
+swift_suite() {
+	# XCTest only: there are no swift-testing tests.
+	env -u CC -u CXX swift test --disable-swift-testing 2>&1 | tee "$BUILD/swift-test.log" | grep -E "error:|FAILED|failed|skipped|Executed|^  (ok|FAILED)" | tail -40
+	grep -q "with 0 failures" "$BUILD/swift-test.log" && ! grep -q "error:" "$BUILD/swift-test.log"
+}
+
+python_suite() {
+	NETFENCE_LIBRARY="$BUILD/lib/libnetfence.so.$SOVERSION" python3 -m pytest -q -p no:cacheprovider python/tests
+}
+
+mkdir -p "$BUILD"
+suite "exports" sh tests/check_exports.sh "$BUILD/lib/libnetfence.so.$SOVERSION"
+suite "header" header_test
+suite "c-abi" c_abi_suite
+suite "python" python_suite
+suite "swift" swift_suite
+
+echo
+[ -n "$failed_names" ] && echo "failed suites:$failed_names"
+echo "suites: $passed passed, $failed failed"
+[ "$failed" = 0 ]
