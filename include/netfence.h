@@ -12,7 +12,11 @@
  * - Functions return 0 on success, or a negative errno from the closed list
  *   documented in the function's comment. After a failure,
  *   netfence_last_error() describes it (thread-local, names the function).
- * - Out-parameters come first and are never written on failure.
+ * - Out-parameters come first and are never written on failure; the one
+ *   exception is the status report of netfence_ruleset_restrict_self(), which
+ *   comes last and is filled on failure too (it says what was applied).
+ * - Memory exhaustion inside the library aborts the process (the Swift
+ *   runtime does); -ENOMEM only reports the kernel's refusals.
  * - Ports, masks and flags are 64- or 32-bit fixed-width integers so that
  *   out-of-range input is rejected with -EINVAL, never truncated.
  * - No C enum, bool, varargs or library-owned object other than opaque
@@ -25,13 +29,14 @@
  *               right not handled, struct size too small, empty ruleset
  *   ENOMEM      out of memory
  *   EALREADY    the ruleset was already enforced by netfence_ruleset_restrict_self()
- *   EBUSY       other threads exist and the kernel cannot restrict them
- *               (Landlock ABI < 8); see NETFENCE_RESTRICT_CALLING_THREAD_ONLY
+ *   EBUSY       other threads exist and a layer being applied cannot cover
+ *               them; see NETFENCE_RESTRICT_CALLING_THREAD_ONLY
  *   ENOSYS      Landlock is not built into the running kernel
  *   EOPNOTSUPP  Landlock is disabled at boot, or a requested feature is missing
  *               under NETFENCE_COMPAT_HARD_REQUIREMENT
  *   EPERM, E2BIG kernel refusals passed through from landlock_restrict_self(2)
  *               (no privileges / 16 stacked layers)
+ *   EMFILE, ENFILE no file descriptor left for the kernel ruleset
  *   open(2)'s errno (ENOENT, EACCES, ENOTDIR, ELOOP, ENAMETOOLONG, ...) from
  *               netfence_ruleset_allow_path() only
  *   EFAULT      internal error (a bug in netfence; please report it)
@@ -117,8 +122,8 @@ NETFENCE_EXTERN const char *netfence_version(void);
 /** If anything requested is missing, enforce nothing at all (no Landlock, no
  *  no_new_privs) and report NETFENCE_ENFORCED_NONE; the call succeeds. */
 #define NETFENCE_COMPAT_SOFT_REQUIREMENT UINT32_C(1)
-/** If anything requested is missing, fail with -EOPNOTSUPP before anything
- *  is applied. */
+/** If anything requested is missing, fail before anything is applied: with
+ *  -EOPNOTSUPP, or -ENOSYS when Landlock is not built into the kernel. */
 #define NETFENCE_COMPAT_HARD_REQUIREMENT UINT32_C(2)
 
 /* Flags for netfence_ruleset_restrict_self(). The LOG flags are the kernel's
@@ -181,7 +186,8 @@ typedef struct netfence_status {
 	int32_t landlock_errata;
 	/** Network rights handled by the ruleset / in force. A right whose rules
 	 *  cover all 65536 ports is in force without being sent to the kernel
-	 *  (it restricts nothing); such rights are also in net_all_ports. */
+	 *  (it restricts nothing); such rights are listed in net_all_ports and,
+	 *  when the call succeeded, counted in net_enforced. */
 	uint64_t net_requested;
 	uint64_t net_enforced;
 	uint64_t net_all_ports;
@@ -212,7 +218,7 @@ typedef struct netfence_ruleset netfence_ruleset;
 /**
  * Create an empty ruleset (handles nothing, compat level best effort).
  * Ownership: *out belongs to the caller; release it with netfence_ruleset_free().
- * @return 0, -EINVAL (out is NULL), -ENOMEM.
+ * @return 0, -EINVAL (out is NULL).
  */
 NETFENCE_EXTERN int netfence_ruleset_new(netfence_ruleset **out);
 
@@ -245,7 +251,7 @@ NETFENCE_EXTERN int netfence_ruleset_handle_net(netfence_ruleset *rs, uint64_t a
  * a specific port does not allow bind(0).
  * @param access handled NETFENCE_ACCESS_NET_* bits, non-zero.
  * @return 0, -EINVAL (NULL, zero/unknown/unhandled bits, port > 65535),
- *         -ENOMEM, -EALREADY.
+ *         -EALREADY.
  */
 NETFENCE_EXTERN int netfence_ruleset_allow_port(netfence_ruleset *rs, uint64_t access, uint64_t port);
 
@@ -257,7 +263,7 @@ NETFENCE_EXTERN int netfence_ruleset_allow_port(netfence_ruleset *rs, uint64_t a
  * handled in the kernel (no 65536 rules); the status reports it in
  * net_all_ports.
  * @return 0, -EINVAL (NULL, zero/unknown/unhandled bits, last > 65535,
- *         first > last), -ENOMEM, -EALREADY.
+ *         first > last), -EALREADY.
  */
 NETFENCE_EXTERN int netfence_ruleset_allow_port_range(netfence_ruleset *rs, uint64_t access, uint64_t first, uint64_t last);
 
@@ -276,7 +282,7 @@ NETFENCE_EXTERN int netfence_ruleset_handle_fs(netfence_ruleset *rs, uint64_t ac
  * later renames do not change what is allowed. For a non-directory only
  * NETFENCE_ACCESS_FS_FILE_RIGHTS are kept (as the kernel's sandboxer does).
  * @return 0, -EINVAL (NULL, zero/unknown/unhandled bits, no file right left
- *         for a non-directory), -ENOMEM, -EALREADY, or open(2)'s negative
+ *         for a non-directory), -EALREADY, or open(2)'s negative
  *         errno (-ENOENT, -EACCES, -ENOTDIR, -ELOOP, -ENAMETOOLONG, -EMFILE...).
  */
 NETFENCE_EXTERN int netfence_ruleset_allow_path(netfence_ruleset *rs, uint64_t access, const char *path);
@@ -296,11 +302,14 @@ NETFENCE_EXTERN int netfence_ruleset_set_scope(netfence_ruleset *rs, uint64_t sc
  * building the kernel ruleset with every rule) happens before the first
  * irreversible step.
  *
- * Threads: before Landlock ABI 8 the kernel restricts only the calling
- * thread (and threads it creates later). If the process has other threads
- * then, the call fails with -EBUSY unless `flags` has
- * NETFENCE_RESTRICT_CALLING_THREAD_ONLY; at ABI >= 8 netfence uses the
- * kernel's TSYNC and restricts all threads. The status says which.
+ * Threads: no_new_privs, and Landlock before ABI 8, act on the calling thread
+ * only (and threads it creates later). If the process has other threads and
+ * a layer being applied cannot cover them, the call fails with -EBUSY (before
+ * applying anything) unless `flags` has NETFENCE_RESTRICT_CALLING_THREAD_ONLY.
+ * At ABI >= 8 netfence uses the kernel's TSYNC, which applies the Landlock
+ * domain and no_new_privs to every thread. The status says which threads are
+ * covered. -EBUSY is also returned when /proc/self/task cannot be read (the
+ * thread count cannot be proven).
  *
  * On success the ruleset is spent: later calls on it return -EALREADY
  * (netfence_ruleset_free() is still needed).
@@ -312,7 +321,8 @@ NETFENCE_EXTERN int netfence_ruleset_set_scope(netfence_ruleset *rs, uint64_t sc
  *         nothing, status->size too small), -EALREADY, -EBUSY, -ENOSYS /
  *         -EOPNOTSUPP (Landlock unavailable under a hard requirement),
  *         -EOPNOTSUPP (a requested feature missing under a hard requirement),
- *         -ENOMEM, -EPERM / -E2BIG (kernel refusal), -EFAULT.
+ *         -ENOMEM, -EMFILE / -ENFILE (kernel ruleset), -EPERM / -E2BIG
+ *         (kernel refusal), -EFAULT.
  */
 NETFENCE_EXTERN int netfence_ruleset_restrict_self(netfence_ruleset *rs, uint32_t flags, netfence_status *status);
 /** @} */

@@ -19,12 +19,30 @@ if [ -n "$missing" ]; then
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
 fi
 
+# pytest for the python3 on PATH: Debian's package serves the system python3
+# (whose pip is "externally managed"); another python3 (pyenv, venv) gets it
+# from PyPI.
 if ! python3 -c 'import pytest' >/dev/null 2>&1; then
-	echo "netfence: installing pytest"
-	python3 -m pip install -q pytest
+	if [ "$(command -v python3)" = /usr/bin/python3 ]; then
+		echo "netfence: installing python3-pytest"
+		SUDO=""
+		[ "$(id -u)" = 0 ] || SUDO=sudo
+		$SUDO apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-pytest >/dev/null
+	else
+		echo "netfence: installing pytest for $(command -v python3)"
+		python3 -m pip install -q pytest
+	fi
 fi
 
+# @c @implementation (SE-0495) needs Swift 6.3.
 if ! command -v swift >/dev/null 2>&1; then
 	echo "netfence: the Swift toolchain (6.3 or newer) must be on PATH" >&2
+	exit 1
+fi
+swift_version=$(swift --version 2>/dev/null | sed -n 's/.*Swift version \([0-9]*\)\.\([0-9]*\).*/\1 \2/p' | head -1)
+set -- $swift_version
+if [ $# -ne 2 ] || [ "$1" -lt 6 ] || { [ "$1" -eq 6 ] && [ "$2" -lt 3 ]; }; then
+	echo "netfence: Swift 6.3 or newer is needed (found: $(swift --version 2>&1 | head -1))" >&2
 	exit 1
 fi

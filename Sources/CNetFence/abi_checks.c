@@ -13,3 +13,12 @@ _Static_assert(offsetof(netfence_status, landlock_errata) == 36, "layout");
 _Static_assert(offsetof(netfence_status, net_requested) == 40, "layout");
 _Static_assert(offsetof(netfence_status, path_rules) == 104, "layout");
 _Static_assert(sizeof(netfence_status) == 112, "netfence_status v1 is 112 bytes");
+
+/* The version string, built from the header's macros so the two can never
+ * drift apart. */
+#define NF_STRINGIFY_(x) #x
+#define NF_STRINGIFY(x) NF_STRINGIFY_(x)
+__attribute__((visibility("hidden"))) const char *netfence__version_string(void)
+{
+	return NF_STRINGIFY(NETFENCE_VERSION_MAJOR) "." NF_STRINGIFY(NETFENCE_VERSION_MINOR) "." NF_STRINGIFY(NETFENCE_VERSION_PATCH);
+}

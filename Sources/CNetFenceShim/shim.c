@@ -185,3 +185,8 @@ const char *nf_strerror(int errnum)
 {
 	return strerrordesc_np(errnum) ? strerrordesc_np(errnum) : "unknown error";
 }
+
+const char *nf_errno_name(int errnum)
+{
+	return strerrorname_np(errnum);
+}

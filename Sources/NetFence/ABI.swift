@@ -98,8 +98,9 @@ struct KernelSupport: Equatable {
         }
     }
 
-    /// The size of `struct landlock_ruleset_attr` this ABI knows: passing more
-    /// would work only with a zero tail, so pass exactly what it knows.
+    /// The size of `struct landlock_ruleset_attr` to pass: the fields up to the
+    /// last one netfence fills that this ABI knows (`scoped`, ABI 6). A kernel
+    /// accepts a longer struct only with a zero tail, so never pass more.
     static func rulesetAttrSize(abi: Int32) -> Int {
         abi >= 6 ? 24 : abi >= 4 ? 16 : 8
     }

@@ -128,7 +128,8 @@ public enum CompatibilityLevel: UInt32, Sendable, CaseIterable {
     case bestEffort = 0
     /// If anything is missing, enforce nothing at all and report ``EnforcementLevel/notEnforced``.
     case softRequirement = 1
-    /// If anything is missing, throw ``NetFenceError/Code/notSupported`` before applying anything.
+    /// If anything is missing, throw before applying anything: ``NetFenceError/Code/notSupported``,
+    /// or ``NetFenceError/Code/notImplemented`` when Landlock is not built into the kernel.
     case hardRequirement = 2
 }
 

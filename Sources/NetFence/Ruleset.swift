@@ -284,6 +284,25 @@ public final class Ruleset {
             plan.kernelFlags = logFlags.rawValue | (plan.threadSync ? UInt32(NF_LANDLOCK_RESTRICT_SELF_TSYNC) : 0)
             plan.rulesetAttrSize = KernelSupport.rulesetAttrSize(abi: abi)
             status.flagsEnforced = plan.applyLandlock ? logFlags : []
+            if !plan.applyLandlock && !logFlags.isEmpty {
+                // Log flags configure a Landlock domain; with nothing to
+                // enforce in the kernel there is no domain to configure.
+                let reason = "restrict flags \(logFlags): no Landlock domain is created (nothing left to enforce in the kernel)"
+                status.dropped.append(reason)
+                if compatibility != .bestEffort {
+                    var refused = Plan()
+                    refused.failure = compatibility == .hardRequirement
+                        ? NetFenceError(code: .notSupported, message: "hard requirement not met: " + reason) : nil
+                    var noneStatus = status
+                    noneStatus.flagsEnforced = []
+                    if compatibility == .softRequirement {
+                        noneStatus.dropped = ["soft requirement not met, nothing enforced: " + reason]
+                        noneStatus.enforcement = .notEnforced
+                    }
+                    refused.status = noneStatus
+                    return refused
+                }
+            }
         }
         status.flagsEnforced.formUnion(flags.intersection(.callingThreadOnly))
         plan.setNoNewPrivs = true
@@ -362,8 +381,16 @@ public final class Ruleset {
                 status.pathRules += 1
             }
             var portRules = 0
+            var inetMissing = false
             try ports.forEachRule(for: plan.kernelNet) { (port: UInt64, access: UInt64) throws(NetFenceError) in
+                if inetMissing { return }
                 let rc = nf_landlock_add_net_port_rule(fd, access, port)
+                if rc == -EAFNOSUPPORT {
+                    // A kernel without CONFIG_INET has no TCP/UDP to allow: the
+                    // kernel documentation says this can safely be ignored.
+                    inetMissing = true
+                    return
+                }
                 if rc < 0 { throw .system(rc, "landlock_add_rule(port \(port))") }
                 portRules += 1
             }

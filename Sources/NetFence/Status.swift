@@ -29,7 +29,7 @@ public struct RestrictionStatus: Equatable, Sendable, CustomStringConvertible {
     public var flagsRequested: RestrictFlags = []
     public var flagsEnforced: RestrictFlags = []
     public var netRequested: AccessNet = []
-    /// Rights in force; includes ``netAllPorts``.
+    /// Rights in force; after a successful call it includes ``netAllPorts``.
     public var netEnforced: AccessNet = []
     /// Rights whose rules cover all 65536 ports: in force without any kernel rule.
     public var netAllPorts: AccessNet = []

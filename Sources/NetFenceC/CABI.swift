@@ -20,28 +20,34 @@ private func handle(_ pointer: OpaquePointer?) -> RulesetHandle? {
     return Unmanaged<RulesetHandle>.fromOpaque(UnsafeRawPointer(pointer)).takeUnretainedValue()
 }
 
-/// The closed errno list of the header; anything else is a netfence bug (EFAULT).
-private let documentedErrors: Set<Int32> = [EINVAL, ENOMEM, EALREADY, EBUSY, ENOSYS, EOPNOTSUPP, EPERM, E2BIG, EMFILE, ENFILE]
+/// Errno lists of the header, per function; anything else is a netfence bug
+/// (or a kernel we do not know) and is reported as EFAULT with its name.
+private let builderErrors: Set<Int32> = [EINVAL, EALREADY]
+private let restrictErrors: Set<Int32> = [EINVAL, EALREADY, EBUSY, ENOSYS, EOPNOTSUPP, ENOMEM, EMFILE, ENFILE, EPERM, E2BIG]
+private let queryErrors: Set<Int32> = [ENOSYS, EOPNOTSUPP]
+/// allow_path: open(2)'s errno is part of the contract.
+private let anyErrno: Set<Int32>? = nil
 
 /// Runs `body`, turning success into 0 (and clearing the message) and a
 /// NetFenceError into -errno with "function: message" stored for netfence_last_error().
 @inline(__always)
-private func call(_ function: StaticString, passThroughErrno: Bool = false,
+private func call(_ function: StaticString, allowed: Set<Int32>? = builderErrors,
                   _ body: () throws(NetFenceError) -> Void) -> Int32 {
     do {
         try body()
         nf_error_clear()
         return 0
     } catch {
-        return fail(function, error, passThroughErrno: passThroughErrno)
+        return fail(function, error, allowed: allowed)
     }
 }
 
-private func fail(_ function: StaticString, _ error: NetFenceError, passThroughErrno: Bool = false) -> Int32 {
+private func fail(_ function: StaticString, _ error: NetFenceError, allowed: Set<Int32>? = builderErrors) -> Int32 {
     var code = error.code.rawValue
     var message = "\(function): \(error.message)"
-    if !passThroughErrno && !documentedErrors.contains(code) {
-        message += " [unexpected errno \(code), reported as EFAULT]"
+    if let allowed, !allowed.contains(code) {
+        let name = nf_errno_name(code).map { String(cString: $0) } ?? "errno \(code)"
+        message += " [unexpected \(name), reported as EFAULT]"
         code = EFAULT
     }
     nf_error_set(message)
@@ -49,13 +55,13 @@ private func fail(_ function: StaticString, _ error: NetFenceError, passThroughE
 }
 
 private func invalid(_ function: StaticString, _ message: String) -> Int32 {
-    fail(function, NetFenceError(code: .invalidArgument, message: message))
+    fail(function, NetFenceError(code: .invalidArgument, message: message), allowed: nil)
 }
 
 @c @implementation
 public func netfence_version() -> UnsafePointer<CChar>? {
-    // A static C string literal: library-owned, never freed.
-    UnsafeRawPointer(("0.1.0" as StaticString).utf8Start).assumingMemoryBound(to: CChar.self)
+    // Static storage built from NETFENCE_VERSION_* (Sources/CNetFence).
+    netfence__version_string()
 }
 
 @c @implementation
@@ -119,7 +125,7 @@ public func netfence_ruleset_allow_path(_ rs: OpaquePointer?, _ access: UInt64, 
     guard let path else { return invalid("netfence_ruleset_allow_path", "path is NULL") }
     let text = String(cString: path)
     // open(2)'s errno is part of this function's documented list.
-    return call("netfence_ruleset_allow_path", passThroughErrno: true) { () throws(NetFenceError) in
+    return call("netfence_ruleset_allow_path", allowed: anyErrno) { () throws(NetFenceError) in
         try object.ruleset.allowPath(raw: access, path: text)
     }
 }
@@ -143,7 +149,7 @@ public func netfence_ruleset_restrict_self(_ rs: OpaquePointer?, _ flags: UInt32
         return invalid(function, "status->size is \(status.pointee.size), expected at least \(minimumStatusSize): initialise it with NETFENCE_STATUS_INIT")
     }
     var report = RestrictionStatus()
-    let rc = call(function) { () throws(NetFenceError) in
+    let rc = call(function, allowed: restrictErrors) { () throws(NetFenceError) in
         try object.ruleset.restrictSelf(rawFlags: flags, status: &report)
     }
     if let status { write(report, to: status) }
@@ -185,18 +191,22 @@ private func write(_ report: RestrictionStatus, to destination: UnsafeMutablePoi
 @c @implementation
 public func netfence_landlock_abi() -> Int32 {
     do {
-        return try LandlockABI.current().rawValue
+        let abi = try LandlockABI.current().rawValue
+        nf_error_clear()
+        return abi
     } catch {
-        return fail("netfence_landlock_abi", error)
+        return fail("netfence_landlock_abi", error, allowed: queryErrors)
     }
 }
 
 @c @implementation
 public func netfence_landlock_errata() -> Int32 {
     do {
-        return Int32(bitPattern: try LandlockABI.errata())
+        let errata = Int32(bitPattern: try LandlockABI.errata())
+        nf_error_clear()
+        return errata
     } catch {
-        return fail("netfence_landlock_errata", error)
+        return fail("netfence_landlock_errata", error, allowed: queryErrors)
     }
 }
 

@@ -103,11 +103,13 @@ int main(void)
 		rc = netfence_ruleset_allow_port_range(rs, NETFENCE_ACCESS_NET_CONNECT_TCP, database, database);
 	if (rc == 0)
 		rc = netfence_ruleset_restrict_self(rs, 0, &st);
-	netfence_ruleset_free(rs);
 	if (rc < 0) {
+		/* Read the message before any other netfence call. */
 		fprintf(stderr, "demo: %s\n", netfence_last_error());
+		netfence_ruleset_free(rs);
 		return 1;
 	}
+	netfence_ruleset_free(rs);
 	printf("sandbox: %s (Landlock applied: %s, no_new_privs: %s, %llu port rules)\n",
 	       st.enforced == NETFENCE_ENFORCED_FULL ? "fully enforced"
 	       : st.enforced == NETFENCE_ENFORCED_PARTIAL ? "partially enforced" : "NOT enforced",

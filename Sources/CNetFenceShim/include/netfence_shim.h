@@ -70,5 +70,7 @@ NF_HIDDEN const char *nf_error_get(void);
 
 /* Thin forwarders so Swift can name errno values without Glibc. */
 NF_HIDDEN const char *nf_strerror(int errnum);
+/* "EACCES" for EACCES; "errno N" style fallback handled by the caller (NULL). */
+NF_HIDDEN const char *nf_errno_name(int errnum);
 
 #endif
