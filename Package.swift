@@ -21,7 +21,10 @@ let package = Package(
         // include/netfence.h (symlinked), importable from Swift as CNetFence.
         .target(name: "CNetFence"),
         // syscall(2), prctl(2), our Landlock UAPI copy, thread-local errors.
-        .target(name: "CNetFenceShim", cSettings: [.define("_GNU_SOURCE")]),
+        .target(
+            name: "CNetFenceShim",
+            cSettings: [.define("_GNU_SOURCE")],
+            linkerSettings: [.linkedLibrary("cap")]),
         // The Swift core: all logic. No Foundation, no Swift concurrency.
         .target(name: "NetFence", dependencies: ["CNetFenceShim"]),
         // The C ABI: implements netfence.h with @c @implementation.

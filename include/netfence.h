@@ -144,10 +144,10 @@ NETFENCE_EXTERN const char *netfence_version(void);
 
 /** The whole request is in force. */
 #define NETFENCE_ENFORCED_FULL    UINT32_C(1)
-/** Part of the request is in force; the *_requested and *_enforced masks say
- *  which part. */
+/** Part of the request is in force; the *_requested and *_enforced masks
+ *  and the capability fields say which part. */
 #define NETFENCE_ENFORCED_PARTIAL UINT32_C(2)
-/** Nothing of the Landlock request is in force. */
+/** Nothing requested is in force (no layer). */
 #define NETFENCE_ENFORCED_NONE    UINT32_C(3)
 
 /**
@@ -201,12 +201,43 @@ typedef struct netfence_status {
 	 *  path. */
 	uint64_t port_rules;
 	uint64_t path_rules;
+	/** 1 if capabilities were to be dropped (netfence_ruleset_keep_caps*()
+	 *  was called), and 1 if the drop completed. */
+	uint32_t caps_requested;
+	uint32_t caps_applied;
+	/** NETFENCE_CAPS_* options requested. */
+	uint32_t caps_options;
+	/** The calling thread's securebits after the call (read back). */
+	uint32_t securebits;
+	/** Capabilities asked to be kept (bit n = capability n). */
+	uint64_t caps_kept;
+	/** The calling thread's capability sets after the call (read back from
+	 *  the kernel, not predicted): bit n = capability n. */
+	uint64_t caps_effective;
+	uint64_t caps_permitted;
+	uint64_t caps_inheritable;
+	uint64_t caps_bounding;
+	uint64_t caps_ambient;
 } netfence_status;
 
 /** Initialiser: `netfence_status st = NETFENCE_STATUS_INIT;` */
 #define NETFENCE_STATUS_INIT \
 	{(uint32_t)sizeof(netfence_status), 0, 0, 0, 0, 0, 0, 0, 0, 0, \
-	 0, 0, 0, 0, 0, 0, 0, 0, 0}
+	 0, 0, 0, 0, 0, 0, 0, 0, 0, \
+	 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}
+
+/** Formats of netfence_status_format(). */
+#define NETFENCE_FORMAT_TEXT UINT32_C(0) /**< human-readable lines */
+#define NETFENCE_FORMAT_JSON UINT32_C(1) /**< JSON, schema "netfence-status/1" (docs/status-schema.json) */
+
+/**
+ * Render a status as text or JSON, covering every layer: Landlock (ABI,
+ * errata, requested vs enforced per kind and why something is not in force),
+ * capabilities (read back), no_new_privs and thread coverage.
+ * Ownership: *out is allocated by the library; release it with netfence_free().
+ * @return 0, -EINVAL (NULL pointer, st->size too small, unknown format).
+ */
+NETFENCE_EXTERN int netfence_status_format(const netfence_status *st, uint32_t format, char **out);
 /** @} */
 
 /** @defgroup ruleset Ruleset builder @{ */
@@ -293,21 +324,69 @@ NETFENCE_EXTERN int netfence_ruleset_allow_path(netfence_ruleset *rs, uint64_t a
  */
 NETFENCE_EXTERN int netfence_ruleset_set_scope(netfence_ruleset *rs, uint64_t scopes);
 
+/* Options of the capability drop (netfence_ruleset_set_caps_options()). */
+/** Also raise the kept capabilities in the ambient set, so that a program the
+ *  process executes keeps them even when it runs as non-root. */
+#define NETFENCE_CAPS_AMBIENT            (UINT32_C(1) << 0)
+/** Do not lock securebits. By default, dropping capabilities as root (euid 0)
+ *  sets and locks SECBIT_NOROOT, SECBIT_NO_SETUID_FIXUP, SECBIT_KEEP_CAPS_LOCKED
+ *  and SECBIT_NO_CAP_AMBIENT_RAISE so that a root program executed later
+ *  cannot regain capabilities. */
+#define NETFENCE_CAPS_NO_SECUREBITS_LOCK (UINT32_C(1) << 1)
+
 /**
- * Enforce the ruleset on the calling process: sets no_new_privs, then
- * restricts with Landlock. Irreversible: there is no way to lift it, and it
+ * Drop every capability but these when enforcing: effective, permitted and
+ * inheritable become the kept set (those of them the thread still has), the
+ * bounding set is reduced to it, the ambient set is cleared (and refilled
+ * with the kept set under NETFENCE_CAPS_AMBIENT), securebits are locked (see
+ * NETFENCE_CAPS_NO_SECUREBITS_LOCK). Without this call capabilities are left
+ * untouched. Calling it again replaces the list.
+ * @param caps comma-separated names in libcap's spelling, with or without
+ *        the "cap_" prefix, any case ("cap_net_bind_service,net_raw");
+ *        "" keeps none.
+ * @return 0, -EINVAL (NULL, unknown name (named in the message), empty item,
+ *         duplicate, capability unknown to the running kernel), -EALREADY.
+ */
+NETFENCE_EXTERN int netfence_ruleset_keep_caps(netfence_ruleset *rs, const char *caps);
+
+/**
+ * The same as netfence_ruleset_keep_caps() by number (CAP_NET_BIND_SERVICE is
+ * 10). caps may be NULL only when count is 0 (keep none).
+ * @return 0, -EINVAL (NULL with count > 0, number above the kernel's last
+ *         capability, duplicate), -EALREADY.
+ */
+NETFENCE_EXTERN int netfence_ruleset_keep_caps_array(netfence_ruleset *rs, const uint32_t *caps, size_t count);
+
+/**
+ * Set the options of the capability drop (NETFENCE_CAPS_* bits, replacing
+ * earlier ones).
+ * @return 0, -EINVAL (NULL, unknown bits), -EALREADY.
+ */
+NETFENCE_EXTERN int netfence_ruleset_set_caps_options(netfence_ruleset *rs, uint32_t options);
+
+/**
+ * Enforce the ruleset on the calling process. The apply step is one fixed
+ * sequence: (1) drop capabilities (if asked): CAP_SETPCAP is kept while
+ * working because shrinking the bounding set and locking securebits need it,
+ * then the final sets drop it unless kept; (2) set no_new_privs: Landlock
+ * needs it once CAP_SYS_ADMIN is gone, and it stops execve() of setuid or
+ * file-capability programs from regaining privileges; (3) restrict with
+ * Landlock. Irreversible: there is no way to lift it, and it
  * is inherited by children and across execve(2).
  *
  * Everything that can fail (ABI probe, compatibility decision, thread check,
- * building the kernel ruleset with every rule) happens before the first
- * irreversible step.
+ * building the kernel ruleset with every rule, preparing the capability
+ * sets) happens before the first irreversible step. If a step of the
+ * sequence still fails, the call returns its errno, the steps already done
+ * stay done (they are irreversible), the status reports them, and the
+ * message says the process is NOT fully sandboxed.
  *
- * Threads: no_new_privs, and Landlock before ABI 8, act on the calling thread
- * only (and threads it creates later). If the process has other threads and
+ * Threads: capabilities, no_new_privs, and Landlock before ABI 8, act on the
+ * calling thread only (and threads it creates later). If the process has other threads and
  * a layer being applied cannot cover them, the call fails with -EBUSY (before
  * applying anything) unless `flags` has NETFENCE_RESTRICT_CALLING_THREAD_ONLY.
  * At ABI >= 8 netfence uses the kernel's TSYNC, which applies the Landlock
- * domain and no_new_privs to every thread. The status says which threads are
+ * domain and no_new_privs to every thread (not capabilities). The status says which threads are
  * covered. -EBUSY is also returned when /proc/self/task cannot be read (the
  * thread count cannot be proven).
  *
@@ -322,7 +401,9 @@ NETFENCE_EXTERN int netfence_ruleset_set_scope(netfence_ruleset *rs, uint64_t sc
  *         -EOPNOTSUPP (Landlock unavailable under a hard requirement),
  *         -EOPNOTSUPP (a requested feature missing under a hard requirement),
  *         -ENOMEM, -EMFILE / -ENFILE (kernel ruleset), -EPERM / -E2BIG
- *         (kernel refusal), -EFAULT.
+ *         (kernel refusal; -EPERM also when a capability change is refused,
+ *         or under a hard requirement when the bounding set or securebits
+ *         cannot be changed without CAP_SETPCAP), -EFAULT.
  */
 NETFENCE_EXTERN int netfence_ruleset_restrict_self(netfence_ruleset *rs, uint32_t flags, netfence_status *status);
 /** @} */
@@ -342,6 +423,18 @@ NETFENCE_EXTERN int netfence_landlock_abi(void);
  *         ABI < 7, or Landlock disabled), -ENOSYS.
  */
 NETFENCE_EXTERN int netfence_landlock_errata(void);
+/**
+ * The calling thread's capability state as text (effective, permitted,
+ * inheritable, bounding, ambient sets with libcap names, and securebits),
+ * one "name: value" line each. Capabilities are per thread.
+ * Ownership: *out is allocated by the library; release it with netfence_free().
+ * @return 0, -EINVAL (out is NULL), -ENOMEM.
+ */
+NETFENCE_EXTERN int netfence_caps_text(char **out);
+
+/** Release memory the library allocated for the caller (netfence_caps_text(),
+ *  netfence_status_format()). NULL is a no-op. */
+NETFENCE_EXTERN void netfence_free(void *ptr);
 /** @} */
 
 /** @defgroup errors Errors @{ */

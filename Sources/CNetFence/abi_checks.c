@@ -12,7 +12,10 @@ _Static_assert(offsetof(netfence_status, size) == 0, "size must stay first");
 _Static_assert(offsetof(netfence_status, landlock_errata) == 36, "layout");
 _Static_assert(offsetof(netfence_status, net_requested) == 40, "layout");
 _Static_assert(offsetof(netfence_status, path_rules) == 104, "layout");
-_Static_assert(sizeof(netfence_status) == 112, "netfence_status v1 is 112 bytes");
+_Static_assert(offsetof(netfence_status, caps_requested) == 112, "layout");
+_Static_assert(offsetof(netfence_status, caps_kept) == 128, "layout");
+_Static_assert(offsetof(netfence_status, caps_ambient) == 168, "layout");
+_Static_assert(sizeof(netfence_status) == 176, "netfence_status v1 is 176 bytes");
 
 /* The version string, built from the header's macros so the two can never
  * drift apart. */

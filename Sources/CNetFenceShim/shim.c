@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/capability.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -189,4 +190,145 @@ const char *nf_strerror(int errnum)
 const char *nf_errno_name(int errnum)
 {
 	return strerrorname_np(errnum);
+}
+
+/* ---- Capabilities ---- */
+
+int nf_cap_last(void)
+{
+	return (int)cap_max_bits() - 1;
+}
+
+int nf_caps_read(struct nf_caps_state *out)
+{
+	memset(out, 0, sizeof(*out));
+	cap_t caps = cap_get_proc();
+	if (caps == NULL)
+		return -errno;
+	int last = nf_cap_last();
+	for (int cap = 0; cap <= last && cap < 64; cap++) {
+		cap_flag_value_t value;
+		uint64_t bit = UINT64_C(1) << cap;
+		if (cap_get_flag(caps, cap, CAP_EFFECTIVE, &value) == 0 && value == CAP_SET)
+			out->effective |= bit;
+		if (cap_get_flag(caps, cap, CAP_PERMITTED, &value) == 0 && value == CAP_SET)
+			out->permitted |= bit;
+		if (cap_get_flag(caps, cap, CAP_INHERITABLE, &value) == 0 && value == CAP_SET)
+			out->inheritable |= bit;
+		if (cap_get_bound(cap) > 0)
+			out->bounding |= bit;
+		if (cap_get_ambient(cap) > 0)
+			out->ambient |= bit;
+	}
+	cap_free(caps);
+	out->securebits = cap_get_secbits();
+	return 0;
+}
+
+int nf_cap_from_name(const char *name)
+{
+	cap_value_t value;
+	if (cap_from_name(name, &value) != 0)
+		return -EINVAL;
+	return value;
+}
+
+int nf_cap_name(int cap, char *buf, size_t size)
+{
+	char *name = cap_to_name(cap);
+	if (name == NULL)
+		return -errno;
+	size_t length = strlen(name);
+	if (length + 1 > size) {
+		cap_free(name);
+		return -ERANGE;
+	}
+	memcpy(buf, name, length + 1);
+	cap_free(name);
+	return 0;
+}
+
+static int set_mask(cap_t caps, cap_flag_t flag, uint64_t mask)
+{
+	for (int cap = 0; cap < 64; cap++) {
+		if (!(mask & (UINT64_C(1) << cap)))
+			continue;
+		cap_value_t value = cap;
+		if (cap_set_flag(caps, flag, 1, &value, CAP_SET) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+void *nf_caps_new(uint64_t effective, uint64_t permitted, uint64_t inheritable)
+{
+	cap_t caps = cap_init();
+	if (caps == NULL)
+		return NULL;
+	if (set_mask(caps, CAP_EFFECTIVE, effective) || set_mask(caps, CAP_PERMITTED, permitted) ||
+	    set_mask(caps, CAP_INHERITABLE, inheritable)) {
+		cap_free(caps);
+		return NULL;
+	}
+	return caps;
+}
+
+void nf_caps_free(void *caps)
+{
+	if (caps != NULL)
+		cap_free(caps);
+}
+
+uint32_t nf_geteuid(void)
+{
+	return (uint32_t)geteuid();
+}
+
+/* ---- The apply sequence ---- */
+
+#define STEP(bit, expr)                                  \
+	do {                                             \
+		if ((expr) != 0) {                       \
+			result->failed_step = (bit);     \
+			result->error = -errno;          \
+			return;                          \
+		}                                        \
+		result->done |= (bit);                   \
+	} while (0)
+
+void nf_apply(const struct nf_apply_plan *plan, struct nf_apply_result *result)
+{
+	memset(result, 0, sizeof(*result));
+	if (plan->caps_working != NULL) {
+		/* Capabilities first: CAP_SETPCAP (kept while working) is needed to
+		 * shrink the bounding set and to set securebits, and nothing later
+		 * may depend on capabilities we are about to lose. */
+		STEP(NF_STEP_CAPS_REDUCED, cap_set_proc(plan->caps_working));
+		for (int cap = 0; cap < 64; cap++) {
+			if ((plan->bounding_drop & (UINT64_C(1) << cap)) && cap_drop_bound(cap) != 0) {
+				result->failed_step = NF_STEP_BOUNDING;
+				result->error = -errno;
+				return;
+			}
+		}
+		result->done |= NF_STEP_BOUNDING;
+		STEP(NF_STEP_AMBIENT, cap_reset_ambient());
+		for (int cap = 0; cap < 64; cap++) {
+			if ((plan->ambient_raise & (UINT64_C(1) << cap)) && cap_set_ambient(cap, CAP_SET) != 0) {
+				result->done &= ~NF_STEP_AMBIENT;
+				result->failed_step = NF_STEP_AMBIENT;
+				result->error = -errno;
+				return;
+			}
+		}
+		if (plan->set_securebits)
+			STEP(NF_STEP_SECUREBITS, cap_set_secbits(plan->securebits));
+		STEP(NF_STEP_CAPS_FINAL, cap_set_proc(plan->caps_final));
+	}
+	/* no_new_privs before Landlock and seccomp: both require it unless the
+	 * thread has CAP_SYS_ADMIN, which was just dropped. */
+	if (plan->no_new_privs)
+		STEP(NF_STEP_NO_NEW_PRIVS, prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
+	if (plan->landlock_fd >= 0)
+		STEP(NF_STEP_LANDLOCK, syscall(SYS_landlock_restrict_self, plan->landlock_fd, plan->landlock_flags));
 }

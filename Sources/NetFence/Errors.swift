@@ -75,6 +75,20 @@ public struct NetFenceError: Error, Equatable, Sendable, CustomStringConvertible
             "Landlock is disabled on the running kernel (hint: add \"landlock\" to the lsm= boot parameter)")
     }
 
+    static func applyFailed(step: UInt32, errno: Int32, done: UInt32) -> NetFenceError {
+        let steps: [(UInt32, String)] = [
+            (UInt32(NF_STEP_CAPS_REDUCED), "reducing capabilities"), (UInt32(NF_STEP_BOUNDING), "shrinking the bounding set"),
+            (UInt32(NF_STEP_AMBIENT), "setting the ambient set"), (UInt32(NF_STEP_SECUREBITS), "locking securebits"),
+            (UInt32(NF_STEP_CAPS_FINAL), "setting the final capabilities"), (UInt32(NF_STEP_NO_NEW_PRIVS), "setting no_new_privs"),
+            (UInt32(NF_STEP_LANDLOCK), "landlock_restrict_self"), (UInt32(NF_STEP_SECCOMP), "loading the seccomp filter"),
+        ]
+        let failed = steps.first { $0.0 == step }?.1 ?? "step \(step)"
+        let applied = steps.filter { done & $0.0 != 0 }.map(\.1)
+        return NetFenceError(code: Code(rawValue: errno), message:
+            "\(failed) failed: \(String(cString: nf_strerror(errno))); applied before the failure (irreversible): "
+            + (applied.isEmpty ? "nothing" : applied.joined(separator: ", ")) + "; the process is NOT fully sandboxed")
+    }
+
     static let spent = NetFenceError(code: .alreadyEnforced,
                                      message: "the ruleset was already enforced; build a new ruleset for another layer")
 }

@@ -28,6 +28,9 @@ public final class Ruleset {
     public private(set) var handledNet: AccessNet = []
     public private(set) var handledFS: AccessFS = []
     public private(set) var scopes: Scope = []
+    /// The capabilities to keep; `nil` leaves capabilities untouched.
+    public private(set) var keptCapabilities: CapabilitySet?
+    public private(set) var capabilityOptions: CapabilityOptions = []
     /// Whether ``restrictSelf(_:)`` succeeded; a spent ruleset refuses every change.
     public private(set) var isEnforced = false
     var ports = PortSet()
@@ -116,6 +119,45 @@ public final class Ruleset {
         scopes = Scope(rawValue: raw)
     }
 
+    /// Parses libcap names, comma-separated ("" keeps none).
+    package func keepCapabilities(names text: String) throws(NetFenceError) {
+        try checkNotSpent()
+        var kept: [Capability] = []
+        if !text.isEmpty {
+            for item in text.split(separator: ",", omittingEmptySubsequences: false) {
+                let name = String(item).trimmingASCIISpaces()
+                if name.isEmpty { throw .invalid("empty capability name in \"\(text)\"") }
+                guard let number = Capability.number(forName: name) else {
+                    throw .invalid("unknown capability \"\(name)\"")
+                }
+                kept.append(Capability(rawValue: number))
+            }
+        }
+        try keepCapabilities(numbers: kept.map(\.rawValue), spelled: text)
+    }
+
+    package func keepCapabilities(numbers: [UInt32], spelled: String? = nil) throws(NetFenceError) {
+        try checkNotSpent()
+        let last = Capability.lastSupported.rawValue
+        var set: CapabilitySet = []
+        for number in numbers {
+            let capability = Capability(rawValue: number)
+            if number > last || number >= 64 {
+                throw .invalid("capability \(number) is above the last one this kernel knows (\(last))")
+            }
+            if set.contains(capability) { throw .invalid("capability \(capability.name) is listed twice") }
+            set.insert(CapabilitySet([capability]))
+        }
+        keptCapabilities = set
+    }
+
+    package func setCapabilityOptions(raw: UInt32) throws(NetFenceError) {
+        try checkNotSpent()
+        let unknown = raw & ~CapabilityOptions.known.rawValue
+        if unknown != 0 { throw .invalid("unknown capability options 0x\(String(unknown, radix: 16))") }
+        capabilityOptions = CapabilityOptions(rawValue: raw)
+    }
+
     static func validNet(_ raw: UInt64) throws(NetFenceError) -> AccessNet {
         if raw == 0 { throw .invalid("no network right given (access is 0)") }
         let unknown = raw & ~AccessNet.known.rawValue
@@ -186,7 +228,34 @@ public final class Ruleset {
         return self
     }
 
-    /// Enforces the ruleset on the calling process: no_new_privs, then Landlock.
+    /// Keeps only these capabilities when enforcing (effective, permitted,
+    /// inheritable and bounding sets; ambient cleared). An empty set drops all.
+    /// Not calling it leaves capabilities untouched.
+    /// The corresponding C function is `netfence_ruleset_keep_caps_array`.
+    @discardableResult
+    public func keepCapabilities(_ capabilities: [Capability]) throws(NetFenceError) -> Ruleset {
+        try keepCapabilities(numbers: capabilities.map(\.rawValue))
+        return self
+    }
+
+    /// The same with libcap names (`"cap_net_bind_service,net_raw"`).
+    /// The corresponding C function is `netfence_ruleset_keep_caps`.
+    @discardableResult
+    public func keepCapabilities(named names: String) throws(NetFenceError) -> Ruleset {
+        try keepCapabilities(names: names)
+        return self
+    }
+
+    /// Options of the capability drop (ambient, securebits).
+    /// The corresponding C function is `netfence_ruleset_set_caps_options`.
+    @discardableResult
+    public func setCapabilityOptions(_ options: CapabilityOptions) throws(NetFenceError) -> Ruleset {
+        try setCapabilityOptions(raw: options.rawValue)
+        return self
+    }
+
+    /// Enforces the ruleset on the calling process: drops capabilities (if
+    /// asked), sets no_new_privs, then restricts with Landlock.
     /// Irreversible, inherited by children and across `execve(2)`.
     ///
     /// - Returns: what is in force. Best effort and soft requirements succeed with
@@ -208,23 +277,27 @@ public final class Ruleset {
 
     // MARK: Compile, then apply
 
-    /// The decision for one kernel ABI: what to send, what is in force. Pure:
-    /// no syscall, so unit tests inject any ABI.
+    /// The decision for one kernel and one thread state: what to apply, what
+    /// will be in force. Pure: no syscall, so unit tests inject any ABI and
+    /// capability state.
     struct Plan {
         var status = RestrictionStatus()
         /// Set only under a hard requirement with something missing.
         var failure: NetFenceError?
+        /// false: apply nothing at all (soft requirement not met).
+        var apply = false
         var applyLandlock = false
-        var setNoNewPrivs = false
         var kernelNet: AccessNet = []
         var kernelFS: AccessFS = []
         var kernelScopes: Scope = []
         var kernelFlags: UInt32 = 0
         var threadSync = false
         var rulesetAttrSize = 0
+        var capabilities: CapabilityPlan?
     }
 
-    func compile(abi: Int32, flags: RestrictFlags) -> Plan {
+    func compile(abi: Int32, flags: RestrictFlags,
+                 capabilities current: CapabilityState = CapabilityState(), euid: UInt32 = 0) -> Plan {
         var plan = Plan()
         var status = RestrictionStatus()
         status.landlockABI = abi
@@ -232,88 +305,88 @@ public final class Ruleset {
         status.netRequested = handledNet
         status.fsRequested = handledFS
         status.scopesRequested = scopes
+        status.capsRequested = keptCapabilities != nil
+        status.capsKept = keptCapabilities ?? []
+        status.capsOptions = capabilityOptions
         // A right allowed on every port restricts nothing: it is in force by
         // not handling it, whatever the kernel supports (never 65536 rules).
         status.netAllPorts = handledNet.intersection(ports.rightsCoveringAllPorts)
 
         let support = KernelSupport(abi: max(abi, 0))
         let net = handledNet.subtracting(status.netAllPorts)
-        let missingNet = net.subtracting(support.net)
-        let missingFS = handledFS.subtracting(support.fs)
-        let missingScopes = scopes.subtracting(support.scopes)
         let requestedLog = flags.intersection(RestrictFlags.kernelLogFlags)
-        let missingLog = requestedLog.subtracting(support.logFlags)
         let kernelName = LandlockABI.describe(abi)
 
-        var dropped: [String] = []
-        if abi <= 0 {
-            if !(net.isEmpty && handledFS.isEmpty && scopes.isEmpty && requestedLog.isEmpty) {
-                dropped.append("everything Landlock enforces: \(kernelName)")
-            }
-        } else {
-            if !missingNet.isEmpty { dropped.append("network rights \(missingNet): need a newer kernel than \(kernelName)") }
-            if !missingFS.isEmpty { dropped.append("filesystem rights \(missingFS): need a newer kernel than \(kernelName)") }
-            if !missingScopes.isEmpty { dropped.append("scopes \(missingScopes): need Landlock ABI 6, have \(kernelName)") }
-            if !missingLog.isEmpty { dropped.append("restrict flags \(missingLog): need Landlock ABI 7, have \(kernelName)") }
-        }
-        status.dropped = dropped
-
-        if !dropped.isEmpty && compatibility == .hardRequirement {
-            plan.failure = abi <= 0
-                ? NetFenceError.landlockUnavailable(errno: -abi)
-                : NetFenceError(code: .notSupported, message: "hard requirement not met: " + dropped.joined(separator: "; "))
-            status.netEnforced = []
-            plan.status = status
-            return plan
-        }
-        if !dropped.isEmpty && compatibility == .softRequirement {
-            // Enforce nothing at all, not even no_new_privs.
-            status.dropped = ["soft requirement not met, nothing enforced: " + dropped.joined(separator: "; ")]
-            status.enforcement = .notEnforced
-            plan.status = status
-            return plan
-        }
-
+        // What Landlock cannot do on this kernel.
+        var landlockDropped: [String] = []
         if abi > 0 {
             plan.kernelNet = net.intersection(support.net)
             plan.kernelFS = handledFS.intersection(support.fs)
             plan.kernelScopes = scopes.intersection(support.scopes)
             plan.applyLandlock = !(plan.kernelNet.isEmpty && plan.kernelFS.isEmpty && plan.kernelScopes.isEmpty)
             plan.threadSync = support.threadSync
-            let logFlags = requestedLog.intersection(support.logFlags)
-            plan.kernelFlags = logFlags.rawValue | (plan.threadSync ? UInt32(NF_LANDLOCK_RESTRICT_SELF_TSYNC) : 0)
             plan.rulesetAttrSize = KernelSupport.rulesetAttrSize(abi: abi)
-            status.flagsEnforced = plan.applyLandlock ? logFlags : []
-            if !plan.applyLandlock && !logFlags.isEmpty {
+            let missingNet = net.subtracting(support.net)
+            let missingFS = handledFS.subtracting(support.fs)
+            let missingScopes = scopes.subtracting(support.scopes)
+            let missingLog = requestedLog.subtracting(support.logFlags)
+            if !missingNet.isEmpty { landlockDropped.append("network rights \(missingNet): need a newer kernel than \(kernelName)") }
+            if !missingFS.isEmpty { landlockDropped.append("filesystem rights \(missingFS): need a newer kernel than \(kernelName)") }
+            if !missingScopes.isEmpty { landlockDropped.append("scopes \(missingScopes): need Landlock ABI 6, have \(kernelName)") }
+            if !missingLog.isEmpty { landlockDropped.append("restrict flags \(missingLog): need Landlock ABI 7, have \(kernelName)") }
+            let logFlags = requestedLog.intersection(support.logFlags)
+            if plan.applyLandlock {
+                plan.kernelFlags = logFlags.rawValue | (plan.threadSync ? UInt32(NF_LANDLOCK_RESTRICT_SELF_TSYNC) : 0)
+                status.flagsEnforced = logFlags
+            } else if !logFlags.isEmpty {
                 // Log flags configure a Landlock domain; with nothing to
                 // enforce in the kernel there is no domain to configure.
-                let reason = "restrict flags \(logFlags): no Landlock domain is created (nothing left to enforce in the kernel)"
-                status.dropped.append(reason)
-                if compatibility != .bestEffort {
-                    var refused = Plan()
-                    refused.failure = compatibility == .hardRequirement
-                        ? NetFenceError(code: .notSupported, message: "hard requirement not met: " + reason) : nil
-                    var noneStatus = status
-                    noneStatus.flagsEnforced = []
-                    if compatibility == .softRequirement {
-                        noneStatus.dropped = ["soft requirement not met, nothing enforced: " + reason]
-                        noneStatus.enforcement = .notEnforced
-                    }
-                    refused.status = noneStatus
-                    return refused
-                }
+                landlockDropped.append("restrict flags \(logFlags): no Landlock domain is created (nothing left to enforce in the kernel)")
             }
+        } else if !(net.isEmpty && handledFS.isEmpty && scopes.isEmpty && requestedLog.isEmpty) {
+            landlockDropped.append("everything Landlock enforces: \(kernelName)")
         }
+
+        var capabilityDropped: [String] = []
+        if let kept = keptCapabilities {
+            let capabilityPlan = CapabilityPlan(kept: kept, options: capabilityOptions, current: current, euid: euid)
+            capabilityDropped = capabilityPlan.dropped
+            plan.capabilities = capabilityPlan
+        }
+
+        let dropped = landlockDropped + capabilityDropped
+        status.dropped = dropped
+        if !dropped.isEmpty && compatibility == .hardRequirement {
+            if !landlockDropped.isEmpty {
+                plan.failure = abi <= 0 ? NetFenceError.landlockUnavailable(errno: -abi)
+                    : NetFenceError(code: .notSupported, message: "hard requirement not met: " + landlockDropped.joined(separator: "; "))
+            } else {
+                plan.failure = NetFenceError(code: Code(rawValue: EPERM),
+                                             message: "hard requirement not met: " + capabilityDropped.joined(separator: "; "))
+            }
+            status.flagsEnforced = []
+            plan = Plan(status: status, failure: plan.failure)
+            return plan
+        }
+        if !dropped.isEmpty && compatibility == .softRequirement {
+            // Enforce nothing at all, not even no_new_privs.
+            status.dropped = ["soft requirement not met, nothing enforced: " + dropped.joined(separator: "; ")]
+            status.flagsEnforced = []
+            status.enforcement = .notEnforced
+            return Plan(status: status)
+        }
+
+        plan.apply = true
         status.flagsEnforced.formUnion(flags.intersection(.callingThreadOnly))
-        plan.setNoNewPrivs = true
         status.netEnforced = plan.kernelNet.union(status.netAllPorts)
         status.fsEnforced = plan.kernelFS
         status.scopesEnforced = plan.kernelScopes
-
+        let capsFull = keptCapabilities == nil || capabilityDropped.isEmpty
+        let landlockNone = status.netEnforced.isEmpty && status.fsEnforced.isEmpty && status.scopesEnforced.isEmpty
         if status.netEnforced == status.netRequested && status.fsEnforced == status.fsRequested
-            && status.scopesEnforced == status.scopesRequested && status.flagsEnforced == status.flagsRequested {
+            && status.scopesEnforced == status.scopesRequested && status.flagsEnforced == status.flagsRequested && capsFull {
             status.enforcement = .fullyEnforced
-        } else if status.netEnforced.isEmpty && status.fsEnforced.isEmpty && status.scopesEnforced.isEmpty {
+        } else if landlockNone && keptCapabilities == nil {
             status.enforcement = .notEnforced
         } else {
             status.enforcement = .partiallyEnforced
@@ -322,35 +395,40 @@ public final class Ruleset {
         return plan
     }
 
+    typealias Code = NetFenceError.Code
+
     /// The C ABI's entry point; `status` is filled on failure too.
     package func restrictSelf(rawFlags: UInt32, status: inout RestrictionStatus) throws(NetFenceError) {
         try checkNotSpent()
         let unknown = rawFlags & ~RestrictFlags.known.rawValue
         if unknown != 0 { throw .invalid("unknown restrict flags 0x\(String(unknown, radix: 16))") }
-        if handledNet.isEmpty && handledFS.isEmpty && scopes.isEmpty {
-            throw .invalid("the ruleset handles nothing: handle a network or filesystem right, or set a scope")
+        if handledNet.isEmpty && handledFS.isEmpty && scopes.isEmpty && keptCapabilities == nil {
+            throw .invalid("the ruleset handles nothing: handle a network or filesystem right, set a scope, or keep capabilities")
         }
         let flags = RestrictFlags(rawValue: rawFlags)
         let abi = kernelLandlockABI
-        let plan = compile(abi: abi, flags: flags)
+        let before = try CapabilityState.current()
+        let plan = compile(abi: abi, flags: flags, capabilities: before, euid: nf_geteuid())
         status = plan.status
         status.landlockErrata = kernelLandlockErrata()
+        status.capabilities = before
+        status.noNewPrivs = nf_get_no_new_privs() == 1
         let threads = nf_thread_count()
         status.threadCount = Int(max(threads, 0))
         if let failure = plan.failure { throw failure }
-
-        if !plan.setNoNewPrivs {
+        if !plan.apply {
             // Soft requirement not met: nothing applied, by request.
-            status.noNewPrivs = nf_get_no_new_privs() == 1
-            status.allThreads = false
             isEnforced = true
             return
         }
 
-        // Threads: before ABI 8 Landlock and no_new_privs act on the calling thread only.
-        if plan.threadSync && plan.applyLandlock {
-            status.allThreads = true
-        } else if threads == 1 {
+        // Threads: no_new_privs and capabilities are per thread; Landlock too
+        // before ABI 8 (TSYNC covers Landlock and no_new_privs, not capabilities).
+        let perThreadLayers = plan.capabilities != nil ? "capabilities are per thread"
+            : plan.threadSync && plan.applyLandlock ? nil
+            : plan.applyLandlock ? "\(LandlockABI.describe(abi)) can only restrict the calling thread (TSYNC needs ABI 8)"
+            : "no_new_privs is per thread"
+        if perThreadLayers == nil || threads == 1 {
             status.allThreads = true
         } else if flags.contains(.callingThreadOnly) {
             status.allThreads = false
@@ -359,60 +437,99 @@ public final class Ruleset {
                 "cannot count the threads of this process (/proc/self/task: \(String(cString: nf_strerror(-threads)))), so cannot prove the sandbox covers them; pass the calling-thread-only flag to accept restricting only this thread")
         } else {
             throw NetFenceError(code: .otherThreads, message:
-                "the process has \(threads) threads and \(LandlockABI.describe(abi)) can only restrict the calling thread (TSYNC needs ABI 8); restrict before starting threads, or pass the calling-thread-only flag to accept it")
+                "the process has \(threads) threads and \(perThreadLayers!); restrict before starting threads, or pass the calling-thread-only flag to accept it")
         }
 
-        // Build the whole kernel ruleset before the first irreversible step.
+        // Prepare everything before the first irreversible step.
         var rulesetFD: Int32 = -1
         defer { if rulesetFD >= 0 { nf_close(rulesetFD) } }
         if plan.applyLandlock {
-            var attr = nf_landlock_ruleset_attr(
-                handled_access_fs: plan.kernelFS.rawValue,
-                handled_access_net: plan.kernelNet.rawValue,
-                scoped: plan.kernelScopes.rawValue)
-            let fd = nf_landlock_create_ruleset(&attr, plan.rulesetAttrSize, 0)
-            if fd < 0 { throw .system(fd, "landlock_create_ruleset") }
-            rulesetFD = fd
-            for rule in paths {
-                let access = rule.access.intersection(plan.kernelFS)
-                if access.isEmpty { continue }
-                let rc = nf_landlock_add_path_beneath_rule(fd, access.rawValue, rule.fd)
-                if rc < 0 { throw .system(rc, "landlock_add_rule(path \"\(rule.path)\")") }
-                status.pathRules += 1
+            rulesetFD = try buildKernelRuleset(plan, status: &status)
+        }
+        var apply = nf_apply_plan()
+        apply.landlock_fd = rulesetFD
+        apply.landlock_flags = plan.kernelFlags
+        apply.no_new_privs = 1
+        defer {
+            nf_caps_free(apply.caps_working)
+            nf_caps_free(apply.caps_final)
+        }
+        if let caps = plan.capabilities {
+            apply.caps_working = nf_caps_new(caps.working.rawValue, caps.working.rawValue, caps.working.rawValue)
+            apply.caps_final = nf_caps_new(caps.final.rawValue, caps.final.rawValue, caps.final.rawValue)
+            if apply.caps_working == nil || apply.caps_final == nil {
+                throw NetFenceError(code: .outOfMemory, message: "cap_init: out of memory")
             }
-            var portRules = 0
-            var inetMissing = false
-            try ports.forEachRule(for: plan.kernelNet) { (port: UInt64, access: UInt64) throws(NetFenceError) in
-                if inetMissing { return }
-                let rc = nf_landlock_add_net_port_rule(fd, access, port)
-                if rc == -EAFNOSUPPORT {
-                    // A kernel without CONFIG_INET has no TCP/UDP to allow: the
-                    // kernel documentation says this can safely be ignored.
-                    inetMissing = true
-                    return
-                }
-                if rc < 0 { throw .system(rc, "landlock_add_rule(port \(port))") }
-                portRules += 1
+            apply.bounding_drop = caps.boundingDrop.rawValue
+            apply.ambient_raise = caps.ambientRaise.rawValue
+            if let bits = caps.securebits {
+                apply.set_securebits = 1
+                apply.securebits = bits
             }
-            status.portRules = portRules
         }
 
-        // Apply: no_new_privs (Landlock needs it without CAP_SYS_ADMIN), then Landlock.
-        let nnp = nf_set_no_new_privs()
-        if nnp < 0 { throw .system(nnp, "prctl(PR_SET_NO_NEW_PRIVS)") }
-        status.noNewPrivs = true
-        if plan.applyLandlock {
-            let rc = nf_landlock_restrict_self(rulesetFD, plan.kernelFlags)
-            if rc < 0 {
-                status.enforcement = .notEnforced
+        // Apply: capabilities, no_new_privs, Landlock (one fixed C sequence).
+        var result = nf_apply_result()
+        nf_apply(&apply, &result)
+        status.capsApplied = result.done & UInt32(NF_STEP_CAPS_FINAL) != 0
+        status.noNewPrivs = nf_get_no_new_privs() == 1
+        status.landlockApplied = result.done & UInt32(NF_STEP_LANDLOCK) != 0
+        if let after = try? CapabilityState.current() { status.capabilities = after }
+        if result.failed_step != 0 {
+            if !status.landlockApplied {
                 status.netEnforced = []
                 status.fsEnforced = []
                 status.scopesEnforced = []
                 status.flagsEnforced = []
-                throw .system(rc, "landlock_restrict_self")
             }
-            status.landlockApplied = true
+            status.enforcement = status.capsApplied || status.landlockApplied ? .partiallyEnforced : .notEnforced
+            throw NetFenceError.applyFailed(step: result.failed_step, errno: -result.error, done: result.done)
         }
         isEnforced = true
+    }
+
+    /// Creates the kernel ruleset and adds every rule; returns its fd.
+    private func buildKernelRuleset(_ plan: Plan, status: inout RestrictionStatus) throws(NetFenceError) -> Int32 {
+        var attr = nf_landlock_ruleset_attr(
+            handled_access_fs: plan.kernelFS.rawValue,
+            handled_access_net: plan.kernelNet.rawValue,
+            scoped: plan.kernelScopes.rawValue)
+        let fd = nf_landlock_create_ruleset(&attr, plan.rulesetAttrSize, 0)
+        if fd < 0 { throw .system(fd, "landlock_create_ruleset") }
+        var ok = false
+        defer { if !ok { nf_close(fd) } }
+        for rule in paths {
+            let access = rule.access.intersection(plan.kernelFS)
+            if access.isEmpty { continue }
+            let rc = nf_landlock_add_path_beneath_rule(fd, access.rawValue, rule.fd)
+            if rc < 0 { throw .system(rc, "landlock_add_rule(path \"\(rule.path)\")") }
+            status.pathRules += 1
+        }
+        var portRules = 0
+        var inetMissing = false
+        try ports.forEachRule(for: plan.kernelNet) { (port: UInt64, access: UInt64) throws(NetFenceError) in
+            if inetMissing { return }
+            let rc = nf_landlock_add_net_port_rule(fd, access, port)
+            if rc == -EAFNOSUPPORT {
+                // A kernel without CONFIG_INET has no TCP/UDP to allow: the
+                // kernel documentation says this can safely be ignored.
+                inetMissing = true
+                return
+            }
+            if rc < 0 { throw .system(rc, "landlock_add_rule(port \(port))") }
+            portRules += 1
+        }
+        status.portRules = portRules
+        ok = true
+        return fd
+    }
+}
+
+extension String {
+    func trimmingASCIISpaces() -> String {
+        var scalars = Substring(self)
+        while let first = scalars.first, first == " " || first == "\t" { scalars = scalars.dropFirst() }
+        while let last = scalars.last, last == " " || last == "\t" { scalars = scalars.dropLast() }
+        return String(scalars)
     }
 }

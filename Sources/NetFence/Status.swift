@@ -40,6 +40,14 @@ public struct RestrictionStatus: Equatable, Sendable, CustomStringConvertible {
     /// Kernel rules added (one per port after range expansion, one per path).
     public var portRules = 0
     public var pathRules = 0
+    /// Whether capabilities were to be dropped (`keep_caps` called), and whether the drop completed.
+    public var capsRequested = false
+    public var capsApplied = false
+    /// The capabilities asked to be kept, and the options.
+    public var capsKept: CapabilitySet = []
+    public var capsOptions: CapabilityOptions = []
+    /// The calling thread's capabilities, read back after the call.
+    public var capabilities = CapabilityState()
     /// One line per feature that was requested but is not in force, with the reason.
     public var dropped: [String] = []
 
@@ -62,6 +70,10 @@ public struct RestrictionStatus: Equatable, Sendable, CustomStringConvertible {
         lines.append("fs: requested \(fsRequested), enforced \(fsEnforced), \(pathRules) path rules")
         lines.append("scopes: requested \(scopesRequested), enforced \(scopesEnforced)")
         lines.append("flags: requested \(flagsRequested), enforced \(flagsEnforced)")
+        if capsRequested {
+            lines.append("capabilities: keep \(capsKept)\(capsOptions.isEmpty ? "" : " (\(capsOptions))"), applied: \(capsApplied ? "yes" : "no")")
+        }
+        for line in capabilities.description.split(separator: "\n") { lines.append("  " + line) }
         for reason in dropped { lines.append("dropped: \(reason)") }
         return lines.joined(separator: "\n")
     }

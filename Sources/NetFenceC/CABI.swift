@@ -138,6 +138,37 @@ public func netfence_ruleset_set_scope(_ rs: OpaquePointer?, _ scopes: UInt64) -
     }
 }
 
+@c @implementation
+public func netfence_ruleset_keep_caps(_ rs: OpaquePointer?, _ caps: UnsafePointer<CChar>?) -> Int32 {
+    guard let object = handle(rs) else { return invalid("netfence_ruleset_keep_caps", "rs is NULL") }
+    guard let caps else { return invalid("netfence_ruleset_keep_caps", "caps is NULL (pass \"\" to keep none)") }
+    let text = String(cString: caps)
+    return call("netfence_ruleset_keep_caps") { () throws(NetFenceError) in
+        try object.ruleset.keepCapabilities(names: text)
+    }
+}
+
+@c @implementation
+public func netfence_ruleset_keep_caps_array(_ rs: OpaquePointer?, _ caps: UnsafePointer<UInt32>?, _ count: Int) -> Int32 {
+    let function: StaticString = "netfence_ruleset_keep_caps_array"
+    guard let object = handle(rs) else { return invalid(function, "rs is NULL") }
+    if caps == nil && count != 0 { return invalid(function, "caps is NULL but count is \(count)") }
+    // size_t arrives as Int; a huge count cannot be a real capability list.
+    if count < 0 || count > 64 { return invalid(function, "count \(UInt(bitPattern: count)) is larger than the number of capabilities") }
+    let numbers = caps.map { Array(UnsafeBufferPointer(start: $0, count: count)) } ?? []
+    return call(function) { () throws(NetFenceError) in
+        try object.ruleset.keepCapabilities(numbers: numbers)
+    }
+}
+
+@c @implementation
+public func netfence_ruleset_set_caps_options(_ rs: OpaquePointer?, _ options: UInt32) -> Int32 {
+    guard let object = handle(rs) else { return invalid("netfence_ruleset_set_caps_options", "rs is NULL") }
+    return call("netfence_ruleset_set_caps_options") { () throws(NetFenceError) in
+        try object.ruleset.setCapabilityOptions(raw: options)
+    }
+}
+
 /// The size of the first version of netfence_status: the smallest a caller may pass.
 private let minimumStatusSize = MemoryLayout<netfence_status>.size
 
@@ -179,6 +210,16 @@ private func write(_ report: RestrictionStatus, to destination: UnsafeMutablePoi
     value.scopes_enforced = report.scopesEnforced.rawValue
     value.port_rules = UInt64(report.portRules)
     value.path_rules = UInt64(report.pathRules)
+    value.caps_requested = report.capsRequested ? 1 : 0
+    value.caps_applied = report.capsApplied ? 1 : 0
+    value.caps_options = report.capsOptions.rawValue
+    value.securebits = report.capabilities.securebits
+    value.caps_kept = report.capsKept.rawValue
+    value.caps_effective = report.capabilities.effective.rawValue
+    value.caps_permitted = report.capabilities.permitted.rawValue
+    value.caps_inheritable = report.capabilities.inheritable.rawValue
+    value.caps_bounding = report.capabilities.bounding.rawValue
+    value.caps_ambient = report.capabilities.ambient.rawValue
     let callerSize = Int(destination.pointee.size)
     withUnsafeBytes(of: &value) { source in
         let count = min(callerSize, source.count)
@@ -186,6 +227,87 @@ private func write(_ report: RestrictionStatus, to destination: UnsafeMutablePoi
         UnsafeMutableRawPointer(destination).advanced(by: 4)
             .copyMemory(from: source.baseAddress!.advanced(by: 4), byteCount: count - 4)
     }
+}
+
+/// The inverse of write(_:to:), for netfence_status_format.
+private func read(_ value: netfence_status) -> RestrictionStatus {
+    var report = RestrictionStatus()
+    report.enforcement = EnforcementLevel(rawValue: value.enforced)
+    report.landlockABI = value.landlock_abi
+    report.landlockApplied = value.landlock_applied != 0
+    report.noNewPrivs = value.no_new_privs != 0
+    report.allThreads = value.all_threads != 0
+    report.threadCount = Int(value.thread_count)
+    report.flagsRequested = RestrictFlags(rawValue: value.flags_requested)
+    report.flagsEnforced = RestrictFlags(rawValue: value.flags_enforced)
+    report.landlockErrata = value.landlock_errata
+    report.netRequested = AccessNet(rawValue: value.net_requested)
+    report.netEnforced = AccessNet(rawValue: value.net_enforced)
+    report.netAllPorts = AccessNet(rawValue: value.net_all_ports)
+    report.fsRequested = AccessFS(rawValue: value.fs_requested)
+    report.fsEnforced = AccessFS(rawValue: value.fs_enforced)
+    report.scopesRequested = Scope(rawValue: value.scopes_requested)
+    report.scopesEnforced = Scope(rawValue: value.scopes_enforced)
+    report.portRules = Int(clamping: value.port_rules)
+    report.pathRules = Int(clamping: value.path_rules)
+    report.capsRequested = value.caps_requested != 0
+    report.capsApplied = value.caps_applied != 0
+    report.capsOptions = CapabilityOptions(rawValue: value.caps_options)
+    report.capsKept = CapabilitySet(rawValue: value.caps_kept)
+    report.capabilities.securebits = value.securebits
+    report.capabilities.effective = CapabilitySet(rawValue: value.caps_effective)
+    report.capabilities.permitted = CapabilitySet(rawValue: value.caps_permitted)
+    report.capabilities.inheritable = CapabilitySet(rawValue: value.caps_inheritable)
+    report.capabilities.bounding = CapabilitySet(rawValue: value.caps_bounding)
+    report.capabilities.ambient = CapabilitySet(rawValue: value.caps_ambient)
+    return report
+}
+
+/// A malloc'd copy of `text` for the caller (freed with netfence_free).
+private func duplicate(_ text: String) -> UnsafeMutablePointer<CChar>? {
+    text.withCString { strdup($0) }
+}
+
+@c @implementation
+public func netfence_status_format(_ st: UnsafePointer<netfence_status>?, _ format: UInt32,
+                                   _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    let function: StaticString = "netfence_status_format"
+    guard let st else { return invalid(function, "st is NULL") }
+    guard let out else { return invalid(function, "out is NULL") }
+    if Int(st.pointee.size) < minimumStatusSize {
+        return invalid(function, "st->size is \(st.pointee.size), expected at least \(minimumStatusSize): initialise it with NETFENCE_STATUS_INIT")
+    }
+    guard let kind = StatusFormat(rawValue: format) else {
+        return invalid(function, "unknown format \(format) (NETFENCE_FORMAT_TEXT or NETFENCE_FORMAT_JSON)")
+    }
+    guard let text = duplicate(read(st.pointee).formatted(kind)) else {
+        return fail(function, NetFenceError(code: .outOfMemory, message: "out of memory"), allowed: nil)
+    }
+    out.pointee = text
+    nf_error_clear()
+    return 0
+}
+
+@c @implementation
+public func netfence_caps_text(_ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    let function: StaticString = "netfence_caps_text"
+    guard let out else { return invalid(function, "out is NULL") }
+    do {
+        let state = try CapabilityState.current()
+        guard let text = duplicate(state.description + "\n") else {
+            return fail(function, NetFenceError(code: .outOfMemory, message: "out of memory"), allowed: nil)
+        }
+        out.pointee = text
+        nf_error_clear()
+        return 0
+    } catch {
+        return fail(function, error, allowed: [ENOMEM])
+    }
+}
+
+@c @implementation
+public func netfence_free(_ ptr: UnsafeMutableRawPointer?) {
+    free(ptr)
 }
 
 @c @implementation

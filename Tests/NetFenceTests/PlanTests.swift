@@ -70,7 +70,7 @@ final class PlanTests: XCTestCase {
         XCTAssertTrue(plan.status.dropped[0].contains("bind_udp"), plan.status.dropped[0])
         XCTAssertTrue(plan.status.dropped[0].contains("Landlock ABI 7"), plan.status.dropped[0])
         XCTAssertEqual(kernelRules(ruleset, plan).map { $0.1 }, [AccessNet.bindTCP.rawValue])
-        XCTAssertTrue(plan.setNoNewPrivs)
+        XCTAssertTrue(plan.apply)
     }
 
     func testOnlyUnsupportedRightsEnforceNothing() throws {
@@ -85,7 +85,7 @@ final class PlanTests: XCTestCase {
         let plan = ruleset.compile(abi: 7, flags: [])
         XCTAssertNil(plan.failure)
         XCTAssertFalse(plan.applyLandlock)
-        XCTAssertFalse(plan.setNoNewPrivs)
+        XCTAssertFalse(plan.apply)
         XCTAssertEqual(plan.status.enforcement, .notEnforced)
         XCTAssertEqual(plan.status.netEnforced, [])
         XCTAssertEqual(plan.status.netRequested, [.bindTCP, .bindUDP])
@@ -101,7 +101,7 @@ final class PlanTests: XCTestCase {
         XCTAssertEqual(plan.failure?.code, .notSupported)
         XCTAssertTrue(plan.failure?.message.contains("bind_udp") ?? false)
         XCTAssertFalse(plan.applyLandlock)
-        XCTAssertFalse(plan.setNoNewPrivs)
+        XCTAssertFalse(plan.apply)
         XCTAssertNil(ruleset.compile(abi: 10, flags: []).failure)
         // Log flags are features too.
         let logging = try Ruleset().setCompatibility(.hardRequirement).handle(.bindTCP)
@@ -115,7 +115,7 @@ final class PlanTests: XCTestCase {
             let plan = best.compile(abi: probe, flags: [])
             XCTAssertNil(plan.failure)
             XCTAssertFalse(plan.applyLandlock)
-            XCTAssertTrue(plan.setNoNewPrivs, "best effort still sets no_new_privs")
+            XCTAssertTrue(plan.apply, "best effort still applies no_new_privs")
             XCTAssertEqual(plan.status.enforcement, .notEnforced)
             XCTAssertEqual(plan.status.landlockABI, probe)
             let hard = try Ruleset().setCompatibility(.hardRequirement).handle(.bindTCP)

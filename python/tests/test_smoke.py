@@ -22,7 +22,12 @@ class Status(ctypes.Structure):
         (name, ctypes.c_uint64) for name in (
             "net_requested", "net_enforced", "net_all_ports", "fs_requested",
             "fs_enforced", "scopes_requested", "scopes_enforced", "port_rules",
-            "path_rules")]
+            "path_rules")] + [
+        (name, ctypes.c_uint32) for name in (
+            "caps_requested", "caps_applied", "caps_options", "securebits")] + [
+        (name, ctypes.c_uint64) for name in (
+            "caps_kept", "caps_effective", "caps_permitted", "caps_inheritable",
+            "caps_bounding", "caps_ambient")]
 
 
 def load():
@@ -40,8 +45,9 @@ def load():
 
 
 def test_layout_matches_header():
-    assert ctypes.sizeof(Status) == 112
+    assert ctypes.sizeof(Status) == 176
     assert Status.net_requested.offset == 40
+    assert Status.caps_kept.offset == 128
 
 
 def test_version_and_errors():

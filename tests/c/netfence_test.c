@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -636,39 +637,300 @@ static int test_scopes(void)
 	return 0;
 }
 
+/* ===================== capabilities (run as root) ===================== */
+
+/* The value of a "Name:\t<hex>" line of /proc/self/status, or UINT64_MAX. */
+static uint64_t proc_status_hex(const char *name)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	if (f == NULL)
+		return UINT64_MAX;
+	char line[256];
+	uint64_t value = UINT64_MAX;
+	size_t length = strlen(name);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, name, length) == 0 && line[length] == ':') {
+			value = strtoull(line + length + 1, NULL, 16);
+			break;
+		}
+	}
+	fclose(f);
+	return value;
+}
+
+/* Runs argv, returns what it printed on stdout (static buffer), or NULL. */
+static const char *run_capture(char *const argv[])
+{
+	static char output[4096];
+	int fds[2];
+	if (pipe(fds) != 0)
+		return NULL;
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(fds[1], 1);
+		close(fds[0]);
+		close(fds[1]);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	close(fds[1]);
+	size_t used = 0;
+	ssize_t n;
+	while (used + 1 < sizeof(output) && (n = read(fds[0], output + used, sizeof(output) - 1 - used)) > 0)
+		used += (size_t)n;
+	output[used] = '\0';
+	close(fds[0]);
+	int status = 0;
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? output : NULL;
+}
+
+/* A port below net.ipv4.ip_unprivileged_port_start, or 0 if there is none. */
+static uint16_t privileged_port(void)
+{
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_unprivileged_port_start", "re");
+	int start = 1024;
+	if (f != NULL) {
+		if (fscanf(f, "%d", &start) != 1)
+			start = 1024;
+		fclose(f);
+	}
+	for (int port = start > 80 ? 80 : start - 1; port > 0; port--)
+		if (try_bind(AF_INET, 0, (uint16_t)port) == 0)
+			return (uint16_t)port;
+	return 0;
+}
+
+static int keep_caps_and_restrict(const char *keep, uint32_t options, uint64_t bind_handled, uint16_t bind_port,
+				  netfence_status *st)
+{
+	netfence_ruleset *rs = NULL;
+	int rc = netfence_ruleset_new(&rs);
+	if (rc == 0)
+		rc = netfence_ruleset_keep_caps(rs, keep);
+	if (rc == 0)
+		rc = netfence_ruleset_set_caps_options(rs, options);
+	if (rc == 0 && bind_handled)
+		rc = netfence_ruleset_handle_net(rs, bind_handled);
+	if (rc == 0 && bind_port)
+		rc = netfence_ruleset_allow_port(rs, BIND, bind_port);
+	if (rc == 0)
+		rc = netfence_ruleset_restrict_self(rs, 0, st);
+	netfence_ruleset_free(rs);
+	return rc;
+}
+
+static int test_caps_drop_all(void)
+{
+	uint16_t port = privileged_port();
+	CHECK(port != 0);
+	CHECK(try_bind(AF_INET, 0, port) == 0); /* control: root may bind it */
+	int raw = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP);
+	CHECK(raw >= 0); /* control */
+	close(raw);
+	netfence_status st = NETFENCE_STATUS_INIT;
+	CHECK_RC(keep_caps_and_restrict("", 0, 0, 0, &st), 0);
+	CHECK(st.caps_requested == 1 && st.caps_applied == 1 && st.caps_kept == 0);
+	CHECK(st.caps_effective == 0 && st.caps_permitted == 0 && st.caps_inheritable == 0);
+	CHECK(st.caps_bounding == 0 && st.caps_ambient == 0);
+	CHECK((st.securebits & 0xEF) == 0xEF); /* locked: dropped as root */
+	CHECK(st.no_new_privs == 1 && st.enforced == NETFENCE_ENFORCED_FULL);
+	CHECK(proc_status_hex("CapEff") == 0 && proc_status_hex("CapPrm") == 0);
+	CHECK(proc_status_hex("CapBnd") == 0 && proc_status_hex("CapAmb") == 0);
+	/* EACCES from the missing CAP_NET_BIND_SERVICE (no Landlock involved). */
+	CHECK(try_bind(AF_INET, 0, port) == EACCES);
+	errno = 0;
+	CHECK(socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP) < 0 && errno == EPERM);
+	/* An exec'd program has none either, though it runs as uid 0. */
+	CHECK(getuid() == 0);
+	char *argv[] = {"/bin/sh", "-c", "grep -E '^Cap(Inh|Prm|Eff|Bnd|Amb)' /proc/self/status", NULL};
+	const char *out = run_capture(argv);
+	CHECK(out != NULL);
+	CHECK(strstr(out, "CapPrm:\t0000000000000000") != NULL);
+	CHECK(strstr(out, "CapEff:\t0000000000000000") != NULL);
+	CHECK(strstr(out, "CapBnd:\t0000000000000000") != NULL);
+	CHECK(strstr(out, "CapAmb:\t0000000000000000") != NULL);
+	return 0;
+}
+
+static int test_caps_keep_bind_service_with_landlock(void)
+{
+	uint16_t port = privileged_port();
+	CHECK(port > 1);
+	uint16_t other = port - 1;
+	CHECK(try_bind(AF_INET, 0, other) == 0 || try_bind(AF_INET, 0, other) == EADDRINUSE);
+	netfence_status st = NETFENCE_STATUS_INIT;
+	CHECK_RC(keep_caps_and_restrict("cap_net_bind_service", 0, BIND, port, &st), 0);
+	CHECK(st.caps_kept == (UINT64_C(1) << 10) && st.caps_effective == (UINT64_C(1) << 10));
+	CHECK(st.caps_bounding == (UINT64_C(1) << 10) && st.landlock_applied == 1);
+	CHECK(proc_status_hex("CapEff") == (UINT64_C(1) << 10));
+	CHECK(try_bind(AF_INET, 0, port) == 0);
+	/* The capability is there, so this EACCES can only be Landlock's. */
+	CHECK(try_bind(AF_INET, 0, other) == EACCES);
+	return 0;
+}
+
+/* CapEff of a program exec'd after restricting, as a non-root user. */
+static int ambient_case(uint32_t options, uint64_t *cap_eff)
+{
+	/* Become nobody but keep the permitted set (PR_SET_KEEPCAPS). */
+	CHECK(prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) == 0);
+	CHECK(setgid(65534) == 0 && setuid(65534) == 0);
+	CHECK(geteuid() == 65534);
+	netfence_status st = NETFENCE_STATUS_INIT;
+	CHECK_RC(keep_caps_and_restrict("net_bind_service", options, 0, 0, &st), 0);
+	CHECK(st.caps_applied == 1 && st.caps_permitted == (UINT64_C(1) << 10));
+	char *argv[] = {"/bin/grep", "^CapEff", "/proc/self/status", NULL};
+	const char *out = run_capture(argv);
+	CHECK(out != NULL && strncmp(out, "CapEff:", 7) == 0);
+	*cap_eff = strtoull(out + 7, NULL, 16);
+	return 0;
+}
+
+static int test_caps_ambient_across_exec(void)
+{
+	uint64_t eff = UINT64_MAX;
+	if (ambient_case(NETFENCE_CAPS_AMBIENT, &eff) != 0)
+		return 1;
+	CHECK(eff == (UINT64_C(1) << 10));
+	return 0;
+}
+
+static int test_caps_no_ambient_lost_across_exec(void)
+{
+	uint64_t eff = UINT64_MAX;
+	if (ambient_case(0, &eff) != 0)
+		return 1;
+	CHECK(eff == 0);
+	return 0;
+}
+
+static int test_caps_bad_input(void)
+{
+	netfence_ruleset *rs = NULL;
+	CHECK_RC(netfence_ruleset_new(&rs), 0);
+	CHECK_RC(netfence_ruleset_keep_caps(rs, NULL), -EINVAL);
+	CHECK_RC(netfence_ruleset_keep_caps(rs, "cap_net_bind_service,cap_no_such_thing"), -EINVAL);
+	CHECK(strstr(netfence_last_error(), "cap_no_such_thing") != NULL);
+	CHECK_RC(netfence_ruleset_keep_caps(rs, "cap_net_raw,cap_net_raw"), -EINVAL);
+	CHECK(strstr(netfence_last_error(), "twice") != NULL);
+	CHECK_RC(netfence_ruleset_keep_caps(rs, "net_raw,net_raw"), -EINVAL);
+	CHECK_RC(netfence_ruleset_keep_caps(rs, "cap_net_raw,,cap_chown"), -EINVAL);
+	CHECK(strstr(netfence_last_error(), "empty") != NULL);
+	CHECK_RC(netfence_ruleset_keep_caps(rs, ","), -EINVAL);
+	CHECK_RC(netfence_ruleset_keep_caps(rs, "12"), -EINVAL);
+	CHECK_RC(netfence_ruleset_keep_caps(rs, "cap_"), -EINVAL);
+	CHECK_RC(netfence_ruleset_keep_caps(rs, "NET_RAW, cap_chown"), 0);
+	CHECK_RC(netfence_ruleset_keep_caps(rs, ""), 0);
+	uint32_t too_big[] = {10, 64};
+	CHECK_RC(netfence_ruleset_keep_caps_array(rs, too_big, 2), -EINVAL);
+	uint32_t above_last[] = {63};
+	CHECK_RC(netfence_ruleset_keep_caps_array(rs, above_last, 1), -EINVAL);
+	uint32_t huge[] = {UINT32_MAX};
+	CHECK_RC(netfence_ruleset_keep_caps_array(rs, huge, 1), -EINVAL);
+	uint32_t dup[] = {10, 13, 10};
+	CHECK_RC(netfence_ruleset_keep_caps_array(rs, dup, 3), -EINVAL);
+	CHECK_RC(netfence_ruleset_keep_caps_array(rs, NULL, 1), -EINVAL);
+	CHECK_RC(netfence_ruleset_keep_caps_array(rs, NULL, 0), 0);
+	CHECK_RC(netfence_ruleset_keep_caps_array(NULL, NULL, 0), -EINVAL);
+	uint32_t good[] = {10, 13};
+	CHECK_RC(netfence_ruleset_keep_caps_array(rs, good, 2), 0);
+	CHECK_RC(netfence_ruleset_set_caps_options(rs, UINT32_C(1) << 7), -EINVAL);
+	CHECK_RC(netfence_ruleset_set_caps_options(NULL, 0), -EINVAL);
+	netfence_ruleset_free(rs);
+	return 0;
+}
+
+static int test_caps_text_and_status_format(void)
+{
+	char *text = NULL;
+	CHECK_RC(netfence_caps_text(NULL), -EINVAL);
+	CHECK_RC(netfence_caps_text(&text), 0);
+	CHECK(text != NULL && strstr(text, "effective: ") != NULL && strstr(text, "bounding: ") != NULL);
+	if (getuid() == 0)
+		CHECK(strstr(text, "cap_net_bind_service") != NULL);
+	netfence_free(text);
+	netfence_free(NULL);
+
+	netfence_status st = NETFENCE_STATUS_INIT;
+	char *out = NULL;
+	CHECK_RC(netfence_status_format(NULL, NETFENCE_FORMAT_TEXT, &out), -EINVAL);
+	CHECK_RC(netfence_status_format(&st, NETFENCE_FORMAT_TEXT, NULL), -EINVAL);
+	CHECK_RC(netfence_status_format(&st, 7, &out), -EINVAL);
+	netfence_status small = NETFENCE_STATUS_INIT;
+	small.size = 16;
+	CHECK_RC(netfence_status_format(&small, NETFENCE_FORMAT_TEXT, &out), -EINVAL);
+
+	CHECK_RC(keep_caps_and_restrict("", 0, BIND | NETFENCE_ACCESS_NET_BIND_UDP, 0, &st), 0);
+	CHECK_RC(netfence_status_format(&st, NETFENCE_FORMAT_TEXT, &out), 0);
+	CHECK(strstr(out, "enforcement: ") != NULL);
+	if (landlock_abi < 10)
+		CHECK(strstr(out, "bind_udp: needs Landlock ABI 10") != NULL);
+	netfence_free(out);
+	CHECK_RC(netfence_status_format(&st, NETFENCE_FORMAT_JSON, &out), 0);
+	CHECK(strncmp(out, "{\"schema\":\"netfence-status/1\"", 29) == 0);
+	netfence_free(out);
+	return 0;
+}
+
+/* A failure part-way is reported precisely: Landlock refuses a 17th layer
+ * (E2BIG) after the capabilities are already gone. */
+static int test_failure_part_way_is_reported(void)
+{
+	netfence_status st = NETFENCE_STATUS_INIT;
+	for (int layer = 0; layer < 16; layer++)
+		CHECK_RC(restrict_net(BIND, 0, 0, &st), 0);
+	netfence_status last = NETFENCE_STATUS_INIT;
+	CHECK_RC(keep_caps_and_restrict("", 0, BIND, 0, &last), -E2BIG);
+	CHECK(strstr(netfence_last_error(), "NOT fully sandboxed") != NULL);
+	CHECK(strstr(netfence_last_error(), "setting the final capabilities") != NULL);
+	CHECK(last.caps_applied == 1 && last.landlock_applied == 0);
+	CHECK(last.enforced == NETFENCE_ENFORCED_PARTIAL && last.net_enforced == 0);
+	CHECK(last.caps_effective == 0);
+	return 0;
+}
+
 struct test {
 	const char *name;
 	int (*fn)(void);
 	int min_abi;
+	int needs_root;
 };
 
 static const struct test tests[] = {
-	{"null_handles", test_null_handles, 0},
-	{"bad_ports_and_bits", test_bad_ports_and_bits, 0},
-	{"bad_paths", test_bad_paths, 0},
-	{"restrict_self_bad_input", test_restrict_self_bad_input, 0},
-	{"strings_and_queries", test_strings_and_queries, 0},
-	{"calls_after_restrict", test_calls_after_restrict, 4},
-	{"tcp_bind_ipv4_proto0", test_bind_ipv4_proto0, 4},
-	{"tcp_bind_ipv4_ipproto_tcp", test_bind_ipv4_ipproto_tcp, 4},
-	{"tcp_bind_ipv6_proto0", test_bind_ipv6_proto0, 4},
-	{"tcp_bind_ipv6_ipproto_tcp", test_bind_ipv6_ipproto_tcp, 4},
-	{"tcp_connect_ipv4", test_connect_ipv4, 4},
-	{"tcp_connect_ipv6", test_connect_ipv6, 4},
-	{"port_zero_rule", test_port_zero_rule, 4},
-	{"specific_rule_denies_port_zero", test_specific_rule_denies_port_zero, 4},
-	{"range_edges", test_range_edges, 4},
-	{"range_merging_and_count", test_range_merging_and_count, 4},
-	{"full_range_is_unrestricted", test_full_range_is_unrestricted, 4},
-	{"socket_created_before_restrict", test_socket_created_before_restrict, 4},
-	{"bound_before_restrict_keeps_working", test_bound_before_restrict_keeps_working, 4},
-	{"filesystem_rule", test_filesystem_rule, 1},
-	{"preexisting_thread", test_preexisting_thread, 4},
-	{"compat_best_effort_udp", test_compat_best_effort_udp, 4},
-	{"compat_hard_requirement", test_compat_hard_requirement, 4},
-	{"compat_soft_requirement", test_compat_soft_requirement, 4},
-	{"status_grows_compatibly", test_status_grows_compatibly, 4},
-	{"scopes", test_scopes, 1},
+	{"null_handles", test_null_handles, 0, 0},
+	{"bad_ports_and_bits", test_bad_ports_and_bits, 0, 0},
+	{"bad_paths", test_bad_paths, 0, 0},
+	{"restrict_self_bad_input", test_restrict_self_bad_input, 0, 0},
+	{"strings_and_queries", test_strings_and_queries, 0, 0},
+	{"calls_after_restrict", test_calls_after_restrict, 4, 0},
+	{"tcp_bind_ipv4_proto0", test_bind_ipv4_proto0, 4, 0},
+	{"tcp_bind_ipv4_ipproto_tcp", test_bind_ipv4_ipproto_tcp, 4, 0},
+	{"tcp_bind_ipv6_proto0", test_bind_ipv6_proto0, 4, 0},
+	{"tcp_bind_ipv6_ipproto_tcp", test_bind_ipv6_ipproto_tcp, 4, 0},
+	{"tcp_connect_ipv4", test_connect_ipv4, 4, 0},
+	{"tcp_connect_ipv6", test_connect_ipv6, 4, 0},
+	{"port_zero_rule", test_port_zero_rule, 4, 0},
+	{"specific_rule_denies_port_zero", test_specific_rule_denies_port_zero, 4, 0},
+	{"range_edges", test_range_edges, 4, 0},
+	{"range_merging_and_count", test_range_merging_and_count, 4, 0},
+	{"full_range_is_unrestricted", test_full_range_is_unrestricted, 4, 0},
+	{"socket_created_before_restrict", test_socket_created_before_restrict, 4, 0},
+	{"bound_before_restrict_keeps_working", test_bound_before_restrict_keeps_working, 4, 0},
+	{"filesystem_rule", test_filesystem_rule, 1, 0},
+	{"preexisting_thread", test_preexisting_thread, 4, 0},
+	{"compat_best_effort_udp", test_compat_best_effort_udp, 4, 0},
+	{"compat_hard_requirement", test_compat_hard_requirement, 4, 0},
+	{"compat_soft_requirement", test_compat_soft_requirement, 4, 0},
+	{"status_grows_compatibly", test_status_grows_compatibly, 4, 0},
+	{"scopes", test_scopes, 1, 0},
+	{"caps_bad_input", test_caps_bad_input, 0, 0},
+	{"caps_text_and_status_format", test_caps_text_and_status_format, 4, 0},
+	{"caps_drop_all", test_caps_drop_all, 0, 1},
+	{"caps_keep_bind_service_with_landlock", test_caps_keep_bind_service_with_landlock, 4, 1},
+	{"caps_ambient_across_exec", test_caps_ambient_across_exec, 0, 1},
+	{"caps_no_ambient_lost_across_exec", test_caps_no_ambient_lost_across_exec, 0, 1},
+	{"failure_part_way_is_reported", test_failure_part_way_is_reported, 4, 1},
 };
 
 int main(int argc, char **argv)
@@ -680,6 +942,11 @@ int main(int argc, char **argv)
 		const struct test *t = &tests[i];
 		if (argc > 1 && strcmp(argv[1], t->name) != 0)
 			continue;
+		if (t->needs_root && geteuid() != 0) {
+			printf("skip %s: needs root (capabilities to drop)\n", t->name);
+			skipped++;
+			continue;
+		}
 		if (t->min_abi > 0 && landlock_abi < t->min_abi) {
 			printf("skip %s: needs Landlock ABI %d, the kernel has %d\n", t->name, t->min_abi, landlock_abi);
 			skipped++;

@@ -73,4 +73,74 @@ NF_HIDDEN const char *nf_strerror(int errnum);
 /* "EACCES" for EACCES; "errno N" style fallback handled by the caller (NULL). */
 NF_HIDDEN const char *nf_errno_name(int errnum);
 
+/* ---- Capabilities, through libcap. Masks: bit n = capability n. ---- */
+
+struct nf_caps_state {
+	uint64_t effective;
+	uint64_t permitted;
+	uint64_t inheritable;
+	uint64_t bounding;
+	uint64_t ambient;
+	uint32_t securebits;
+	uint32_t reserved;
+};
+
+/* The calling thread's capability state; 0 or -errno. */
+NF_HIDDEN int nf_caps_read(struct nf_caps_state *out);
+/* The highest capability number the running kernel knows (cap_max_bits - 1). */
+NF_HIDDEN int nf_cap_last(void);
+/* A capability number from libcap's name ("cap_net_raw"), or -EINVAL. */
+NF_HIDDEN int nf_cap_from_name(const char *name);
+/* libcap's name of a capability, copied into buf (NUL-terminated); 0 or -errno. */
+NF_HIDDEN int nf_cap_name(int cap, char *buf, size_t size);
+/* A prepared cap_t with E/P/I set from the masks, or NULL (ENOMEM). */
+NF_HIDDEN void *nf_caps_new(uint64_t effective, uint64_t permitted, uint64_t inheritable);
+NF_HIDDEN void nf_caps_free(void *caps);
+NF_HIDDEN uint32_t nf_geteuid(void);
+
+/* Securebits netfence locks when dropping capabilities as root: an exec'd
+ * root program cannot regain capabilities (NOROOT), setuid transitions do
+ * not change them (NO_SETUID_FIXUP), KEEP_CAPS stays off, and no capability
+ * can be raised into the ambient set later. Each bit with its lock. */
+#define NF_SECUREBITS_LOCKDOWN 0xEFu
+
+/* ---- The apply sequence ---- */
+
+/* Steps of nf_apply, in order; nf_apply_result.done has a bit per step done. */
+#define NF_STEP_CAPS_REDUCED  (1u << 0) /* E/P/I = kept (+ CAP_SETPCAP while working) */
+#define NF_STEP_BOUNDING      (1u << 1) /* bounding set reduced to the kept set */
+#define NF_STEP_AMBIENT       (1u << 2) /* ambient cleared, kept caps raised if asked */
+#define NF_STEP_SECUREBITS    (1u << 3) /* securebits set and locked */
+#define NF_STEP_CAPS_FINAL    (1u << 4) /* E/P/I = kept exactly */
+#define NF_STEP_NO_NEW_PRIVS  (1u << 5)
+#define NF_STEP_LANDLOCK      (1u << 6)
+#define NF_STEP_SECCOMP       (1u << 7)
+
+/*
+ * Everything prepared in advance: nf_apply only makes syscalls (through
+ * libcap for capabilities), allocates nothing and takes no lock, so it is
+ * also safe between fork and exec.
+ */
+struct nf_apply_plan {
+	void *caps_working;      /* cap_t, or NULL: leave capabilities untouched */
+	void *caps_final;        /* cap_t */
+	uint64_t bounding_drop;  /* capabilities to drop from the bounding set */
+	uint64_t ambient_raise;  /* capabilities to raise in the ambient set */
+	int32_t set_securebits;
+	uint32_t securebits;
+	int32_t no_new_privs;
+	int32_t landlock_fd;     /* -1: no Landlock */
+	uint32_t landlock_flags;
+	int32_t reserved;
+};
+
+struct nf_apply_result {
+	uint32_t done;        /* NF_STEP_* bits completed */
+	uint32_t failed_step; /* the NF_STEP_* bit that failed, 0 if none */
+	int32_t error;        /* -errno of the failed step, 0 if none */
+	uint32_t reserved;
+};
+
+NF_HIDDEN void nf_apply(const struct nf_apply_plan *plan, struct nf_apply_result *result);
+
 #endif

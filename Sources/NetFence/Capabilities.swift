@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: MIT
+import CNetFenceShim
+import Glibc
+
+/// A Linux capability, by number (`CAP_NET_BIND_SERVICE` is 10).
+public struct Capability: RawRepresentable, Hashable, Comparable, Sendable, CustomStringConvertible {
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+
+    /// A capability from libcap's name, with or without the `cap_` prefix, any case
+    /// (`"cap_net_raw"`, `"NET_RAW"`); `nil` for an unknown name.
+    public init?(name: String) {
+        guard let value = Capability.number(forName: name) else { return nil }
+        self.rawValue = value
+    }
+
+    public static func < (lhs: Capability, rhs: Capability) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    /// libcap's name (`cap_net_bind_service`); the number for one libcap does not know.
+    public var name: String {
+        var buffer = [CChar](repeating: 0, count: 64)
+        if nf_cap_name(Int32(bitPattern: rawValue), &buffer, buffer.count) == 0 {
+            return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
+        return String(rawValue)
+    }
+
+    public var description: String { name }
+
+    public static let chown = Capability(rawValue: 0)
+    public static let dacOverride = Capability(rawValue: 1)
+    public static let kill = Capability(rawValue: 5)
+    public static let setgid = Capability(rawValue: 6)
+    public static let setuid = Capability(rawValue: 7)
+    public static let setpcap = Capability(rawValue: 8)
+    public static let netBindService = Capability(rawValue: 10)
+    public static let netAdmin = Capability(rawValue: 12)
+    public static let netRaw = Capability(rawValue: 13)
+    public static let sysAdmin = Capability(rawValue: 21)
+    public static let bpf = Capability(rawValue: 39)
+
+    /// The highest capability number the running kernel knows.
+    public static var lastSupported: Capability { Capability(rawValue: UInt32(max(nf_cap_last(), 0))) }
+
+    static func number(forName raw: String) -> UInt32? {
+        var name = String(raw.lowercased())
+        if name.isEmpty || name.allSatisfy({ $0.isNumber }) { return nil }
+        if !name.hasPrefix("cap_") { name = "cap_" + name }
+        let value = nf_cap_from_name(name)
+        return value >= 0 ? UInt32(value) : nil
+    }
+}
+
+/// A set of capabilities as a bitmask (bit n = capability n; Linux has fewer than 64).
+public struct CapabilitySet: OptionSet, Hashable, Sendable, CustomStringConvertible {
+    public let rawValue: UInt64
+    public init(rawValue: UInt64) { self.rawValue = rawValue }
+    public init(_ capabilities: [Capability]) {
+        var mask: UInt64 = 0
+        for capability in capabilities where capability.rawValue < 64 { mask |= 1 << UInt64(capability.rawValue) }
+        self.rawValue = mask
+    }
+
+    public func contains(_ capability: Capability) -> Bool {
+        capability.rawValue < 64 && rawValue & (1 << UInt64(capability.rawValue)) != 0
+    }
+
+    public var capabilities: [Capability] {
+        (0..<64).filter { rawValue & (1 << UInt64($0)) != 0 }.map { Capability(rawValue: UInt32($0)) }
+    }
+
+    /// Comma-separated libcap names; "none" when empty.
+    public var description: String {
+        rawValue == 0 ? "none" : capabilities.map(\.name).joined(separator: ",")
+    }
+}
+
+/// Options of the capability drop. C: `NETFENCE_CAPS_*`.
+public struct CapabilityOptions: OptionSet, Hashable, Sendable, CustomStringConvertible {
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+
+    /// Also raise the kept capabilities in the ambient set, so that a program
+    /// exec'd by a non-root process keeps them. C: `NETFENCE_CAPS_AMBIENT`.
+    public static let ambient = CapabilityOptions(rawValue: 1 << 0)
+    /// Do not lock securebits (locked by default when dropping as root).
+    /// C: `NETFENCE_CAPS_NO_SECUREBITS_LOCK`.
+    public static let noSecurebitsLock = CapabilityOptions(rawValue: 1 << 1)
+
+    public static let known: CapabilityOptions = [.ambient, .noSecurebitsLock]
+
+    public var description: String {
+        describeBits(UInt64(rawValue), [(1, "ambient"), (2, "no_securebits_lock")])
+    }
+}
+
+/// The capability state of the calling thread.
+public struct CapabilityState: Equatable, Sendable, CustomStringConvertible {
+    public var effective: CapabilitySet = []
+    public var permitted: CapabilitySet = []
+    public var inheritable: CapabilitySet = []
+    public var bounding: CapabilitySet = []
+    public var ambient: CapabilitySet = []
+    public var securebits: UInt32 = 0
+
+    public init() {}
+
+    /// Reads the calling thread's state (capabilities are per thread).
+    /// The corresponding C function is `netfence_caps_text`.
+    public static func current() throws(NetFenceError) -> CapabilityState {
+        var raw = nf_caps_state()
+        let rc = nf_caps_read(&raw)
+        if rc < 0 { throw .system(rc, "cap_get_proc") }
+        var state = CapabilityState()
+        state.effective = CapabilitySet(rawValue: raw.effective)
+        state.permitted = CapabilitySet(rawValue: raw.permitted)
+        state.inheritable = CapabilitySet(rawValue: raw.inheritable)
+        state.bounding = CapabilitySet(rawValue: raw.bounding)
+        state.ambient = CapabilitySet(rawValue: raw.ambient)
+        state.securebits = raw.securebits
+        return state
+    }
+
+    /// Whether securebits are locked as netfence locks them.
+    public var securebitsLocked: Bool { securebits & UInt32(NF_SECUREBITS_LOCKDOWN) == UInt32(NF_SECUREBITS_LOCKDOWN) }
+
+    public var description: String {
+        """
+        effective: \(effective)
+        permitted: \(permitted)
+        inheritable: \(inheritable)
+        bounding: \(bounding)
+        ambient: \(ambient)
+        securebits: 0x\(String(securebits, radix: 16))\(securebitsLocked ? " (locked)" : "")
+        """
+    }
+}
+
+/// The capability part of a plan: pure, decided from the current state.
+struct CapabilityPlan: Equatable {
+    var working: CapabilitySet = []
+    var final: CapabilitySet = []
+    var boundingDrop: CapabilitySet = []
+    var ambientRaise: CapabilitySet = []
+    var securebits: UInt32?
+    /// Requested parts that cannot be done (and why).
+    var dropped: [String] = []
+
+    /// Decides the drop for `kept`, given the thread's current state and euid.
+    /// Only capabilities still permitted can be kept; CAP_SETPCAP stays in the
+    /// working set (if permitted) because shrinking the bounding set and
+    /// setting securebits need it, and the final set drops it unless kept.
+    init(kept: CapabilitySet, options: CapabilityOptions, current: CapabilityState, euid: UInt32) {
+        let keep = kept.intersection(current.permitted)
+        let canSetPCap = current.permitted.contains(.setpcap)
+        final = keep
+        working = canSetPCap ? keep.union(CapabilitySet([.setpcap])) : keep
+        let extraBounding = current.bounding.subtracting(kept)
+        if !extraBounding.isEmpty {
+            if canSetPCap {
+                boundingDrop = extraBounding
+            } else {
+                dropped.append("bounding set not reduced (\(extraBounding.capabilities.count) capabilities stay): cap_setpcap is not permitted")
+            }
+        }
+        if options.contains(.ambient) { ambientRaise = keep }
+        let wantLock = euid == 0 && !options.contains(.noSecurebitsLock)
+        if wantLock {
+            if canSetPCap {
+                securebits = current.securebits | UInt32(NF_SECUREBITS_LOCKDOWN)
+            } else {
+                dropped.append("securebits not locked: cap_setpcap is not permitted")
+            }
+        }
+    }
+}
