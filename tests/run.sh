@@ -39,16 +39,23 @@ header_test() {
 	echo "ok   netfence.h compiles as C99 and C++11 with -Wall -Wextra -pedantic -Werror"
 }
 
-c_abi_suite() {
+staged_flags() {
+	PKG_CONFIG_PATH="$STAGE/usr/local/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$STAGE" pkg-config --cflags --libs netfence
+}
+
+install_suite() {
 	rm -rf "$STAGE"
 	env -u CC -u CXX make -s install DESTDIR="$STAGE" PREFIX=/usr/local >/dev/null || return 1
 	for f in lib/libnetfence.so.$VERSION lib/libnetfence.so.$SOVERSION lib/libnetfence.so include/netfence.h lib/pkgconfig/netfence.pc; do
 		[ -e "$STAGE/usr/local/$f" ] || { echo "FAIL install: missing $f"; return 1; }
 	done
 	grep -q '^prefix=/usr/local$' "$STAGE/usr/local/lib/pkgconfig/netfence.pc" || { echo "FAIL install: prefix in netfence.pc"; return 1; }
+	echo "ok   make install DESTDIR=... stages the library, its symlinks, the header and netfence.pc"
+}
+
+c_abi_suite() {
 	# Build the way a user does: only pkg-config knows where netfence is.
-	flags=$(PKG_CONFIG_PATH="$STAGE/usr/local/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$STAGE" \
-		pkg-config --cflags --libs netfence) || return 1
+	flags=$(staged_flags) || return 1
 	$CC -std=c99 -Wall -Wextra -Werror -O1 tests/c/netfence_test.c -o "$BUILD/netfence_test" -pthread \
 		$flags -Wl,-rpath,"$STAGE/usr/local/lib" || return 1
 	"$BUILD/netfence_test"
@@ -60,14 +67,34 @@ swift_suite() {
 	grep -q "with 0 failures" "$BUILD/swift-test.log" && ! grep -q "error:" "$BUILD/swift-test.log"
 }
 
+examples_suite() {
+	flags=$(staged_flags) || return 1
+	for example in demo privileged_server; do
+		$CC -std=c99 -Wall -Wextra -Werror -O1 "examples/c/$example.c" -o "$BUILD/example_$example" \
+			$flags -Wl,-rpath,"$STAGE/usr/local/lib" || return 1
+	done
+	"$BUILD/example_demo" || { echo "FAIL examples: demo"; return 1; }
+	"$BUILD/example_privileged_server"
+	rc=$?
+	if [ $rc = 77 ]; then
+		echo "skip privileged_server: needs root"
+	elif [ $rc != 0 ]; then
+		echo "FAIL examples: privileged_server exited $rc"
+		return 1
+	fi
+	echo "ok   examples built with pkg-config and run"
+}
+
 python_suite() {
-	NETFENCE_LIBRARY="$BUILD/lib/libnetfence.so.$SOVERSION" python3 -m pytest -q -p no:cacheprovider python/tests
+	NETFENCE_LIBRARY="$BUILD/lib/libnetfence.so.$SOVERSION" python3 -m pytest -q -p no:cacheprovider -rs python/tests
 }
 
 mkdir -p "$BUILD"
 suite "exports" sh tests/check_exports.sh "$BUILD/lib/libnetfence.so.$SOVERSION"
 suite "header" header_test
+suite "install" install_suite
 suite "c-abi" c_abi_suite
+suite "examples" examples_suite
 suite "python" python_suite
 suite "swift" swift_suite
 

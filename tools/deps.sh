@@ -22,16 +22,21 @@ fi
 # pytest for the python3 on PATH: Debian's package serves the system python3
 # (whose pip is "externally managed"); another python3 (pyenv, venv) gets it
 # from PyPI.
-if ! python3 -c 'import pytest' >/dev/null 2>&1; then
+# jsonschema validates the status report against docs/status-schema.json.
+python_missing=""
+python3 -c 'import pytest' >/dev/null 2>&1 || python_missing="$python_missing pytest"
+python3 -c 'import jsonschema' >/dev/null 2>&1 || python_missing="$python_missing jsonschema"
+if [ -n "$python_missing" ]; then
 	if [ "$(command -v python3)" = /usr/bin/python3 ]; then
-		echo "netfence: installing python3-pytest"
+		debian=$(for m in $python_missing; do printf ' python3-%s' "$m"; done)
+		echo "netfence: installing$debian"
 		SUDO=""
 		[ "$(id -u)" = 0 ] || SUDO=sudo
 		$SUDO apt-get update -qq
-		DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-pytest >/dev/null
+		DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $debian >/dev/null
 	else
-		echo "netfence: installing pytest for $(command -v python3)"
-		python3 -m pip install -q pytest
+		echo "netfence: installing$python_missing for $(command -v python3)"
+		python3 -m pip install -q $python_missing
 	fi
 fi
 

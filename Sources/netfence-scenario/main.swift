@@ -107,7 +107,21 @@ func scenarioSpentRuleset() throws(NetFenceError) {
     }
 }
 
+func scenarioCapsDropAll() throws(NetFenceError) {
+    let before = try CapabilityState.current()
+    expect(!before.effective.isEmpty, "control: running with capabilities (as root)")
+    let status = try Ruleset().keepCapabilities([]).restrictSelf()
+    print(status.formatted(.text))
+    expect(status.capsApplied && status.enforcement == .fullyEnforced, "capabilities dropped, fully enforced")
+    let after = try CapabilityState.current()
+    expect(after.effective.isEmpty && after.permitted.isEmpty && after.bounding.isEmpty && after.ambient.isEmpty,
+           "every set is empty: \(after)")
+    expect(after.securebitsLocked, "securebits locked")
+    expect(tryBind(80) == EACCES, "bind 80 without cap_net_bind_service: EACCES")
+}
+
 let scenarios: [String: () throws(NetFenceError) -> Void] = [
+    "caps-drop-all": scenarioCapsDropAll,
     "bind-denied": scenarioBindDenied,
     "connect-range": scenarioConnectRange,
     "spent-ruleset": scenarioSpentRuleset,

@@ -56,6 +56,11 @@ final class ScenarioTests: XCTestCase {
         XCTAssertEqual(try run("spent-ruleset"), 0)
     }
 
+    func testCapsDropAll() throws {
+        try XCTSkipIf(geteuid() != 0, "dropping every capability needs root")
+        XCTAssertEqual(try run("caps-drop-all"), 0)
+    }
+
     func testUnknownScenarioFails() throws {
         // Guards against a runner that passes whatever the helper does.
         XCTAssertEqual(try run("no-such-scenario"), 2)
