@@ -24,7 +24,7 @@ let package = Package(
         .target(
             name: "CNetFenceShim",
             cSettings: [.define("_GNU_SOURCE")],
-            linkerSettings: [.linkedLibrary("cap")]),
+            linkerSettings: [.linkedLibrary("cap"), .linkedLibrary("seccomp")]),
         // The Swift core: all logic. No Foundation, no Swift concurrency.
         .target(name: "NetFence", dependencies: ["CNetFenceShim"]),
         // The C ABI: implements netfence.h with @c @implementation.

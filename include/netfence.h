@@ -82,6 +82,20 @@ NETFENCE_EXTERN const char *netfence_version(void);
  *  destination, to a remote port (Landlock ABI 10). */
 #define NETFENCE_ACCESS_NET_CONNECT_SEND_UDP (UINT64_C(1) << 3)
 
+/** listen(2) on a TCP (or MPTCP) socket, by the socket's bound local port.
+ *  netfence-defined, enforced in user space with seccomp (no released kernel
+ *  has a listen right); bit 63 so that it can never clash with a kernel
+ *  right. Handled with netfence_ruleset_handle_net(); with no listen rule
+ *  every listen() is denied (EACCES; seccomp cannot see the socket, so this
+ *  includes AF_UNIX). With rules (netfence_ruleset_allow_port*()), listen()
+ *  on a TCP socket is allowed only if its bound port is allowed, a port-0
+ *  rule allowing a never-bound socket (listen() then autobinds an ephemeral
+ *  port, which Landlock never checks); other families may listen. Per-port
+ *  checks run in a supervisor process (seccomp user notification) that
+ *  duplicates the socket, checks the port and calls listen() on that same
+ *  socket itself, so the check and the action can never be split. */
+#define NETFENCE_ACCESS_NET_LISTEN_TCP       (UINT64_C(1) << 63)
+
 /* Filesystem rights: the kernel's LANDLOCK_ACCESS_FS_* bit values. */
 #define NETFENCE_ACCESS_FS_EXECUTE      (UINT64_C(1) << 0)  /**< ABI 1 */
 #define NETFENCE_ACCESS_FS_WRITE_FILE   (UINT64_C(1) << 1)  /**< ABI 1 */
@@ -218,13 +232,47 @@ typedef struct netfence_status {
 	uint64_t caps_inheritable;
 	uint64_t caps_bounding;
 	uint64_t caps_ambient;
+	/** 1 if the seccomp filter was loaded. */
+	uint32_t seccomp_installed;
+	/** NETFENCE_SECCOMP_* bits: what the filter does. */
+	uint32_t seccomp_features;
+	/** 1 if socket creation was handled; the number of allow rules given. */
+	uint32_t sockets_requested;
+	uint32_t socket_rules;
+	/** NETFENCE_LISTEN_OFF, _DENY_ALL or _PER_PORT. */
+	uint32_t listen_mode;
+	/** Classic BPF instructions of the filter. */
+	uint32_t seccomp_instructions;
+	/** The listen() supervisor's pid in per-port mode, else 0. */
+	int32_t listen_supervisor_pid;
+	uint32_t reserved0;
 } netfence_status;
 
 /** Initialiser: `netfence_status st = NETFENCE_STATUS_INIT;` */
 #define NETFENCE_STATUS_INIT \
 	{(uint32_t)sizeof(netfence_status), 0, 0, 0, 0, 0, 0, 0, 0, 0, \
 	 0, 0, 0, 0, 0, 0, 0, 0, 0, \
-	 0, 0, 0, 0, 0, 0, 0, 0, 0, 0}
+	 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, \
+	 0, 0, 0, 0, 0, 0, 0, 0}
+
+/* netfence_status.listen_mode */
+#define NETFENCE_LISTEN_OFF      UINT32_C(0) /**< listen() not restricted */
+#define NETFENCE_LISTEN_DENY_ALL UINT32_C(1) /**< every listen() fails (EACCES) */
+#define NETFENCE_LISTEN_PER_PORT UINT32_C(2) /**< a supervisor checks the bound port */
+
+/* netfence_status.seccomp_features */
+/** socket()/socketpair() only for allowed (family, type, protocol). */
+#define NETFENCE_SECCOMP_SOCKETS_HANDLED      (UINT32_C(1) << 0)
+/** io_uring_setup/enter/register fail with ENOSYS: io_uring can create, bind
+ *  and listen sockets without the filtered syscalls. */
+#define NETFENCE_SECCOMP_IO_URING_BLOCKED     (UINT32_C(1) << 1)
+/** A foreign syscall ABI (i386 int 0x80, x32) kills the process. */
+#define NETFENCE_SECCOMP_FOREIGN_ARCH_BLOCKED (UINT32_C(1) << 2)
+/** MPTCP and SCTP sockets and AF_SMC, not covered by Landlock's TCP rights,
+ *  are denied unless an allow_socket rule names them. */
+#define NETFENCE_SECCOMP_TCP_BYPASS_BLOCKED   (UINT32_C(1) << 3)
+/** Listen rules exist but the supervisor could not run: listen() is denied. */
+#define NETFENCE_SECCOMP_LISTEN_FAIL_CLOSED   (UINT32_C(1) << 4)
 
 /** Formats of netfence_status_format(). */
 #define NETFENCE_FORMAT_TEXT UINT32_C(0) /**< human-readable lines */
@@ -324,6 +372,36 @@ NETFENCE_EXTERN int netfence_ruleset_allow_path(netfence_ruleset *rs, uint64_t a
  */
 NETFENCE_EXTERN int netfence_ruleset_set_scope(netfence_ruleset *rs, uint64_t scopes);
 
+/** Wildcard for the type or protocol of netfence_ruleset_allow_socket(). */
+#define NETFENCE_ANY (-1)
+
+/**
+ * Make socket creation deny-by-default: socket(2) and socketpair(2) succeed
+ * only for the (family, type, protocol) triples allowed with
+ * netfence_ruleset_allow_socket(); anything else fails with EACCES (known,
+ * unknown and future families alike). Enforced with a seccomp filter loaded
+ * last in netfence_ruleset_restrict_self(). Sockets that already exist keep
+ * working; accept(2), send and receive are never filtered.
+ * @return 0, -EINVAL (NULL), -EALREADY.
+ */
+NETFENCE_EXTERN int netfence_ruleset_handle_sockets(netfence_ruleset *rs);
+
+/**
+ * Allow one (family, type, protocol). The family is always explicit (1..45);
+ * type is compared without SOCK_NONBLOCK/SOCK_CLOEXEC; NETFENCE_ANY for type
+ * or protocol means any. For AF_INET/AF_INET6, protocol 0 and the default
+ * protocol of the type (SOCK_STREAM: IPPROTO_TCP, SOCK_DGRAM: IPPROTO_UDP) are
+ * the same socket: either spelling allows both and nothing else.
+ *
+ * When TCP bind/connect rights are handled, MPTCP and SCTP (AF_INET/AF_INET6)
+ * and AF_SMC are denied even without netfence_ruleset_handle_sockets(),
+ * because Landlock's TCP rights do not cover them; a rule naming the protocol
+ * (or AF_SMC) explicitly allows them again (a NETFENCE_ANY protocol does not).
+ * @return 0, -EINVAL (NULL, unknown family, unknown type, protocol outside
+ *         0..65535 and not NETFENCE_ANY), -EALREADY.
+ */
+NETFENCE_EXTERN int netfence_ruleset_allow_socket(netfence_ruleset *rs, int32_t family, int32_t type, int32_t protocol);
+
 /* Options of the capability drop (netfence_ruleset_set_caps_options()). */
 /** Also raise the kept capabilities in the ambient set, so that a program the
  *  process executes keeps them even when it runs as non-root. */
@@ -371,7 +449,9 @@ NETFENCE_EXTERN int netfence_ruleset_set_caps_options(netfence_ruleset *rs, uint
  * then the final sets drop it unless kept; (2) set no_new_privs: Landlock
  * needs it once CAP_SYS_ADMIN is gone, and it stops execve() of setuid or
  * file-capability programs from regaining privileges; (3) restrict with
- * Landlock. Irreversible: there is no way to lift it, and it
+ * Landlock; (4) load the seccomp filter (socket allow-list, listen, and the
+ * bypasses: io_uring, foreign syscall ABIs, MPTCP/SCTP/SMC), last because it
+ * needs no_new_privs and nothing after it needs a filtered syscall. Irreversible: there is no way to lift it, and it
  * is inherited by children and across execve(2).
  *
  * Everything that can fail (ABI probe, compatibility decision, thread check,

@@ -15,7 +15,9 @@ _Static_assert(offsetof(netfence_status, path_rules) == 104, "layout");
 _Static_assert(offsetof(netfence_status, caps_requested) == 112, "layout");
 _Static_assert(offsetof(netfence_status, caps_kept) == 128, "layout");
 _Static_assert(offsetof(netfence_status, caps_ambient) == 168, "layout");
-_Static_assert(sizeof(netfence_status) == 176, "netfence_status v1 is 176 bytes");
+_Static_assert(offsetof(netfence_status, seccomp_installed) == 176, "layout");
+_Static_assert(offsetof(netfence_status, listen_supervisor_pid) == 200, "layout");
+_Static_assert(sizeof(netfence_status) == 208, "netfence_status v1 is 208 bytes");
 
 /* The version string, built from the header's macros so the two can never
  * drift apart. */

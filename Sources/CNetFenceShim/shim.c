@@ -331,4 +331,26 @@ void nf_apply(const struct nf_apply_plan *plan, struct nf_apply_result *result)
 		STEP(NF_STEP_NO_NEW_PRIVS, prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
 	if (plan->landlock_fd >= 0)
 		STEP(NF_STEP_LANDLOCK, syscall(SYS_landlock_restrict_self, plan->landlock_fd, plan->landlock_flags));
+	/* seccomp last: the filter does not restrict the syscalls above, and
+	 * once it is loaded nothing else needs to run. */
+	if (plan->seccomp != NULL) {
+		int rc = nf_seccomp_load(plan->seccomp, plan->seccomp_flags);
+		if (rc < 0) {
+			result->failed_step = NF_STEP_SECCOMP;
+			result->error = rc;
+			return;
+		}
+		result->done |= NF_STEP_SECCOMP;
+		if (plan->seccomp_flags & NF_SECCOMP_FILTER_FLAG_NEW_LISTENER) {
+			/* Hand the notification fd to the supervisor and keep no
+			 * copy: the sandboxed process must not answer its own
+			 * listen() calls. If this fails, listen() gets ENOSYS
+			 * from the kernel once the fd is closed: still denied. */
+			if (plan->supervisor_sock >= 0)
+				result->supervisor_error = nf_send_fd(plan->supervisor_sock, rc);
+			else
+				result->supervisor_error = -EBADF;
+			close(rc);
+		}
+	}
 }

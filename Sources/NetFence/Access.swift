@@ -18,12 +18,21 @@ public struct AccessNet: OptionSet, Hashable, Sendable, CustomStringConvertible 
     /// C: `NETFENCE_ACCESS_NET_CONNECT_SEND_UDP`.
     public static let connectSendUDP = AccessNet(rawValue: 1 << 3)
 
+    /// `listen(2)` on a TCP (or MPTCP) socket, by its bound local port; port 0 means a
+    /// socket that was never bound (listen() then picks an ephemeral port, which
+    /// Landlock never checks). netfence-defined and enforced in user space with
+    /// seccomp: bit 63 so that it can never clash with a kernel right.
+    /// C: `NETFENCE_ACCESS_NET_LISTEN_TCP`.
+    public static let listenTCP = AccessNet(rawValue: 1 << 63)
+
     /// Every network right this version of netfence knows.
-    public static let known: AccessNet = [.bindTCP, .connectTCP, .bindUDP, .connectSendUDP]
+    public static let known: AccessNet = [.bindTCP, .connectTCP, .bindUDP, .connectSendUDP, .listenTCP]
+    /// Rights the kernel enforces (Landlock); the others are netfence's own.
+    static let kernelRights: AccessNet = [.bindTCP, .connectTCP, .bindUDP, .connectSendUDP]
 
     static let names: [(AccessNet, String)] = [
         (.bindTCP, "bind_tcp"), (.connectTCP, "connect_tcp"),
-        (.bindUDP, "bind_udp"), (.connectSendUDP, "connect_send_udp"),
+        (.bindUDP, "bind_udp"), (.connectSendUDP, "connect_send_udp"), (.listenTCP, "listen_tcp"),
     ]
 
     public var description: String { describeBits(rawValue, Self.names.map { ($0.0.rawValue, $0.1) }) }

@@ -31,6 +31,9 @@ public final class Ruleset {
     /// The capabilities to keep; `nil` leaves capabilities untouched.
     public private(set) var keptCapabilities: CapabilitySet?
     public private(set) var capabilityOptions: CapabilityOptions = []
+    /// Whether socket creation is deny-by-default (allow-list in ``socketRules``).
+    public private(set) var socketsHandled = false
+    public private(set) var socketRules: [SocketRule] = []
     /// Whether ``restrictSelf(_:)`` succeeded; a spent ruleset refuses every change.
     public private(set) var isEnforced = false
     var ports = PortSet()
@@ -158,6 +161,30 @@ public final class Ruleset {
         capabilityOptions = CapabilityOptions(rawValue: raw)
     }
 
+    package func handleSocketsRaw() throws(NetFenceError) {
+        try checkNotSpent()
+        socketsHandled = true
+    }
+
+    package func addSocketRule(family: Int32, type: Int32, protocol value: Int32) throws(NetFenceError) {
+        try checkNotSpent()
+        if family <= 0 || family >= SocketConstants.familyLimit {
+            throw .invalid("unknown address family \(family) (expected 1..\(SocketConstants.familyLimit - 1); the family is never a wildcard)")
+        }
+        var type = type
+        if type != SocketRule.any {
+            type &= ~SocketConstants.typeFlags
+            if type < 0 || !SocketConstants.validTypes.contains(type) {
+                throw .invalid("unknown socket type \(type) (SOCK_STREAM, SOCK_DGRAM, SOCK_RAW, SOCK_RDM, SOCK_SEQPACKET, SOCK_DCCP, SOCK_PACKET or NETFENCE_ANY)")
+            }
+        }
+        if value != SocketRule.any && (value < 0 || value > SocketConstants.protocolLimit) {
+            throw .invalid("protocol \(value) is out of range (0..\(SocketConstants.protocolLimit) or NETFENCE_ANY)")
+        }
+        let rule = SocketRule(family: family, type: type, protocol: value)
+        if !socketRules.contains(rule) { socketRules.append(rule) }
+    }
+
     static func validNet(_ raw: UInt64) throws(NetFenceError) -> AccessNet {
         if raw == 0 { throw .invalid("no network right given (access is 0)") }
         let unknown = raw & ~AccessNet.known.rawValue
@@ -228,6 +255,24 @@ public final class Ruleset {
         return self
     }
 
+    /// Makes socket creation deny-by-default: only the (family, type, protocol)
+    /// triples allowed with ``allowSocket(family:type:protocol:)`` may be created
+    /// with `socket(2)` or `socketpair(2)` (EACCES otherwise). Enforced with seccomp.
+    /// The corresponding C function is `netfence_ruleset_handle_sockets`.
+    @discardableResult
+    public func handleSockets() throws(NetFenceError) -> Ruleset {
+        try handleSocketsRaw()
+        return self
+    }
+
+    /// Allows one (family, type, protocol); ``SocketRule/any`` for type or protocol.
+    /// The corresponding C function is `netfence_ruleset_allow_socket`.
+    @discardableResult
+    public func allowSocket(family: Int32, type: Int32 = SocketRule.any, protocol value: Int32 = SocketRule.any) throws(NetFenceError) -> Ruleset {
+        try addSocketRule(family: family, type: type, protocol: value)
+        return self
+    }
+
     /// Keeps only these capabilities when enforcing (effective, permitted,
     /// inheritable and bounding sets; ambient cleared). An empty set drops all.
     /// Not calling it leaves capabilities untouched.
@@ -294,6 +339,7 @@ public final class Ruleset {
         var threadSync = false
         var rulesetAttrSize = 0
         var capabilities: CapabilityPlan?
+        var seccomp: SeccompPlan?
     }
 
     func compile(abi: Int32, flags: RestrictFlags,
@@ -313,7 +359,8 @@ public final class Ruleset {
         status.netAllPorts = handledNet.intersection(ports.rightsCoveringAllPorts)
 
         let support = KernelSupport(abi: max(abi, 0))
-        let net = handledNet.subtracting(status.netAllPorts)
+        // LISTEN_TCP is netfence's own (seccomp): never sent to the kernel.
+        let net = handledNet.subtracting(status.netAllPorts).intersection(AccessNet.kernelRights)
         let requestedLog = flags.intersection(RestrictFlags.kernelLogFlags)
         let kernelName = LandlockABI.describe(abi)
 
@@ -354,6 +401,20 @@ public final class Ruleset {
             plan.capabilities = capabilityPlan
         }
 
+        // The seccomp layer: socket allow-list, listen restriction, and the
+        // TCP bypasses (MPTCP/SCTP/SMC, io_uring, foreign syscall ABIs).
+        let listenHandled = handledNet.contains(.listenTCP) && !status.netAllPorts.contains(.listenTCP)
+        let tcpInKernel = !plan.kernelNet.isDisjoint(with: [.bindTCP, .connectTCP])
+        if socketsHandled || listenHandled || tcpInKernel {
+            plan.seccomp = SeccompPlan(socketsHandled: socketsHandled, socketRules: socketRules,
+                                       blockTCPBypass: tcpInKernel,
+                                       listen: listenHandled ? (ports.hasRules(for: .listenTCP) ? .perPort : .denyAll) : .off,
+                                       allowUnboundListen: ports.contains(.listenTCP, port: 0))
+            status.seccomp = plan.seccomp!.predictedStatus
+        }
+        status.socketsRequested = socketsHandled
+        status.socketRules = socketRules.count
+
         let dropped = landlockDropped + capabilityDropped
         status.dropped = dropped
         if !dropped.isEmpty && compatibility == .hardRequirement {
@@ -365,6 +426,7 @@ public final class Ruleset {
                                              message: "hard requirement not met: " + capabilityDropped.joined(separator: "; "))
             }
             status.flagsEnforced = []
+            status.seccomp = SeccompStatus()
             plan = Plan(status: status, failure: plan.failure)
             return plan
         }
@@ -372,6 +434,7 @@ public final class Ruleset {
             // Enforce nothing at all, not even no_new_privs.
             status.dropped = ["soft requirement not met, nothing enforced: " + dropped.joined(separator: "; ")]
             status.flagsEnforced = []
+            status.seccomp = SeccompStatus()
             status.enforcement = .notEnforced
             return Plan(status: status)
         }
@@ -379,6 +442,7 @@ public final class Ruleset {
         plan.apply = true
         status.flagsEnforced.formUnion(flags.intersection(.callingThreadOnly))
         status.netEnforced = plan.kernelNet.union(status.netAllPorts)
+        if listenHandled { status.netEnforced.insert(.listenTCP) }
         status.fsEnforced = plan.kernelFS
         status.scopesEnforced = plan.kernelScopes
         let capsFull = keptCapabilities == nil || capabilityDropped.isEmpty
@@ -386,7 +450,7 @@ public final class Ruleset {
         if status.netEnforced == status.netRequested && status.fsEnforced == status.fsRequested
             && status.scopesEnforced == status.scopesRequested && status.flagsEnforced == status.flagsRequested && capsFull {
             status.enforcement = .fullyEnforced
-        } else if landlockNone && keptCapabilities == nil {
+        } else if landlockNone && keptCapabilities == nil && !socketsHandled {
             status.enforcement = .notEnforced
         } else {
             status.enforcement = .partiallyEnforced
@@ -402,7 +466,7 @@ public final class Ruleset {
         try checkNotSpent()
         let unknown = rawFlags & ~RestrictFlags.known.rawValue
         if unknown != 0 { throw .invalid("unknown restrict flags 0x\(String(unknown, radix: 16))") }
-        if handledNet.isEmpty && handledFS.isEmpty && scopes.isEmpty && keptCapabilities == nil {
+        if handledNet.isEmpty && handledFS.isEmpty && scopes.isEmpty && keptCapabilities == nil && !socketsHandled {
             throw .invalid("the ruleset handles nothing: handle a network or filesystem right, set a scope, or keep capabilities")
         }
         let flags = RestrictFlags(rawValue: rawFlags)
@@ -422,13 +486,19 @@ public final class Ruleset {
             return
         }
 
-        // Threads: no_new_privs and capabilities are per thread; Landlock too
-        // before ABI 8 (TSYNC covers Landlock and no_new_privs, not capabilities).
-        let perThreadLayers = plan.capabilities != nil ? "capabilities are per thread"
-            : plan.threadSync && plan.applyLandlock ? nil
-            : plan.applyLandlock ? "\(LandlockABI.describe(abi)) can only restrict the calling thread (TSYNC needs ABI 8)"
-            : "no_new_privs is per thread"
-        if perThreadLayers == nil || threads == 1 {
+        // Threads: capabilities and no_new_privs are per thread, Landlock too
+        // before ABI 8; TSYNC (Landlock ABI 8, seccomp) covers every thread.
+        let perThreadLayer: String?
+        if plan.capabilities != nil {
+            perThreadLayer = "capabilities are per thread"
+        } else if plan.applyLandlock && !plan.threadSync {
+            perThreadLayer = "\(LandlockABI.describe(abi)) can only restrict the calling thread (TSYNC needs ABI 8)"
+        } else if !plan.applyLandlock && plan.seccomp == nil {
+            perThreadLayer = "no_new_privs is per thread"
+        } else {
+            perThreadLayer = nil
+        }
+        if perThreadLayer == nil || threads == 1 {
             status.allThreads = true
         } else if flags.contains(.callingThreadOnly) {
             status.allThreads = false
@@ -437,7 +507,7 @@ public final class Ruleset {
                 "cannot count the threads of this process (/proc/self/task: \(String(cString: nf_strerror(-threads)))), so cannot prove the sandbox covers them; pass the calling-thread-only flag to accept restricting only this thread")
         } else {
             throw NetFenceError(code: .otherThreads, message:
-                "the process has \(threads) threads and \(perThreadLayers!); restrict before starting threads, or pass the calling-thread-only flag to accept it")
+                "the process has \(threads) threads and \(perThreadLayer!); restrict before starting threads, or pass the calling-thread-only flag to accept it")
         }
 
         // Prepare everything before the first irreversible step.
@@ -468,19 +538,71 @@ public final class Ruleset {
             }
         }
 
-        // Apply: capabilities, no_new_privs, Landlock (one fixed C sequence).
+        // The seccomp filter, compiled now; per-port listen starts its supervisor now.
+        var program = nf_bpf_program()
+        defer { nf_seccomp_free(&program) }
+        var supervisorSock: Int32 = -1
+        defer { if supervisorSock >= 0 { nf_close(supervisorSock) } }
+        if var seccomp = plan.seccomp {
+            var seccompFlags: UInt32 = threads > 1 && status.allThreads ? UInt32(NF_SECCOMP_FILTER_FLAG_TSYNC) : 0
+            if seccomp.listen == .perPort {
+                let bitmap = ports.bitmap(of: .listenTCP)
+                var pid: Int32 = 0
+                let rc = bitmap.withUnsafeBufferPointer {
+                    nf_supervisor_start($0.baseAddress, seccomp.allowUnboundListen ? 1 : 0, apply.caps_final, &supervisorSock, &pid)
+                }
+                if rc == 0 {
+                    status.seccomp.supervisorPID = pid
+                    seccompFlags |= UInt32(NF_SECCOMP_FILTER_FLAG_NEW_LISTENER)
+                    // TSYNC and a listener together need TSYNC_ESRCH (Linux 5.7).
+                    if seccompFlags & UInt32(NF_SECCOMP_FILTER_FLAG_TSYNC) != 0 {
+                        seccompFlags |= UInt32(NF_SECCOMP_FILTER_FLAG_TSYNC_ESRCH)
+                    }
+                } else {
+                    let reason = "listen rules: the supervisor could not start (\(String(cString: nf_strerror(-rc)))), so every listen() is denied"
+                    if compatibility == .hardRequirement {
+                        throw NetFenceError(code: .notSupported, message: "hard requirement not met: " + reason)
+                    }
+                    // Fail closed: deny every listen().
+                    seccomp = SeccompPlan(socketsHandled: socketsHandled, socketRules: socketRules,
+                                          blockTCPBypass: seccomp.features.contains(.tcpBypassBlocked),
+                                          listen: .denyAll, allowUnboundListen: false)
+                    seccomp.features.insert(.listenFailClosed)
+                    status.seccomp.listenMode = .denyAll
+                    status.seccomp.features = seccomp.features
+                    status.dropped.append(reason)
+                }
+            }
+            program = try seccomp.compile()
+            status.seccomp.instructions = Int(program.length)
+            apply.seccomp_flags = seccompFlags
+        }
+        apply.supervisor_sock = supervisorSock
+
+        // Apply: capabilities, no_new_privs, Landlock, seccomp (one fixed C sequence).
         var result = nf_apply_result()
-        nf_apply(&apply, &result)
+        withUnsafePointer(to: &program) { programPointer in
+            apply.seccomp = plan.seccomp != nil ? programPointer : nil
+            nf_apply(&apply, &result)
+            apply.seccomp = nil
+        }
         status.capsApplied = result.done & UInt32(NF_STEP_CAPS_FINAL) != 0
         status.noNewPrivs = nf_get_no_new_privs() == 1
         status.landlockApplied = result.done & UInt32(NF_STEP_LANDLOCK) != 0
+        status.seccomp.installed = result.done & UInt32(NF_STEP_SECCOMP) != 0
+        if result.supervisor_error != 0 {
+            status.seccomp.features.insert(.listenFailClosed)
+            status.dropped.append("listen rules: the supervisor did not get the notification fd (\(String(cString: nf_strerror(-result.supervisor_error)))); every listen() fails with ENOSYS")
+        }
         if let after = try? CapabilityState.current() { status.capabilities = after }
         if result.failed_step != 0 {
             if !status.landlockApplied {
-                status.netEnforced = []
+                status.netEnforced = status.seccomp.installed ? status.netEnforced.intersection(.listenTCP) : []
                 status.fsEnforced = []
                 status.scopesEnforced = []
                 status.flagsEnforced = []
+            } else if !status.seccomp.installed {
+                status.netEnforced.remove(.listenTCP)
             }
             status.enforcement = status.capsApplied || status.landlockApplied ? .partiallyEnforced : .notEnforced
             throw NetFenceError.applyFailed(step: result.failed_step, errno: -result.error, done: result.done)

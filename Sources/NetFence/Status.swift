@@ -48,6 +48,11 @@ public struct RestrictionStatus: Equatable, Sendable, CustomStringConvertible {
     public var capsOptions: CapabilityOptions = []
     /// The calling thread's capabilities, read back after the call.
     public var capabilities = CapabilityState()
+    /// Whether socket creation was handled, and how many allow rules were given.
+    public var socketsRequested = false
+    public var socketRules = 0
+    /// The seccomp layer (socket allow-list, listen, bypasses).
+    public var seccomp = SeccompStatus()
     /// One line per feature that was requested but is not in force, with the reason.
     public var dropped: [String] = []
 

@@ -36,7 +36,7 @@ extension RestrictionStatus {
     /// Every requested item that is not in force, with the reason.
     public var droppedItems: [DroppedItem] {
         var items: [DroppedItem] = []
-        for (right, name) in AccessNet.names where netRequested.contains(right) && !netEnforced.contains(right) {
+        for (right, name) in AccessNet.names where netRequested.contains(right) && !netEnforced.contains(right) && right != .listenTCP {
             items.append(DroppedItem(layer: "landlock.net", item: name,
                                      reason: landlockReason(neededABI: Self.firstABI { $0.net.contains(right) })))
         }
@@ -51,6 +51,21 @@ extension RestrictionStatus {
         for (flag, name) in RestrictFlags.names where flagsRequested.contains(flag) && !flagsEnforced.contains(flag) {
             items.append(DroppedItem(layer: "landlock.flags", item: name,
                                      reason: landlockReason(neededABI: Self.firstABI { $0.logFlags.contains(flag) })))
+        }
+        let wantsSeccomp = socketsRequested || netRequested.contains(.listenTCP)
+        if wantsSeccomp && !seccomp.installed {
+            if socketsRequested {
+                items.append(DroppedItem(layer: "seccomp", item: "sockets",
+                                         reason: "the seccomp filter was not loaded (soft requirement not met, or the call failed)"))
+            }
+            if netRequested.contains(.listenTCP) && !netAllPorts.contains(.listenTCP) {
+                items.append(DroppedItem(layer: "seccomp", item: "listen_tcp",
+                                         reason: "the seccomp filter was not loaded (soft requirement not met, or the call failed)"))
+            }
+        }
+        if seccomp.features.contains(.listenFailClosed) {
+            items.append(DroppedItem(layer: "seccomp", item: "listen_rules",
+                                     reason: "the listen() supervisor could not run: every listen() is denied (fail closed)"))
         }
         if capsRequested {
             if !capsApplied {
@@ -95,6 +110,16 @@ extension RestrictionStatus {
         lines.append("  fs: requested \(fsRequested), enforced \(fsEnforced), \(pathRules) path rules")
         lines.append("  scopes: requested \(scopesRequested), enforced \(scopesEnforced)")
         lines.append("  flags: requested \(flagsRequested), enforced \(flagsEnforced)")
+        let listen: String
+        switch seccomp.listenMode {
+        case .off: listen = "off"
+        case .denyAll: listen = "deny-all"
+        case .perPort: listen = "per-port (supervisor pid \(seccomp.supervisorPID))"
+        }
+        lines.append("seccomp: \(seccomp.installed ? "installed" : "not installed")"
+            + (seccomp.installed ? " (\(seccomp.instructions) BPF instructions)" : "")
+            + ", sockets: \(socketsRequested ? "\(socketRules) allow rules" : "not handled"), listen: \(listen)")
+        if !seccomp.features.isEmpty { lines.append("  features: \(seccomp.features)") }
         if capsRequested {
             lines.append("capabilities: keep \(capsKept)" + (capsOptions.isEmpty ? "" : " (\(capsOptions))")
                 + ", applied: \(capsApplied ? "yes" : "no")")
@@ -136,6 +161,16 @@ extension RestrictionStatus {
                                 ("path_rules", .int(Int64(pathRules)))])),
                 ("scopes", .object([("requested", names(scopesRequested.rawValue, scopeNames)),
                                     ("enforced", names(scopesEnforced.rawValue, scopeNames))])),
+            ])),
+            ("seccomp", .object([
+                ("installed", .bool(seccomp.installed)),
+                ("instructions", .int(Int64(seccomp.instructions))),
+                ("sockets", .object([("handled", .bool(socketsRequested)), ("allow_rules", .int(Int64(socketRules)))])),
+                ("listen", .object([
+                    ("mode", .string(seccomp.listenMode == .off ? "off" : seccomp.listenMode == .denyAll ? "deny-all" : "per-port")),
+                    ("supervisor_pid", seccomp.supervisorPID > 0 ? .int(Int64(seccomp.supervisorPID)) : .null),
+                ])),
+                ("features", names(UInt64(seccomp.features.rawValue), SeccompFeatures.names)),
             ])),
             ("capabilities", .object([
                 ("requested", .bool(capsRequested)),

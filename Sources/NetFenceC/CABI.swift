@@ -139,6 +139,22 @@ public func netfence_ruleset_set_scope(_ rs: OpaquePointer?, _ scopes: UInt64) -
 }
 
 @c @implementation
+public func netfence_ruleset_handle_sockets(_ rs: OpaquePointer?) -> Int32 {
+    guard let object = handle(rs) else { return invalid("netfence_ruleset_handle_sockets", "rs is NULL") }
+    return call("netfence_ruleset_handle_sockets") { () throws(NetFenceError) in
+        try object.ruleset.handleSocketsRaw()
+    }
+}
+
+@c @implementation
+public func netfence_ruleset_allow_socket(_ rs: OpaquePointer?, _ family: Int32, _ type: Int32, _ proto: Int32) -> Int32 {
+    guard let object = handle(rs) else { return invalid("netfence_ruleset_allow_socket", "rs is NULL") }
+    return call("netfence_ruleset_allow_socket") { () throws(NetFenceError) in
+        try object.ruleset.addSocketRule(family: family, type: type, protocol: proto)
+    }
+}
+
+@c @implementation
 public func netfence_ruleset_keep_caps(_ rs: OpaquePointer?, _ caps: UnsafePointer<CChar>?) -> Int32 {
     guard let object = handle(rs) else { return invalid("netfence_ruleset_keep_caps", "rs is NULL") }
     guard let caps else { return invalid("netfence_ruleset_keep_caps", "caps is NULL (pass \"\" to keep none)") }
@@ -220,6 +236,13 @@ private func write(_ report: RestrictionStatus, to destination: UnsafeMutablePoi
     value.caps_inheritable = report.capabilities.inheritable.rawValue
     value.caps_bounding = report.capabilities.bounding.rawValue
     value.caps_ambient = report.capabilities.ambient.rawValue
+    value.seccomp_installed = report.seccomp.installed ? 1 : 0
+    value.seccomp_features = report.seccomp.features.rawValue
+    value.sockets_requested = report.socketsRequested ? 1 : 0
+    value.socket_rules = UInt32(clamping: report.socketRules)
+    value.listen_mode = report.seccomp.listenMode.rawValue
+    value.seccomp_instructions = UInt32(clamping: report.seccomp.instructions)
+    value.listen_supervisor_pid = report.seccomp.supervisorPID
     let callerSize = Int(destination.pointee.size)
     withUnsafeBytes(of: &value) { source in
         let count = min(callerSize, source.count)
@@ -260,6 +283,13 @@ private func read(_ value: netfence_status) -> RestrictionStatus {
     report.capabilities.inheritable = CapabilitySet(rawValue: value.caps_inheritable)
     report.capabilities.bounding = CapabilitySet(rawValue: value.caps_bounding)
     report.capabilities.ambient = CapabilitySet(rawValue: value.caps_ambient)
+    report.seccomp.installed = value.seccomp_installed != 0
+    report.seccomp.features = SeccompFeatures(rawValue: value.seccomp_features)
+    report.socketsRequested = value.sockets_requested != 0
+    report.socketRules = Int(value.socket_rules)
+    report.seccomp.listenMode = ListenMode(rawValue: value.listen_mode) ?? .off
+    report.seccomp.instructions = Int(value.seccomp_instructions)
+    report.seccomp.supervisorPID = value.listen_supervisor_pid
     return report
 }
 

@@ -16,7 +16,7 @@ final class PlanTests: XCTestCase {
 
     func everything() throws -> Ruleset {
         let ruleset = Ruleset()
-        try ruleset.handle(AccessNet.known).allow(AccessNet.known, port: 443)
+        try ruleset.handle(AccessNet.kernelRights).allow(AccessNet.kernelRights, port: 443)
         try ruleset.handle(AccessFS.known)
         try ruleset.setScopes(Scope.known)
         return ruleset
@@ -32,7 +32,7 @@ final class PlanTests: XCTestCase {
             6: ([.bindTCP, .connectTCP], (1 << 16) - 1, Scope.known, 0, false, 24),
             7: ([.bindTCP, .connectTCP], (1 << 16) - 1, Scope.known, 2, false, 24),
             8: ([.bindTCP, .connectTCP], (1 << 16) - 1, Scope.known, 2, true, 24),
-            10: (AccessNet.known, (1 << 17) - 1, Scope.known, 2, true, 24),
+            10: (AccessNet.kernelRights, (1 << 17) - 1, Scope.known, 2, true, 24),
         ]
         for (abi, want) in expected.sorted(by: { $0.key < $1.key }) {
             let ruleset = try everything()

@@ -27,7 +27,11 @@ class Status(ctypes.Structure):
             "caps_requested", "caps_applied", "caps_options", "securebits")] + [
         (name, ctypes.c_uint64) for name in (
             "caps_kept", "caps_effective", "caps_permitted", "caps_inheritable",
-            "caps_bounding", "caps_ambient")]
+            "caps_bounding", "caps_ambient")] + [
+        (name, ctypes.c_uint32) for name in (
+            "seccomp_installed", "seccomp_features", "sockets_requested", "socket_rules",
+            "listen_mode", "seccomp_instructions")] + [
+        ("listen_supervisor_pid", ctypes.c_int32), ("reserved0", ctypes.c_uint32)]
 
 
 def load():
@@ -45,7 +49,7 @@ def load():
 
 
 def test_layout_matches_header():
-    assert ctypes.sizeof(Status) == 176
+    assert ctypes.sizeof(Status) == 208
     assert Status.net_requested.offset == 40
     assert Status.caps_kept.offset == 128
 

@@ -184,7 +184,7 @@ static int test_bad_ports_and_bits(void)
 	CHECK(strstr(netfence_last_error(), "not handled") != NULL);
 	CHECK_RC(netfence_ruleset_handle_net(rs, 0), -EINVAL);
 	CHECK_RC(netfence_ruleset_handle_net(rs, UINT64_C(1) << 4), -EINVAL);
-	CHECK_RC(netfence_ruleset_handle_net(rs, UINT64_C(1) << 63), -EINVAL);
+	CHECK_RC(netfence_ruleset_handle_net(rs, UINT64_C(1) << 62), -EINVAL);
 	CHECK_RC(netfence_ruleset_handle_net(rs, BIND), 0);
 	CHECK_RC(netfence_ruleset_allow_port(rs, CONNECT, 80), -EINVAL);
 	CHECK_RC(netfence_ruleset_allow_port(rs, 0, 80), -EINVAL);

@@ -104,6 +104,54 @@ NF_HIDDEN uint32_t nf_geteuid(void);
  * can be raised into the ambient set later. Each bit with its lock. */
 #define NF_SECUREBITS_LOCKDOWN 0xEFu
 
+/* ---- seccomp (libseccomp) ---- */
+
+#define NF_CMP_MASKED_EQ 0 /* (arg & mask) == datum */
+#define NF_CMP_LT 1        /* arg < datum (64-bit, unsigned) */
+#define NF_CMP_GT 2        /* arg > datum */
+
+struct nf_seccomp_cmp {
+	uint32_t arg;
+	uint32_t op;
+	uint64_t mask;
+	uint64_t datum;
+};
+
+#define NF_SECCOMP_NOTIFY 0x10000u /* else: the errno to return */
+
+/* A rule: when every comparison holds, the syscall gets the action. */
+struct nf_seccomp_rule {
+	const char *syscall;
+	uint32_t action;
+	uint32_t count;
+	struct nf_seccomp_cmp cmp[3];
+};
+
+/* A compiled classic BPF program (struct sock_filter array). */
+struct nf_bpf_program {
+	void *filter;
+	uint32_t length;
+	uint32_t reserved;
+};
+
+/* Compile the rules (default allow, foreign ABIs kill the process) into
+ * BPF; 0 or -errno. Free with nf_seccomp_free. */
+NF_HIDDEN int nf_seccomp_compile(const struct nf_seccomp_rule *rules, size_t count, struct nf_bpf_program *out);
+NF_HIDDEN void nf_seccomp_free(struct nf_bpf_program *program);
+/* seccomp(SECCOMP_SET_MODE_FILTER, flags, prog): fd (NEW_LISTENER), 0, or -errno. */
+NF_HIDDEN int nf_seccomp_load(const struct nf_bpf_program *program, uint32_t flags);
+
+#define NF_SECCOMP_FILTER_FLAG_TSYNC        1u
+#define NF_SECCOMP_FILTER_FLAG_NEW_LISTENER (1u << 3)
+#define NF_SECCOMP_FILTER_FLAG_TSYNC_ESRCH  (1u << 4)
+
+/* Start the listen() supervisor (double fork): ports is the 1024-word
+ * bitmap of allowed listen ports, allow_unbound whether a never-bound
+ * socket may listen, caps the cap_t the supervisor takes (or NULL).
+ * *sock_out receives the notify fd later (nf_apply sends it). */
+NF_HIDDEN int nf_supervisor_start(const uint64_t *ports, int allow_unbound, void *caps, int *sock_out, int32_t *pid_out);
+NF_HIDDEN int nf_send_fd(int sock, int fd);
+
 /* ---- The apply sequence ---- */
 
 /* Steps of nf_apply, in order; nf_apply_result.done has a bit per step done. */
@@ -131,14 +179,16 @@ struct nf_apply_plan {
 	int32_t no_new_privs;
 	int32_t landlock_fd;     /* -1: no Landlock */
 	uint32_t landlock_flags;
-	int32_t reserved;
+	const struct nf_bpf_program *seccomp; /* NULL: no seccomp */
+	uint32_t seccomp_flags;
+	int32_t supervisor_sock; /* -1: none; else the notify fd goes there */
 };
 
 struct nf_apply_result {
 	uint32_t done;        /* NF_STEP_* bits completed */
 	uint32_t failed_step; /* the NF_STEP_* bit that failed, 0 if none */
 	int32_t error;        /* -errno of the failed step, 0 if none */
-	uint32_t reserved;
+	int32_t supervisor_error; /* -errno if the notify fd could not be handed over */
 };
 
 NF_HIDDEN void nf_apply(const struct nf_apply_plan *plan, struct nf_apply_result *result);

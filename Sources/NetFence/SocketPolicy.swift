@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: MIT
+import Glibc
+
+/// One socket allow rule: (family, type, protocol). C: `netfence_ruleset_allow_socket`.
+public struct SocketRule: Hashable, Sendable, CustomStringConvertible {
+    /// Wildcard for ``type`` and ``protocol``. C: `NETFENCE_ANY`.
+    public static let any: Int32 = -1
+
+    public let family: Int32
+    /// Compared without SOCK_NONBLOCK/SOCK_CLOEXEC; ``any`` for every type.
+    public let type: Int32
+    /// ``any`` for every protocol. For AF_INET/AF_INET6, 0 and the default
+    /// protocol of the type (stream: TCP, datagram: UDP) are the same.
+    public let `protocol`: Int32
+
+    public init(family: Int32, type: Int32 = SocketRule.any, protocol: Int32 = SocketRule.any) {
+        self.family = family
+        self.type = type
+        self.protocol = `protocol`
+    }
+
+    public var description: String {
+        "(\(family), \(type == SocketRule.any ? "any" : String(type)), \(`protocol` == SocketRule.any ? "any" : String(`protocol`)))"
+    }
+}
+
+/// Constants the policy needs (Linux UAPI values; stable ABI).
+enum SocketConstants {
+    static let afInet: Int32 = 2
+    static let afInet6: Int32 = 10
+    static let afSMC: Int32 = 43
+    /// The kernel's AF_MAX (Linux 6.x): families are 1..<46.
+    static let familyLimit: Int32 = 46
+    static let sockStream: Int32 = 1
+    static let sockDgram: Int32 = 2
+    /// Valid socket types (SOCK_STREAM ... SOCK_DCCP, SOCK_PACKET).
+    static let validTypes: Set<Int32> = [1, 2, 3, 4, 5, 6, 10]
+    static let typeMask: Int32 = 0xf
+    static let typeFlags: Int32 = 0o4000 | 0o2000000 // SOCK_NONBLOCK | SOCK_CLOEXEC
+    static let ipprotoTCP: Int64 = 6
+    static let ipprotoUDP: Int64 = 17
+    static let ipprotoSCTP: Int64 = 132
+    static let ipprotoMPTCP: Int64 = 262
+    /// Stream protocols that escape Landlock's TCP rights (erratum 1 made
+    /// them explicitly out of scope): denied when TCP rights are handled.
+    static let tcpBypassProtocols: Set<Int64> = [ipprotoSCTP, ipprotoMPTCP]
+    static let protocolLimit: Int32 = 65535
+}
+
+/// One seccomp comparison on a syscall argument.
+struct SeccompComparison: Equatable {
+    enum Operation: UInt32 { case maskedEqual = 0, less = 1, greater = 2 }
+    var argument: UInt32
+    var operation: Operation
+    var mask: UInt64 = ~0
+    var datum: UInt64
+
+    /// Equality of an `int` argument: only the low 32 bits, which is what the
+    /// kernel reads (so stray high bits cannot dodge a deny rule).
+    static func intEquals(_ argument: UInt32, _ value: Int64) -> SeccompComparison {
+        SeccompComparison(argument: argument, operation: .maskedEqual, mask: 0xffff_ffff, datum: UInt64(UInt32(truncatingIfNeeded: value)))
+    }
+}
+
+/// A deny rule: when every comparison holds, the syscall gets `action`.
+struct SeccompRule: Equatable {
+    enum Action: Equatable { case errno(Int32), notify }
+    var syscall: StaticString
+    var action: Action
+    var comparisons: [SeccompComparison]
+
+    static func == (lhs: SeccompRule, rhs: SeccompRule) -> Bool {
+        lhs.syscall.description == rhs.syscall.description && lhs.action == rhs.action && lhs.comparisons == rhs.comparisons
+    }
+}
+
+/// Which (family, type, protocol) triples may be created, as a table, and
+/// its translation into seccomp deny rules.
+///
+/// libseccomp cannot add ALLOW rules to a default-ALLOW filter and compares
+/// each argument at most once per rule, so the allow-list is written as its
+/// complement: "less than the smallest", "greater than the largest" and the
+/// gaps as aligned power-of-two blocks (one masked comparison each). Values
+/// with stray high bits fall into "greater than the largest": fail closed.
+struct SocketPolicy: Equatable {
+    enum Protocols: Hashable {
+        case all
+        case only(Set<Int64>)
+        case allExcept(Set<Int64>)
+
+        func union(_ other: Protocols) -> Protocols {
+            switch (self, other) {
+            case (.all, _), (_, .all): return .all
+            case let (.only(a), .only(b)): return .only(a.union(b))
+            case let (.only(a), .allExcept(e)), let (.allExcept(e), .only(a)):
+                let rest = e.subtracting(a)
+                return rest.isEmpty ? .all : .allExcept(rest)
+            case let (.allExcept(a), .allExcept(b)):
+                let rest = a.intersection(b)
+                return rest.isEmpty ? .all : .allExcept(rest)
+            }
+        }
+    }
+
+    static let familySlots = 64
+    static let typeSlots = 16
+
+    /// table[family][type]: nil = denied.
+    private(set) var table: [[Protocols?]]
+    /// Families outside the table (and garbage values): allowed only when
+    /// socket creation is not handled.
+    private(set) var otherFamiliesAllowed: Bool
+
+    /// - Parameters:
+    ///   - handled: socket creation is deny-by-default.
+    ///   - denyTCPBypass: TCP rights are handled by Landlock: MPTCP, SCTP and
+    ///     AF_SMC are denied unless a rule names them explicitly.
+    init(handled: Bool, rules: [SocketRule], denyTCPBypass: Bool) {
+        let inet = [SocketConstants.afInet, SocketConstants.afInet6]
+        if handled {
+            table = Array(repeating: Array(repeating: nil, count: Self.typeSlots), count: Self.familySlots)
+            otherFamiliesAllowed = false
+        } else {
+            table = Array(repeating: Array(repeating: .all, count: Self.typeSlots), count: Self.familySlots)
+            otherFamiliesAllowed = true
+            if denyTCPBypass {
+                for family in inet {
+                    for type in 0..<Self.typeSlots { table[Int(family)][type] = .allExcept(SocketConstants.tcpBypassProtocols) }
+                }
+                for type in 0..<Self.typeSlots { table[Int(SocketConstants.afSMC)][type] = nil }
+            }
+        }
+        for rule in rules {
+            let family = Int(rule.family)
+            let types = rule.type == SocketRule.any ? Array(0..<Self.typeSlots) : [Int(rule.type)]
+            for type in types {
+                let allowed: Protocols
+                if rule.protocol == SocketRule.any {
+                    // A wildcard is not an explicit choice of MPTCP or SCTP.
+                    allowed = denyTCPBypass && inet.contains(rule.family) ? .allExcept(SocketConstants.tcpBypassProtocols) : .all
+                } else {
+                    allowed = .only(Self.aliases(family: rule.family, type: Int32(type), protocol: Int64(rule.protocol)))
+                }
+                table[family][type] = table[family][type].map { $0.union(allowed) } ?? allowed
+            }
+        }
+    }
+
+    /// For AF_INET/AF_INET6, protocol 0 and the type's default protocol are the same socket.
+    static func aliases(family: Int32, type: Int32, protocol value: Int64) -> Set<Int64> {
+        guard family == SocketConstants.afInet || family == SocketConstants.afInet6 else { return [value] }
+        let defaultProtocol: Int64? = type == SocketConstants.sockStream ? SocketConstants.ipprotoTCP
+            : type == SocketConstants.sockDgram ? SocketConstants.ipprotoUDP : nil
+        guard let defaultProtocol, value == 0 || value == defaultProtocol else { return [value] }
+        return [0, defaultProtocol]
+    }
+
+    /// Whether socket(family, type, protocol) would be allowed (for tests and docs).
+    func allows(family: Int32, type: Int32, protocol value: Int64) -> Bool {
+        guard family >= 0, Int(family) < Self.familySlots else { return otherFamiliesAllowed }
+        guard let protocols = table[Int(family)][Int(type & SocketConstants.typeMask)] else { return false }
+        switch protocols {
+        case .all: return true
+        case .only(let set): return set.contains(value)
+        case .allExcept(let set): return !set.contains(value)
+        }
+    }
+
+    /// The deny rules, for both socket() and socketpair().
+    func denyRules(errno: Int32) -> [SeccompRule] {
+        var conjunctions: [[SeccompComparison]] = []
+        // Family level.
+        let deniedFamilies = (0..<Self.familySlots).filter { family in table[family].allSatisfy { $0 == nil } }
+        if otherFamiliesAllowed {
+            for family in deniedFamilies {
+                conjunctions.append([.intEquals(0, Int64(family))])
+            }
+        } else {
+            let allowed = Set((0..<Self.familySlots).filter { !deniedFamilies.contains($0) }.map { UInt64($0) })
+            for piece in Self.complement(of: allowed, argument: 0) { conjunctions.append([piece]) }
+        }
+        // Type and protocol level, for each family that is not denied outright.
+        for family in 0..<Self.familySlots where !deniedFamilies.contains(family) {
+            let familyMatch = SeccompComparison.intEquals(0, Int64(family))
+            var typesByPolicy: [Protocols?: [Int]] = [:]
+            for type in 0..<Self.typeSlots { typesByPolicy[table[family][type], default: []].append(type) }
+            for (policy, types) in typesByPolicy.sorted(by: { $0.value[0] < $1.value[0] }) {
+                let typeBlocks = Self.blocks(covering: types, width: 4, argument: 1)
+                switch policy {
+                case nil:
+                    for block in typeBlocks { conjunctions.append([familyMatch, block]) }
+                case .all?:
+                    break
+                case .only(let set)?:
+                    let pieces = Self.complement(of: Set(set.map { UInt64($0) }), argument: 2)
+                    for block in typeBlocks { for piece in pieces { conjunctions.append([familyMatch, block, piece]) } }
+                case .allExcept(let set)?:
+                    for block in typeBlocks {
+                        for value in set.sorted() { conjunctions.append([familyMatch, block, .intEquals(2, value)]) }
+                    }
+                }
+            }
+        }
+        var rules: [SeccompRule] = []
+        for syscall: StaticString in ["socket", "socketpair"] {
+            for comparisons in conjunctions { rules.append(SeccompRule(syscall: syscall, action: .errno(errno), comparisons: comparisons)) }
+        }
+        return rules
+    }
+
+    /// Masked comparisons matching exactly the values in `values` (each < 2^width),
+    /// grouped into aligned power-of-two blocks.
+    static func blocks(covering values: [Int], width: Int, argument: UInt32) -> [SeccompComparison] {
+        let fieldMask: UInt64 = width >= 64 ? ~0 : (1 << UInt64(width)) - 1
+        let sorted = Set(values).sorted()
+        var result: [SeccompComparison] = []
+        var index = 0
+        while index < sorted.count {
+            var end = index
+            while end + 1 < sorted.count && sorted[end + 1] == sorted[end] + 1 { end += 1 }
+            for (base, size) in alignedBlocks(from: UInt64(sorted[index]), through: UInt64(sorted[end])) {
+                result.append(SeccompComparison(argument: argument, operation: .maskedEqual,
+                                                mask: fieldMask & ~(size - 1), datum: base))
+            }
+            index = end + 1
+        }
+        return result
+    }
+
+    /// Comparisons matching every 64-bit value not in `allowed`.
+    static func complement(of allowed: Set<UInt64>, argument: UInt32) -> [SeccompComparison] {
+        let sorted = allowed.sorted()
+        guard let first = sorted.first, let last = sorted.last else {
+            // Nothing allowed: any value. "> 0" and "< 1" together cover all.
+            return [SeccompComparison(argument: argument, operation: .less, datum: 1),
+                    SeccompComparison(argument: argument, operation: .greater, datum: 0)]
+        }
+        var result: [SeccompComparison] = []
+        if first > 0 { result.append(SeccompComparison(argument: argument, operation: .less, datum: first)) }
+        for (low, high) in zip(sorted, sorted.dropFirst()) where high > low + 1 {
+            for (base, size) in alignedBlocks(from: low + 1, through: high - 1) {
+                result.append(SeccompComparison(argument: argument, operation: .maskedEqual, mask: ~(size - 1), datum: base))
+            }
+        }
+        if last < UInt64.max { result.append(SeccompComparison(argument: argument, operation: .greater, datum: last)) }
+        return result
+    }
+
+    /// [low, high] as aligned blocks (base, size) with size a power of two.
+    static func alignedBlocks(from low: UInt64, through high: UInt64) -> [(UInt64, UInt64)] {
+        var blocks: [(UInt64, UInt64)] = []
+        var start = low
+        while start <= high {
+            var size: UInt64 = start == 0 ? 1 << 63 : start & (~start &+ 1)
+            while size > 1 && (high - start < size - 1) { size >>= 1 }
+            blocks.append((start, size))
+            let (next, overflow) = start.addingReportingOverflow(size)
+            if overflow { break }
+            start = next
+        }
+        return blocks
+    }
+}
