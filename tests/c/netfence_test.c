@@ -14,9 +14,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/io_uring.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -890,6 +893,484 @@ static int test_failure_part_way_is_reported(void)
 	return 0;
 }
 
+/* ===================== socket allow-list and listen (seccomp) ===================== */
+
+#ifndef IPPROTO_MPTCP
+#define IPPROTO_MPTCP 262
+#endif
+#define LISTEN NETFENCE_ACCESS_NET_LISTEN_TCP
+
+/* errno of socket(family, type, protocol), 0 if it was created. */
+static int try_socket(int family, int type, int protocol)
+{
+	int fd = socket(family, type, protocol);
+	if (fd < 0)
+		return errno;
+	close(fd);
+	return 0;
+}
+
+static int try_socketpair(int family, int type)
+{
+	int sv[2];
+	if (socketpair(family, type, 0, sv) < 0)
+		return errno;
+	close(sv[0]);
+	close(sv[1]);
+	return 0;
+}
+
+static int test_no_network_program(void)
+{
+	/* Controls: each family can be created before. */
+	CHECK(try_socket(AF_INET, SOCK_STREAM, 0) == 0 && try_socket(AF_UNIX, SOCK_STREAM, 0) == 0);
+	CHECK(try_socket(AF_NETLINK, SOCK_RAW, 0) == 0 && try_socketpair(AF_UNIX, SOCK_STREAM) == 0);
+	netfence_ruleset *rs = NULL;
+	netfence_status st = NETFENCE_STATUS_INIT;
+	CHECK_RC(netfence_ruleset_new(&rs), 0);
+	CHECK_RC(netfence_ruleset_handle_sockets(rs), 0);
+	CHECK_RC(netfence_ruleset_handle_net(rs, BIND | CONNECT | LISTEN), 0);
+	CHECK_RC(netfence_ruleset_restrict_self(rs, 0, &st), 0);
+	netfence_ruleset_free(rs);
+	CHECK(st.enforced == NETFENCE_ENFORCED_FULL && st.seccomp_installed == 1);
+	CHECK(st.sockets_requested == 1 && st.socket_rules == 0 && st.listen_mode == NETFENCE_LISTEN_DENY_ALL);
+	CHECK(st.seccomp_features & NETFENCE_SECCOMP_SOCKETS_HANDLED);
+	CHECK(st.seccomp_features & NETFENCE_SECCOMP_IO_URING_BLOCKED);
+	CHECK(st.seccomp_features & NETFENCE_SECCOMP_FOREIGN_ARCH_BLOCKED);
+	CHECK(st.net_enforced == (BIND | CONNECT | LISTEN));
+	int families[] = {AF_INET, AF_INET6, AF_UNIX, AF_NETLINK, AF_PACKET, AF_VSOCK, AF_BLUETOOTH, 45, 100, -1};
+	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++) {
+		CHECK(try_socket(families[i], SOCK_STREAM, 0) == EACCES);
+		CHECK(try_socket(families[i], SOCK_DGRAM | SOCK_CLOEXEC, 0) == EACCES);
+		CHECK(try_socket(families[i], SOCK_RAW, 0) == EACCES);
+	}
+	CHECK(try_socketpair(AF_UNIX, SOCK_STREAM) == EACCES);
+	CHECK(try_socketpair(AF_UNIX, SOCK_DGRAM) == EACCES);
+	/* File I/O still works. */
+	char path[] = "/tmp/netfence-nonet-XXXXXX";
+	int fd = mkstemp(path);
+	CHECK(fd >= 0 && write(fd, "data", 4) == 4);
+	close(fd);
+	CHECK(unlink(path) == 0);
+	return 0;
+}
+
+/* The seed's TCP server: bind early, restrict, serve; nothing else. */
+static int test_tcp_server(void)
+{
+	uint16_t port = free_port(), other = free_port();
+	uint16_t outside = 0;
+	int outside_listener = listener(AF_INET, &outside); /* something to connect to */
+	CHECK(outside_listener >= 0 && port != 0 && other != 0);
+	int go[2];
+	CHECK(pipe(go) == 0);
+	pid_t client = fork();
+	if (client == 0) { /* unrestricted client */
+		char byte;
+		if (read(go[0], &byte, 1) != 1)
+			_exit(1);
+		_exit(try_connect(AF_INET, port) == 0 ? 0 : 1);
+	}
+	netfence_ruleset *rs = NULL;
+	netfence_status st = NETFENCE_STATUS_INIT;
+	CHECK_RC(netfence_ruleset_new(&rs), 0);
+	CHECK_RC(netfence_ruleset_handle_sockets(rs), 0);
+	CHECK_RC(netfence_ruleset_allow_socket(rs, AF_INET, SOCK_STREAM, 0), 0);
+	CHECK_RC(netfence_ruleset_allow_socket(rs, AF_INET6, SOCK_STREAM, 0), 0);
+	CHECK_RC(netfence_ruleset_handle_net(rs, BIND | CONNECT | LISTEN), 0);
+	CHECK_RC(netfence_ruleset_allow_port(rs, BIND, port), 0);
+	CHECK_RC(netfence_ruleset_allow_port(rs, LISTEN, port), 0);
+	CHECK_RC(netfence_ruleset_restrict_self(rs, 0, &st), 0);
+	netfence_ruleset_free(rs);
+	CHECK(st.enforced == NETFENCE_ENFORCED_FULL && st.listen_mode == NETFENCE_LISTEN_PER_PORT);
+	CHECK(st.listen_supervisor_pid > 0 && st.socket_rules == 2);
+	CHECK(st.seccomp_features & NETFENCE_SECCOMP_TCP_BYPASS_BLOCKED);
+
+	int server = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP);
+	CHECK(server >= 0);
+	int one = 1;
+	setsockopt(server, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	CHECK(bind_fd(server, AF_INET, port) == 0);
+	CHECK(listen(server, 8) == 0);
+	CHECK(write(go[1], "g", 1) == 1);
+	int conn = accept(server, NULL, NULL);
+	CHECK(conn >= 0);
+	close(conn);
+	int status = 0;
+	CHECK(waitpid(client, &status, 0) == client && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+	CHECK(try_socket(AF_INET, SOCK_DGRAM, 0) == EACCES);                 /* UDP */
+	CHECK(try_socket(AF_INET, SOCK_STREAM, IPPROTO_MPTCP) == EACCES);    /* MPTCP */
+	CHECK(try_socket(AF_UNIX, SOCK_STREAM, 0) == EACCES);
+	CHECK(try_connect(AF_INET, outside) == EACCES);                      /* outgoing connect */
+	CHECK(try_bind(AF_INET, 0, other) == EACCES);                        /* bind elsewhere */
+	/* listen on another port: bound before the sandbox, so only listen is checked. */
+	CHECK(try_socket(AF_INET6, SOCK_STREAM | SOCK_NONBLOCK, 0) == 0);
+	errno = 0;
+	CHECK(listen(outside_listener, 16) < 0 && errno == EACCES);           /* re-listen, unapproved port */
+	return 0;
+}
+
+static int test_bind_early_then_deny_everything(void)
+{
+	uint16_t port = 0;
+	int server = listener(AF_INET, &port);
+	CHECK(server >= 0);
+	int go[2];
+	CHECK(pipe(go) == 0);
+	pid_t client = fork();
+	if (client == 0) {
+		char byte;
+		if (read(go[0], &byte, 1) != 1)
+			_exit(1);
+		_exit(try_connect(AF_INET, port) == 0 ? 0 : 1);
+	}
+	netfence_ruleset *rs = NULL;
+	netfence_status st = NETFENCE_STATUS_INIT;
+	CHECK_RC(netfence_ruleset_new(&rs), 0);
+	CHECK_RC(netfence_ruleset_handle_sockets(rs), 0);               /* no socket at all */
+	CHECK_RC(netfence_ruleset_handle_net(rs, LISTEN), 0);           /* no listen at all */
+	CHECK_RC(netfence_ruleset_restrict_self(rs, 0, &st), 0);
+	netfence_ruleset_free(rs);
+	CHECK(write(go[1], "g", 1) == 1);
+	int conn = accept(server, NULL, NULL);
+	CHECK(conn >= 0);
+	close(conn);
+	int status = 0;
+	CHECK(waitpid(client, &status, 0) == client && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK(try_socket(AF_INET, SOCK_STREAM, 0) == EACCES);
+	errno = 0;
+	CHECK(listen(server, 4) < 0 && errno == EACCES);
+	return 0;
+}
+
+static int restrict_sockets(const int32_t (*rules)[3], size_t count, uint64_t net)
+{
+	netfence_ruleset *rs = NULL;
+	netfence_status st = NETFENCE_STATUS_INIT;
+	int rc = netfence_ruleset_new(&rs);
+	if (rc == 0)
+		rc = netfence_ruleset_handle_sockets(rs);
+	for (size_t i = 0; rc == 0 && i < count; i++)
+		rc = netfence_ruleset_allow_socket(rs, rules[i][0], rules[i][1], rules[i][2]);
+	if (rc == 0 && net)
+		rc = netfence_ruleset_handle_net(rs, net);
+	if (rc == 0)
+		rc = netfence_ruleset_restrict_self(rs, 0, &st);
+	netfence_ruleset_free(rs);
+	return rc;
+}
+
+static int test_socket_wildcards_and_aliases(void)
+{
+	const int32_t rules[][3] = {
+		{AF_INET, SOCK_STREAM, 0},              /* 0 == IPPROTO_TCP */
+		{AF_INET6, SOCK_DGRAM, IPPROTO_UDP},    /* IPPROTO_UDP == 0 */
+		{AF_UNIX, NETFENCE_ANY, NETFENCE_ANY},
+		{AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, 0}, /* flags are ignored in rules */
+	};
+	CHECK_RC(restrict_sockets(rules, 4, 0), 0);
+	CHECK(try_socket(AF_INET, SOCK_STREAM, 0) == 0);
+	CHECK(try_socket(AF_INET, SOCK_STREAM, IPPROTO_TCP) == 0);
+	CHECK(try_socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0) == 0);
+	CHECK(try_socket(AF_INET, SOCK_STREAM, IPPROTO_MPTCP) == EACCES);
+	CHECK(try_socket(AF_INET, SOCK_DGRAM, 0) == EACCES);
+	CHECK(try_socket(AF_INET6, SOCK_STREAM, 0) == EACCES);
+	CHECK(try_socket(AF_INET6, SOCK_DGRAM, 0) == 0);
+	CHECK(try_socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP) == 0);
+	CHECK(try_socket(AF_INET6, SOCK_DGRAM, IPPROTO_ICMPV6) == EACCES);
+	CHECK(try_socket(AF_UNIX, SOCK_STREAM, 0) == 0 && try_socket(AF_UNIX, SOCK_DGRAM, 0) == 0);
+	CHECK(try_socket(AF_UNIX, SOCK_SEQPACKET, 0) == 0);
+	CHECK(try_socketpair(AF_UNIX, SOCK_STREAM) == 0);
+	CHECK(try_socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, 0) == 0);
+	CHECK(try_socket(AF_NETLINK, SOCK_RAW, 15) == EACCES);
+	CHECK(try_socket(AF_NETLINK, SOCK_DGRAM, 0) == EACCES);
+	CHECK(try_socket(AF_PACKET, SOCK_RAW, 0) == EACCES);
+	/* Stray high bits in the 64-bit registers cannot dodge the filter. */
+	errno = 0;
+	CHECK(syscall(SYS_socket, 0x100000000L | AF_INET6, (long)SOCK_STREAM, 0L) < 0 && errno == EACCES);
+	errno = 0;
+	CHECK(syscall(SYS_socket, (long)AF_INET, (long)SOCK_STREAM, 0x100000000L | IPPROTO_MPTCP) < 0 && errno == EACCES);
+	return 0;
+}
+
+static int test_socket_rule_bad_input(void)
+{
+	netfence_ruleset *rs = NULL;
+	CHECK_RC(netfence_ruleset_new(&rs), 0);
+	CHECK_RC(netfence_ruleset_handle_sockets(NULL), -EINVAL);
+	CHECK_RC(netfence_ruleset_allow_socket(NULL, AF_INET, SOCK_STREAM, 0), -EINVAL);
+	CHECK_RC(netfence_ruleset_allow_socket(rs, NETFENCE_ANY, SOCK_STREAM, 0), -EINVAL); /* family explicit */
+	CHECK(strstr(netfence_last_error(), "family") != NULL);
+	CHECK_RC(netfence_ruleset_allow_socket(rs, 0, SOCK_STREAM, 0), -EINVAL);
+	CHECK_RC(netfence_ruleset_allow_socket(rs, 46, SOCK_STREAM, 0), -EINVAL);
+	CHECK_RC(netfence_ruleset_allow_socket(rs, 1000, SOCK_STREAM, 0), -EINVAL);
+	CHECK_RC(netfence_ruleset_allow_socket(rs, AF_INET, 0, 0), -EINVAL);
+	CHECK_RC(netfence_ruleset_allow_socket(rs, AF_INET, 7, 0), -EINVAL);
+	CHECK_RC(netfence_ruleset_allow_socket(rs, AF_INET, SOCK_STREAM | 0x100, 0), -EINVAL);
+	CHECK_RC(netfence_ruleset_allow_socket(rs, AF_INET, -2, 0), -EINVAL);
+	CHECK_RC(netfence_ruleset_allow_socket(rs, AF_INET, SOCK_STREAM, -2), -EINVAL);
+	CHECK_RC(netfence_ruleset_allow_socket(rs, AF_INET, SOCK_STREAM, 65536), -EINVAL);
+	CHECK_RC(netfence_ruleset_allow_socket(rs, AF_INET, SOCK_STREAM, INT32_MIN), -EINVAL);
+	CHECK_RC(netfence_ruleset_allow_socket(rs, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), 0);
+	CHECK_RC(netfence_ruleset_allow_socket(rs, AF_INET, NETFENCE_ANY, NETFENCE_ANY), 0);
+	CHECK_RC(netfence_ruleset_allow_port(rs, LISTEN, 80), -EINVAL); /* LISTEN not handled */
+	CHECK_RC(netfence_ruleset_handle_net(rs, LISTEN), 0);
+	CHECK_RC(netfence_ruleset_allow_port(rs, LISTEN, 70000), -EINVAL);
+	netfence_ruleset_free(rs);
+	return 0;
+}
+
+/* MPTCP and SCTP escape Landlock's TCP rights: denied when TCP is handled. */
+static int test_tcp_bypass_protocols(void)
+{
+	int mptcp_before = try_socket(AF_INET, SOCK_STREAM, IPPROTO_MPTCP);
+	netfence_ruleset *rs = NULL;
+	netfence_status st = NETFENCE_STATUS_INIT;
+	CHECK_RC(netfence_ruleset_new(&rs), 0);
+	CHECK_RC(netfence_ruleset_handle_net(rs, BIND), 0);
+	CHECK_RC(netfence_ruleset_allow_socket(rs, AF_INET6, SOCK_STREAM, IPPROTO_MPTCP), 0); /* explicit */
+	CHECK_RC(netfence_ruleset_restrict_self(rs, 0, &st), 0);
+	netfence_ruleset_free(rs);
+	CHECK(st.seccomp_installed == 1 && st.sockets_requested == 0);
+	CHECK(st.seccomp_features & NETFENCE_SECCOMP_TCP_BYPASS_BLOCKED);
+	CHECK(try_socket(AF_INET, SOCK_STREAM, IPPROTO_MPTCP) == EACCES);
+	CHECK(try_socket(AF_INET6, SOCK_STREAM, IPPROTO_SCTP) == EACCES);
+	CHECK(try_socket(AF_INET, SOCK_SEQPACKET, IPPROTO_SCTP) == EACCES);
+	CHECK(try_socket(AF_SMC, SOCK_STREAM, 0) == EACCES);
+	/* Explicitly allowed: whatever the kernel says (EPROTONOSUPPORT without MPTCP). */
+	if (mptcp_before == 0)
+		CHECK(try_socket(AF_INET6, SOCK_STREAM, IPPROTO_MPTCP) == 0);
+	/* Everything else is untouched (sockets are not handled). */
+	CHECK(try_socket(AF_INET, SOCK_STREAM, 0) == 0 && try_socket(AF_INET, SOCK_DGRAM, 0) == 0);
+	CHECK(try_socket(AF_UNIX, SOCK_STREAM, 0) == 0);
+	return 0;
+}
+
+static int test_io_uring_blocked(void)
+{
+	struct io_uring_params params;
+	memset(&params, 0, sizeof(params));
+	long control = syscall(SYS_io_uring_setup, 4, &params);
+	int available = control >= 0;
+	if (available)
+		close((int)control);
+	CHECK_RC(restrict_sockets(NULL, 0, 0), 0);
+	memset(&params, 0, sizeof(params));
+	errno = 0;
+	CHECK(syscall(SYS_io_uring_setup, 4, &params) < 0 && errno == ENOSYS);
+	errno = 0;
+	CHECK(syscall(SYS_io_uring_enter, 0, 0, 0, 0, NULL, 0) < 0 && errno == ENOSYS);
+	errno = 0;
+	CHECK(syscall(SYS_io_uring_register, 0, 0, NULL, 0) < 0 && errno == ENOSYS);
+	(void)available;
+	return 0;
+}
+
+/* The child makes a foreign-ABI syscall after restricting; returns its wait status. */
+static int foreign_abi_status(int use_x32)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (restrict_sockets(NULL, 0, 0) != 0)
+			_exit(3);
+		if (use_x32) {
+			/* x32 socket(): __X32_SYSCALL_BIT | 41 */
+			syscall(0x40000000L | 41, (long)AF_INET, (long)SOCK_STREAM, 0L);
+		} else {
+			/* i386 socketcall(SYS_SOCKET, args) through int 0x80. */
+			static unsigned int args[3] = {AF_INET, SOCK_STREAM, 0};
+			long ret;
+			__asm__ volatile("int $0x80" : "=a"(ret) : "a"(102), "b"(1), "c"(args) : "memory");
+			(void)ret;
+			/* i386 socket() (359) too. */
+			__asm__ volatile("int $0x80" : "=a"(ret) : "a"(359), "b"(AF_INET), "c"(SOCK_STREAM), "d"(0) : "memory");
+		}
+		_exit(0); /* survived: the filter failed */
+	}
+	int status = 0;
+	waitpid(pid, &status, 0);
+	return status;
+}
+
+static int test_foreign_abi_killed(void)
+{
+	int status = foreign_abi_status(0);
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS);
+	status = foreign_abi_status(1);
+	CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS);
+	return 0;
+}
+
+static int restrict_listen(const uint16_t *ports, size_t count)
+{
+	netfence_ruleset *rs = NULL;
+	netfence_status st = NETFENCE_STATUS_INIT;
+	int rc = netfence_ruleset_new(&rs);
+	if (rc == 0)
+		rc = netfence_ruleset_handle_net(rs, LISTEN);
+	for (size_t i = 0; rc == 0 && i < count; i++)
+		rc = netfence_ruleset_allow_port(rs, LISTEN, ports[i]);
+	if (rc == 0)
+		rc = netfence_ruleset_restrict_self(rs, 0, &st);
+	netfence_ruleset_free(rs);
+	if (rc == 0 && count > 0 && (st.listen_mode != NETFENCE_LISTEN_PER_PORT || st.listen_supervisor_pid <= 0))
+		return -EFAULT;
+	return rc;
+}
+
+static int listen_on(int family, uint16_t port)
+{
+	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return errno;
+	if (port != 0 && bind_fd(fd, family, port) != 0) {
+		int err = errno;
+		close(fd);
+		return -err;
+	}
+	int err = listen(fd, 4) < 0 ? errno : 0;
+	close(fd);
+	return err;
+}
+
+static int test_listen_per_port(void)
+{
+	uint16_t allowed = free_port(), denied = free_port();
+	uint16_t ports[] = {allowed};
+	CHECK_RC(restrict_listen(ports, 1), 0);
+	CHECK(listen_on(AF_INET, allowed) == 0);
+	CHECK(listen_on(AF_INET6, allowed) == 0);
+	CHECK(listen_on(AF_INET, denied) == EACCES);
+	/* listen() on a never-bound socket autobinds: needs a port-0 rule. */
+	CHECK(listen_on(AF_INET, 0) == EACCES);
+	/* Other families are not TCP: they may listen. */
+	int unix_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_un addr = {.sun_family = AF_UNIX};
+	snprintf(addr.sun_path + 1, sizeof(addr.sun_path) - 1, "netfence-test-%d", getpid());
+	CHECK(bind(unix_fd, (struct sockaddr *)&addr, sizeof(addr)) == 0 && listen(unix_fd, 4) == 0);
+	close(unix_fd);
+	/* Not a socket: the kernel's answer. */
+	errno = 0;
+	CHECK(listen(0, 4) < 0 && (errno == ENOTSOCK || errno == EBADF));
+	return 0;
+}
+
+static int test_listen_port_zero_rule(void)
+{
+	uint16_t specific = free_port();
+	uint16_t ports[] = {0};
+	CHECK_RC(restrict_listen(ports, 1), 0);
+	CHECK(listen_on(AF_INET, 0) == 0);           /* never bound: allowed by the port-0 rule */
+	CHECK(listen_on(AF_INET, specific) == EACCES); /* bound to a port without a rule */
+	return 0;
+}
+
+static int test_listen_after_unspec_disconnect(void)
+{
+	uint16_t server_port = 0;
+	int server = listener(AF_INET, &server_port);
+	CHECK(server >= 0);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_storage ss;
+	socklen_t len;
+	make_addr(AF_INET, server_port, &ss, &len);
+	CHECK(connect(fd, (struct sockaddr *)&ss, len) == 0); /* autobound to an ephemeral port */
+	uint16_t allowed = free_port();
+	uint16_t ports[] = {allowed};
+	CHECK_RC(restrict_listen(ports, 1), 0);
+	struct sockaddr unspec = {.sa_family = AF_UNSPEC};
+	CHECK(connect(fd, &unspec, sizeof(unspec)) == 0);
+	errno = 0;
+	CHECK(listen(fd, 4) < 0 && errno == EACCES);
+	close(fd);
+	return 0;
+}
+
+/* Swap what fd N refers to under a concurrent listen(N): the unapproved
+ * socket must never end up listening. */
+static volatile int race_stop;
+static int race_fd, race_good, race_bad;
+static void *race_swapper(void *arg)
+{
+	(void)arg;
+	while (!race_stop) {
+		dup2(race_good, race_fd);
+		dup2(race_bad, race_fd);
+	}
+	return NULL;
+}
+
+static int test_listen_fd_swap_race(void)
+{
+	uint16_t allowed = free_port(), denied = free_port();
+	race_good = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	race_bad = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	CHECK(bind_fd(race_good, AF_INET, allowed) == 0 && bind_fd(race_bad, AF_INET, denied) == 0);
+	race_fd = dup(race_good);
+	uint16_t ports[] = {allowed};
+	netfence_ruleset *rs = NULL;
+	netfence_status st = NETFENCE_STATUS_INIT;
+	CHECK_RC(netfence_ruleset_new(&rs), 0);
+	CHECK_RC(netfence_ruleset_handle_net(rs, LISTEN), 0);
+	CHECK_RC(netfence_ruleset_allow_port(rs, LISTEN, ports[0]), 0);
+	CHECK_RC(netfence_ruleset_restrict_self(rs, 0, &st), 0);
+	netfence_ruleset_free(rs);
+	pthread_t swapper;
+	CHECK(pthread_create(&swapper, NULL, race_swapper, NULL) == 0);
+	int successes = 0, denials = 0;
+	for (int i = 0; i < 3000; i++) {
+		if (listen(race_fd, 4) == 0)
+			successes++;
+		else if (errno == EACCES)
+			denials++;
+	}
+	race_stop = 1;
+	pthread_join(swapper, NULL);
+	int accepting = 0;
+	socklen_t len = sizeof(accepting);
+	CHECK(getsockopt(race_bad, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &len) == 0);
+	CHECK(accepting == 0); /* the unapproved socket never listened */
+	CHECK(getsockopt(race_good, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &len) == 0);
+	CHECK(successes > 0 && denials > 0);
+	return 0;
+}
+
+static int test_fork_after_restrict(void)
+{
+	uint16_t allowed = free_port(), denied = free_port();
+	netfence_ruleset *rs = NULL;
+	netfence_status st = NETFENCE_STATUS_INIT;
+	CHECK_RC(netfence_ruleset_new(&rs), 0);
+	CHECK_RC(netfence_ruleset_handle_sockets(rs), 0);
+	CHECK_RC(netfence_ruleset_allow_socket(rs, AF_INET, SOCK_STREAM, 0), 0);
+	CHECK_RC(netfence_ruleset_handle_net(rs, LISTEN), 0);
+	CHECK_RC(netfence_ruleset_allow_port(rs, LISTEN, allowed), 0);
+	CHECK_RC(netfence_ruleset_restrict_self(rs, 0, &st), 0);
+	netfence_ruleset_free(rs);
+	pid_t child = fork();
+	if (child == 0) {
+		int ok = try_socket(AF_INET6, SOCK_STREAM, 0) == EACCES && try_socket(AF_UNIX, SOCK_STREAM, 0) == EACCES &&
+			 try_socket(AF_INET, SOCK_STREAM, 0) == 0 && listen_on(AF_INET, denied) == EACCES;
+		/* Per-port listen in a child: works without Yama; with Yama
+		 * ptrace_scope >= 1 the supervisor cannot reach the child and
+		 * fails closed (EACCES). Either way never an unchecked listen. */
+		int allowed_rc = listen_on(AF_INET, allowed);
+		_exit(ok && (allowed_rc == 0 || allowed_rc == EACCES) ? (allowed_rc == 0 ? 10 : 11) : 1);
+	}
+	int status = 0;
+	CHECK(waitpid(child, &status, 0) == child && WIFEXITED(status));
+	FILE *yama = fopen("/proc/sys/kernel/yama/ptrace_scope", "re");
+	int scope = 0;
+	if (yama != NULL) {
+		if (fscanf(yama, "%d", &scope) != 1)
+			scope = 0;
+		fclose(yama);
+	}
+	CHECK(WEXITSTATUS(status) == (scope == 0 ? 10 : 11));
+	return 0;
+}
+
 struct test {
 	const char *name;
 	int (*fn)(void);
@@ -931,6 +1412,19 @@ static const struct test tests[] = {
 	{"caps_ambient_across_exec", test_caps_ambient_across_exec, 0, 1},
 	{"caps_no_ambient_lost_across_exec", test_caps_no_ambient_lost_across_exec, 0, 1},
 	{"failure_part_way_is_reported", test_failure_part_way_is_reported, 4, 1},
+	{"no_network_program", test_no_network_program, 4, 0},
+	{"tcp_server", test_tcp_server, 4, 0},
+	{"bind_early_then_deny_everything", test_bind_early_then_deny_everything, 0, 0},
+	{"socket_wildcards_and_aliases", test_socket_wildcards_and_aliases, 0, 0},
+	{"socket_rule_bad_input", test_socket_rule_bad_input, 0, 0},
+	{"tcp_bypass_protocols", test_tcp_bypass_protocols, 4, 0},
+	{"io_uring_blocked", test_io_uring_blocked, 0, 0},
+	{"foreign_abi_killed", test_foreign_abi_killed, 0, 0},
+	{"listen_per_port", test_listen_per_port, 0, 0},
+	{"listen_port_zero_rule", test_listen_port_zero_rule, 0, 0},
+	{"listen_after_unspec_disconnect", test_listen_after_unspec_disconnect, 0, 0},
+	{"listen_fd_swap_race", test_listen_fd_swap_race, 0, 0},
+	{"fork_after_restrict", test_fork_after_restrict, 0, 0},
 };
 
 int main(int argc, char **argv)
