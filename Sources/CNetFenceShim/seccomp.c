@@ -328,6 +328,11 @@ int nf_supervisor_start(const uint64_t *ports, int allow_unbound, void *caps, in
 		pid_t supervisor = fork();
 		if (supervisor == 0) {
 			close(pidpipe[1]);
+			/* None of the caller's signal handlers or masks: it is a
+			 * separate program now, and its own session keeps it out
+			 * of the caller's process-group signals. */
+			for (int sig = 1; sig < NSIG; sig++)
+				signal(sig, SIG_DFL);
 			sigset_t all;
 			sigfillset(&all);
 			sigprocmask(SIG_UNBLOCK, &all, NULL);

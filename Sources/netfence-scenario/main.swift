@@ -120,7 +120,23 @@ func scenarioCapsDropAll() throws(NetFenceError) {
     expect(tryBind(80) == EACCES, "bind 80 without cap_net_bind_service: EACCES")
 }
 
+func scenarioSocketsTCPOnly() throws(NetFenceError) {
+    let status = try Ruleset()
+        .handleSockets()
+        .allowSocket(family: AF_INET, type: Int32(SOCK_STREAM.rawValue), protocol: 0)
+        .handle(.listenTCP)
+        .restrictSelf()
+    expect(status.seccomp.installed && status.seccomp.listenMode == .denyAll, "seccomp installed, listen denied: \(status.seccomp)")
+    let tcp = socket(AF_INET, Int32(SOCK_STREAM.rawValue), Int32(IPPROTO_TCP))
+    expect(tcp >= 0, "AF_INET stream with IPPROTO_TCP allowed (alias of 0)")
+    expect(listen(tcp, 1) < 0 && errno == EACCES, "listen denied with EACCES")
+    close(tcp)
+    expect(socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0) < 0 && errno == EACCES, "UDP denied with EACCES")
+    expect(socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0) < 0 && errno == EACCES, "AF_UNIX denied with EACCES")
+}
+
 let scenarios: [String: () throws(NetFenceError) -> Void] = [
+    "sockets-tcp-only": scenarioSocketsTCPOnly,
     "caps-drop-all": scenarioCapsDropAll,
     "bind-denied": scenarioBindDenied,
     "connect-range": scenarioConnectRange,

@@ -61,6 +61,10 @@ final class ScenarioTests: XCTestCase {
         XCTAssertEqual(try run("caps-drop-all"), 0)
     }
 
+    func testSocketsTCPOnly() throws {
+        XCTAssertEqual(try run("sockets-tcp-only"), 0)
+    }
+
     func testUnknownScenarioFails() throws {
         // Guards against a runner that passes whatever the helper does.
         XCTAssertEqual(try run("no-such-scenario"), 2)

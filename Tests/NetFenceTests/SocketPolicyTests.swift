@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: MIT
+//
+// The socket allow-list as a table and as seccomp deny rules: pure.
+import XCTest
+@testable import NetFence
+
+final class SocketPolicyTests: XCTestCase {
+    let inet: Int32 = 2, inet6: Int32 = 10, unix: Int32 = 1, netlink: Int32 = 16, smc: Int32 = 43
+    let stream: Int32 = 1, dgram: Int32 = 2, raw: Int32 = 3, seqpacket: Int32 = 5
+
+    /// Evaluates the generated deny rules the way the kernel filter would.
+    func denied(_ rules: [SeccompRule], _ args: [UInt64]) -> Bool {
+        rules.contains { rule in
+            rule.syscall.description == "socket" && rule.comparisons.allSatisfy { c in
+                let value = args[Int(c.argument)]
+                switch c.operation {
+                case .maskedEqual: return value & c.mask == c.datum
+                case .less: return value < c.datum
+                case .greater: return value > c.datum
+                }
+            }
+        }
+    }
+
+    func args(_ family: Int32, _ type: Int32, _ proto: Int64) -> [UInt64] {
+        [UInt64(UInt32(bitPattern: family)), UInt64(UInt32(bitPattern: type)), UInt64(UInt32(truncatingIfNeeded: proto))]
+    }
+
+    /// The rules and the table must agree on every (family, type, protocol) probe.
+    func assertRulesMatchTable(_ policy: SocketPolicy, file: StaticString = #filePath, line: UInt = #line) {
+        let rules = policy.denyRules(errno: 13)
+        for family in Int32(0)..<64 {
+            for type in Int32(0)..<16 {
+                for proto: Int64 in [0, 1, 6, 17, 58, 132, 255, 256, 262, 263, 4096, 65535] {
+                    let table = policy.allows(family: family, type: type, protocol: proto)
+                    let filter = !denied(rules, args(family, type, proto))
+                    XCTAssertEqual(table, filter, "(\(family), \(type), \(proto))", file: file, line: line)
+                    // SOCK_NONBLOCK | SOCK_CLOEXEC never change the answer.
+                    XCTAssertEqual(filter, !denied(rules, args(family, type | 0o4000 | 0o2000000, proto)), file: file, line: line)
+                }
+            }
+        }
+    }
+
+    func testServerPolicy() {
+        let policy = SocketPolicy(handled: true, rules: [SocketRule(family: inet, type: stream, protocol: 0),
+                                                         SocketRule(family: inet6, type: stream, protocol: 6)],
+                                  denyTCPBypass: true)
+        XCTAssertTrue(policy.allows(family: inet, type: stream, protocol: 0))
+        XCTAssertTrue(policy.allows(family: inet, type: stream, protocol: 6))
+        XCTAssertTrue(policy.allows(family: inet6, type: stream, protocol: 0), "protocol aliasing")
+        XCTAssertFalse(policy.allows(family: inet, type: stream, protocol: 262))
+        XCTAssertFalse(policy.allows(family: inet, type: dgram, protocol: 0))
+        XCTAssertFalse(policy.allows(family: unix, type: stream, protocol: 0))
+        XCTAssertFalse(policy.allows(family: 100, type: stream, protocol: 0))
+        assertRulesMatchTable(policy)
+        let rules = policy.denyRules(errno: 13)
+        XCTAssertLessThan(rules.count, 120, "the complement stays small")
+        // Garbage above the low 32 bits is denied, never allowed.
+        XCTAssertTrue(denied(rules, [UInt64(inet) | 1 << 32, UInt64(stream), 0]))
+        XCTAssertTrue(denied(rules, [UInt64(inet), UInt64(stream), 6 | 1 << 40]))
+    }
+
+    func testNothingAllowed() {
+        let policy = SocketPolicy(handled: true, rules: [], denyTCPBypass: false)
+        assertRulesMatchTable(policy)
+        XCTAssertTrue(denied(policy.denyRules(errno: 13), [UInt64.max, 0, 0]))
+    }
+
+    func testWildcards() {
+        let policy = SocketPolicy(handled: true, rules: [SocketRule(family: unix),
+                                                         SocketRule(family: netlink, type: raw, protocol: 0),
+                                                         SocketRule(family: inet, type: SocketRule.any, protocol: 0)],
+                                  denyTCPBypass: false)
+        XCTAssertTrue(policy.allows(family: unix, type: seqpacket, protocol: 5))
+        XCTAssertTrue(policy.allows(family: inet, type: dgram, protocol: 17), "0 aliases UDP for datagrams")
+        XCTAssertFalse(policy.allows(family: inet, type: raw, protocol: 6))
+        XCTAssertFalse(policy.allows(family: netlink, type: raw, protocol: 9))
+        assertRulesMatchTable(policy)
+    }
+
+    func testBypassDeniedWithoutHandlingSockets() {
+        let policy = SocketPolicy(handled: false, rules: [SocketRule(family: inet6, type: stream, protocol: 262)],
+                                  denyTCPBypass: true)
+        XCTAssertFalse(policy.allows(family: inet, type: stream, protocol: 262))
+        XCTAssertTrue(policy.allows(family: inet6, type: stream, protocol: 262), "named explicitly")
+        XCTAssertFalse(policy.allows(family: inet6, type: stream, protocol: 132))
+        XCTAssertFalse(policy.allows(family: inet, type: seqpacket, protocol: 132))
+        XCTAssertFalse(policy.allows(family: smc, type: stream, protocol: 0))
+        XCTAssertTrue(policy.allows(family: unix, type: stream, protocol: 0))
+        XCTAssertTrue(policy.allows(family: 200, type: stream, protocol: 0), "not handled: other families stay allowed")
+        assertRulesMatchTable(policy)
+        // High garbage cannot turn a denied MPTCP into an allowed one.
+        XCTAssertTrue(denied(policy.denyRules(errno: 13), [UInt64(inet) | 1 << 32, UInt64(stream), 262]))
+        XCTAssertTrue(denied(policy.denyRules(errno: 13), [UInt64(inet), UInt64(stream), 262 | 1 << 33]))
+    }
+
+    func testAnyProtocolWildcardDoesNotAllowBypass() {
+        let policy = SocketPolicy(handled: true, rules: [SocketRule(family: inet, type: stream)], denyTCPBypass: true)
+        XCTAssertTrue(policy.allows(family: inet, type: stream, protocol: 6))
+        XCTAssertFalse(policy.allows(family: inet, type: stream, protocol: 262))
+        assertRulesMatchTable(policy)
+    }
+
+    func testAlignedBlocks() {
+        let blocks = SocketPolicy.alignedBlocks(from: 7, through: 261)
+        var covered: [UInt64] = []
+        for (base, size) in blocks {
+            XCTAssertEqual(base % size, 0, "aligned")
+            covered += (base..<(base + size))
+        }
+        XCTAssertEqual(covered, Array(7...261))
+        XCTAssertLessThanOrEqual(blocks.count, 16)
+    }
+
+    func testSeccompPlanListenModesAndIoUring() {
+        let off = SeccompPlan(socketsHandled: false, socketRules: [], blockTCPBypass: true, listen: .off, allowUnboundListen: false)
+        XCTAssertFalse(off.rules.contains { $0.syscall.description == "listen" })
+        XCTAssertTrue(off.features.contains([.ioUringBlocked, .foreignArchBlocked, .tcpBypassBlocked]))
+        let denyAll = SeccompPlan(socketsHandled: true, socketRules: [], blockTCPBypass: false, listen: .denyAll, allowUnboundListen: false)
+        XCTAssertTrue(denyAll.rules.contains { $0.syscall.description == "listen" && $0.action == .errno(13) })
+        let perPort = SeccompPlan(socketsHandled: false, socketRules: [], blockTCPBypass: false, listen: .perPort, allowUnboundListen: true)
+        XCTAssertTrue(perPort.rules.contains { $0.syscall.description == "listen" && $0.action == .notify })
+        XCTAssertEqual(perPort.rules.filter { $0.syscall.description.hasPrefix("io_uring") }.count, 3)
+    }
+
+    func testListenIsNeverSentToTheKernel() throws {
+        let ruleset = try Ruleset().handle([.bindTCP, .listenTCP]).allow([.bindTCP, .listenTCP], port: 8080)
+        let plan = ruleset.compile(abi: 7, flags: [])
+        XCTAssertEqual(plan.kernelNet, .bindTCP)
+        XCTAssertEqual(plan.status.netEnforced, [.bindTCP, .listenTCP])
+        XCTAssertEqual(plan.status.enforcement, .fullyEnforced)
+        XCTAssertEqual(plan.seccomp?.listen, .perPort)
+        var rules: [(UInt64, UInt64)] = []
+        ruleset.ports.forEachRule(for: plan.kernelNet) { rules.append(($0, $1)) }
+        XCTAssertEqual(rules.map(\.1), [AccessNet.bindTCP.rawValue])
+        let all = try Ruleset().handle(.listenTCP).allow(.listenTCP, ports: 0...65535)
+        XCTAssertNil(all.compile(abi: 7, flags: []).seccomp, "every port allowed: nothing to enforce")
+    }
+}
