@@ -137,7 +137,8 @@ NETFENCE_EXTERN const char *netfence_version(void);
  *  no_new_privs) and report NETFENCE_ENFORCED_NONE; the call succeeds. */
 #define NETFENCE_COMPAT_SOFT_REQUIREMENT UINT32_C(1)
 /** If anything requested is missing, fail before anything is applied: with
- *  -EOPNOTSUPP, or -ENOSYS when Landlock is not built into the kernel. */
+ *  -EOPNOTSUPP (a kernel feature), -ENOSYS (Landlock not built into the
+ *  kernel), or -EPERM (a capability change needs CAP_SETPCAP). */
 #define NETFENCE_COMPAT_HARD_REQUIREMENT UINT32_C(2)
 
 /* Flags for netfence_ruleset_restrict_self(). The LOG flags are the kernel's
@@ -149,8 +150,9 @@ NETFENCE_EXTERN const char *netfence_version(void);
 /** Do not log denials of nested domains created later. */
 #define NETFENCE_RESTRICT_LOG_SUBDOMAINS_OFF UINT32_C(4)
 /** netfence-defined (never passed to the kernel): accept restricting only
- *  the calling thread when the process has other threads and the kernel has
- *  no TSYNC (Landlock ABI < 8). Without it such a call fails with -EBUSY. */
+ *  the calling thread when the process has other threads and a layer cannot
+ *  cover them (capabilities, always; Landlock before ABI 8). Without it such
+ *  a call fails with -EBUSY. */
 #define NETFENCE_RESTRICT_CALLING_THREAD_ONLY (UINT32_C(1) << 31)
 /** @} */
 
@@ -171,7 +173,9 @@ NETFENCE_EXTERN const char *netfence_version(void);
  * grow at the end in later versions without breaking old callers.
  *
  * It is filled on success and on failure (then it says what was applied
- * before the failure; nothing is rolled back since Landlock is irreversible).
+ * before the failure; nothing is rolled back since every layer is
+ * irreversible). When a call fails before applying anything, `enforced` is 0
+ * and every *_enforced mask is 0.
  */
 typedef struct netfence_status {
 	/** sizeof(netfence_status) as known to the caller (input). */
@@ -186,8 +190,9 @@ typedef struct netfence_status {
 	uint32_t landlock_applied;
 	/** 1 if no_new_privs is set on the calling thread after the call. */
 	uint32_t no_new_privs;
-	/** 1 if every thread of the process is restricted (single-threaded
-	 *  process, or kernel TSYNC at ABI >= 8); 0 if only the calling thread
+	/** 1 if every thread of the process is restricted by every layer
+	 *  applied (single-threaded process, or TSYNC for Landlock at ABI >= 8
+	 *  and seccomp, with no capability drop); 0 if only the calling thread
 	 *  is (NETFENCE_RESTRICT_CALLING_THREAD_ONLY with other threads). */
 	uint32_t all_threads;
 	/** Threads in the process when the call checked (/proc/self/task). */
@@ -283,7 +288,8 @@ typedef struct netfence_status {
  * errata, requested vs enforced per kind and why something is not in force),
  * capabilities (read back), no_new_privs and thread coverage.
  * Ownership: *out is allocated by the library; release it with netfence_free().
- * @return 0, -EINVAL (NULL pointer, st->size too small, unknown format).
+ * @return 0, -EINVAL (NULL pointer, st->size too small, unknown format),
+ *         -ENOMEM.
  */
 NETFENCE_EXTERN int netfence_status_format(const netfence_status *st, uint32_t format, char **out);
 /** @} */

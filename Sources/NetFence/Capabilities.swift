@@ -140,21 +140,30 @@ public struct CapabilityState: Equatable, Sendable, CustomStringConvertible {
 struct CapabilityPlan: Equatable {
     var working: CapabilitySet = []
     var final: CapabilitySet = []
+    /// The inheritable set (kept caps the kernel lets us put there).
+    var inheritable: CapabilitySet = []
     var boundingDrop: CapabilitySet = []
     var ambientRaise: CapabilitySet = []
     var securebits: UInt32?
     /// Requested parts that cannot be done (and why).
     var dropped: [String] = []
 
+    static let secbitKeepCaps: UInt32 = 1 << 4
+    static let secbitNoCapAmbientRaise: UInt32 = 1 << 6
+
     /// Decides the drop for `kept`, given the thread's current state and euid.
     /// Only capabilities still permitted can be kept; CAP_SETPCAP stays in the
     /// working set (if permitted) because shrinking the bounding set and
     /// setting securebits need it, and the final set drops it unless kept.
+    /// Everything the kernel would refuse is foreseen here, before applying.
     init(kept: CapabilitySet, options: CapabilityOptions, current: CapabilityState, euid: UInt32) {
         let keep = kept.intersection(current.permitted)
         let canSetPCap = current.permitted.contains(.setpcap)
         final = keep
         working = canSetPCap ? keep.union(CapabilitySet([.setpcap])) : keep
+        // capset(2) refuses a new inheritable capability outside the bounding
+        // set (and, without CAP_SETPCAP, outside the permitted set).
+        inheritable = keep.intersection(current.inheritable.union(current.bounding))
         let extraBounding = current.bounding.subtracting(kept)
         if !extraBounding.isEmpty {
             if canSetPCap {
@@ -163,14 +172,25 @@ struct CapabilityPlan: Equatable {
                 dropped.append("bounding set not reduced (\(extraBounding.capabilities.count) capabilities stay): cap_setpcap is not permitted")
             }
         }
-        if options.contains(.ambient) { ambientRaise = keep }
-        let wantLock = euid == 0 && !options.contains(.noSecurebitsLock)
-        if wantLock {
+        if options.contains(.ambient) {
+            if current.securebits & Self.secbitNoCapAmbientRaise != 0 && !keep.isEmpty {
+                dropped.append("ambient capabilities not raised: SECBIT_NO_CAP_AMBIENT_RAISE is set")
+            } else {
+                // Raising needs the capability in both permitted and inheritable.
+                ambientRaise = keep.intersection(inheritable)
+            }
+        }
+        let lockdown = UInt32(NF_SECUREBITS_LOCKDOWN)
+        let alreadyLocked = current.securebits & lockdown == lockdown && current.securebits & Self.secbitKeepCaps == 0
+        if euid == 0 && !options.contains(.noSecurebitsLock) && !alreadyLocked {
             if canSetPCap {
-                securebits = current.securebits | UInt32(NF_SECUREBITS_LOCKDOWN)
+                // KEEP_CAPS off (and locked off): a setuid() away from root
+                // must not keep capabilities.
+                securebits = (current.securebits | lockdown) & ~Self.secbitKeepCaps
             } else {
                 dropped.append("securebits not locked: cap_setpcap is not permitted")
             }
         }
     }
 }
+

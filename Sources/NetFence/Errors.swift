@@ -15,7 +15,8 @@ public struct NetFenceError: Error, Equatable, Sendable, CustomStringConvertible
         public static let outOfMemory = Code(rawValue: ENOMEM)
         /// `EALREADY`: the ruleset was already enforced.
         public static let alreadyEnforced = Code(rawValue: EALREADY)
-        /// `EBUSY`: other threads exist and the kernel cannot restrict them (ABI < 8).
+        /// `EBUSY`: other threads exist and a layer cannot restrict them
+        /// (capabilities are per thread; Landlock before ABI 8).
         public static let otherThreads = Code(rawValue: EBUSY)
         /// `ENOSYS`: Landlock is not built into the kernel.
         public static let notImplemented = Code(rawValue: ENOSYS)

@@ -418,12 +418,15 @@ public final class Ruleset {
         let dropped = landlockDropped + capabilityDropped
         status.dropped = dropped
         if !dropped.isEmpty && compatibility == .hardRequirement {
-            if !landlockDropped.isEmpty {
-                plan.failure = abi <= 0 ? NetFenceError.landlockUnavailable(errno: -abi)
-                    : NetFenceError(code: .notSupported, message: "hard requirement not met: " + landlockDropped.joined(separator: "; "))
+            // EOPNOTSUPP (or ENOSYS) when the kernel lacks a feature; EPERM
+            // when only privileges are missing. The message lists everything.
+            let message = "hard requirement not met: " + dropped.joined(separator: "; ")
+            if abi <= 0 && !landlockDropped.isEmpty {
+                let unavailable = NetFenceError.landlockUnavailable(errno: -abi)
+                plan.failure = NetFenceError(code: unavailable.code, message: unavailable.message
+                    + (capabilityDropped.isEmpty ? "" : "; also: " + capabilityDropped.joined(separator: "; ")))
             } else {
-                plan.failure = NetFenceError(code: Code(rawValue: EPERM),
-                                             message: "hard requirement not met: " + capabilityDropped.joined(separator: "; "))
+                plan.failure = NetFenceError(code: landlockDropped.isEmpty ? Code(rawValue: EPERM) : .notSupported, message: message)
             }
             status.flagsEnforced = []
             status.seccomp = SeccompStatus()
@@ -463,6 +466,23 @@ public final class Ruleset {
 
     /// The C ABI's entry point; `status` is filled on failure too.
     package func restrictSelf(rawFlags: UInt32, status: inout RestrictionStatus) throws(NetFenceError) {
+        do {
+            try restrictSelfReporting(rawFlags: rawFlags, status: &status)
+        } catch {
+            if !status.noNewPrivsApplied && !status.landlockApplied && !status.capsApplied && !status.seccomp.installed
+                && status.capabilities == status.capabilitiesBefore {
+                // Nothing was applied: the report must not claim anything.
+                status.enforcement = nil
+                status.netEnforced = []
+                status.fsEnforced = []
+                status.scopesEnforced = []
+                status.flagsEnforced = []
+            }
+            throw error
+        }
+    }
+
+    private func restrictSelfReporting(rawFlags: UInt32, status: inout RestrictionStatus) throws(NetFenceError) {
         try checkNotSpent()
         let unknown = rawFlags & ~RestrictFlags.known.rawValue
         if unknown != 0 { throw .invalid("unknown restrict flags 0x\(String(unknown, radix: 16))") }
@@ -476,6 +496,7 @@ public final class Ruleset {
         status = plan.status
         status.landlockErrata = kernelLandlockErrata()
         status.capabilities = before
+        status.capabilitiesBefore = before
         status.noNewPrivs = nf_get_no_new_privs() == 1
         let threads = nf_thread_count()
         status.threadCount = Int(max(threads, 0))
@@ -525,8 +546,8 @@ public final class Ruleset {
             nf_caps_free(apply.caps_final)
         }
         if let caps = plan.capabilities {
-            apply.caps_working = nf_caps_new(caps.working.rawValue, caps.working.rawValue, caps.working.rawValue)
-            apply.caps_final = nf_caps_new(caps.final.rawValue, caps.final.rawValue, caps.final.rawValue)
+            apply.caps_working = nf_caps_new(caps.working.rawValue, caps.working.rawValue, caps.inheritable.rawValue)
+            apply.caps_final = nf_caps_new(caps.final.rawValue, caps.final.rawValue, caps.inheritable.rawValue)
             if apply.caps_working == nil || apply.caps_final == nil {
                 throw NetFenceError(code: .outOfMemory, message: "cap_init: out of memory")
             }
@@ -587,6 +608,7 @@ public final class Ruleset {
             apply.seccomp = nil
         }
         status.capsApplied = result.done & UInt32(NF_STEP_CAPS_FINAL) != 0
+        status.noNewPrivsApplied = result.done & UInt32(NF_STEP_NO_NEW_PRIVS) != 0
         status.noNewPrivs = nf_get_no_new_privs() == 1
         status.landlockApplied = result.done & UInt32(NF_STEP_LANDLOCK) != 0
         status.seccomp.installed = result.done & UInt32(NF_STEP_SECCOMP) != 0

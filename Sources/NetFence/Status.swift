@@ -53,6 +53,10 @@ public struct RestrictionStatus: Equatable, Sendable, CustomStringConvertible {
     public var socketRules = 0
     /// The seccomp layer (socket allow-list, listen, bypasses).
     public var seccomp = SeccompStatus()
+    /// Internal bookkeeping: whether this call set no_new_privs, and the
+    /// capabilities before the call (to tell "nothing applied" apart).
+    var noNewPrivsApplied = false
+    var capabilitiesBefore = CapabilityState()
     /// One line per feature that was requested but is not in force, with the reason.
     public var dropped: [String] = []
 

@@ -70,7 +70,7 @@ extension RestrictionStatus {
         if capsRequested {
             if !capsApplied {
                 items.append(DroppedItem(layer: "capabilities", item: "drop",
-                                         reason: "capabilities were not dropped (soft requirement not met, or the call failed)"))
+                                         reason: "the capability drop did not complete (soft requirement not met, or the call failed; the sets below are what the thread has)"))
             } else {
                 let stray = capabilities.bounding.subtracting(capsKept)
                 if !stray.isEmpty {

@@ -378,7 +378,7 @@ public func netfence_strerror(_ code: Int32) -> UnsafePointer<CChar>? {
     case EINVAL: text = "invalid argument"
     case ENOMEM: text = "out of memory"
     case EALREADY: text = "the ruleset was already enforced"
-    case EBUSY: text = "other threads exist and the kernel cannot restrict them (Landlock ABI < 8)"
+    case EBUSY: text = "other threads exist and a layer cannot restrict them (capabilities; Landlock before ABI 8)"
     case ENOSYS: text = "Landlock is not built into the running kernel"
     case EOPNOTSUPP: text = "not supported: Landlock disabled, or a required feature is missing"
     case EPERM: text = "operation not permitted by the kernel"

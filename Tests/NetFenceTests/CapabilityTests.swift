@@ -21,6 +21,7 @@ final class CapabilityTests: XCTestCase {
         XCTAssertEqual(plan.boundingDrop.rawValue, (1 << 41) - 1)
         XCTAssertEqual(plan.ambientRaise, [])
         XCTAssertEqual(plan.securebits, 0xEF, "locked as root")
+        XCTAssertEqual(plan.inheritable, [])
         XCTAssertEqual(plan.dropped, [])
     }
 
@@ -100,5 +101,39 @@ final class CapabilityTests: XCTestCase {
         XCTAssertTrue(json.hasPrefix("{\"schema\":\"netfence-status/1\",\"enforcement\":\"partial\""), json)
         XCTAssertTrue(json.contains("{\"layer\":\"landlock.net\",\"item\":\"bind_udp\",\"reason\":\"needs Landlock ABI 10, the kernel has ABI 7\"}"), json)
         XCTAssertTrue(status.formatted(.text).contains("not in force: landlock.net bind_udp"))
+    }
+}
+
+extension CapabilityTests {
+    func testSecondDropAfterLockIsNotPenalised() {
+        var state = CapabilityState()
+        state.securebits = 0xEF
+        let plan = CapabilityPlan(kept: [], options: [], current: state, euid: 0)
+        XCTAssertNil(plan.securebits)
+        XCTAssertEqual(plan.dropped, [], "already locked, nothing missing")
+    }
+
+    func testKeepCapsBitIsClearedWhenLocking() {
+        var state = rootState()
+        state.securebits = 1 << 4 // SECBIT_KEEP_CAPS
+        let plan = CapabilityPlan(kept: [], options: [], current: state, euid: 0)
+        XCTAssertEqual(plan.securebits, 0xEF)
+    }
+
+    func testAmbientRaiseForeseesLockedSecurebit() {
+        var state = rootState()
+        state.securebits = 1 << 6 // SECBIT_NO_CAP_AMBIENT_RAISE
+        let plan = CapabilityPlan(kept: CapabilitySet([.netBindService]), options: .ambient, current: state, euid: 0)
+        XCTAssertEqual(plan.ambientRaise, [])
+        XCTAssertEqual(plan.dropped.count, 1)
+    }
+
+    func testInheritableLimitedToBounding() {
+        var state = rootState()
+        state.bounding = CapabilitySet([.setpcap])
+        let plan = CapabilityPlan(kept: CapabilitySet([.netRaw]), options: .ambient, current: state, euid: 0)
+        XCTAssertEqual(plan.final, CapabilitySet([.netRaw]))
+        XCTAssertEqual(plan.inheritable, [], "capset refuses inheritable bits outside the bounding set")
+        XCTAssertEqual(plan.ambientRaise, [])
     }
 }

@@ -605,7 +605,7 @@ static int test_compat_soft_requirement(void)
 
 static int test_status_grows_compatibly(void)
 {
-	/* An old caller whose struct ended at port_rules must not get path_rules written. */
+	/* The library writes exactly st->size bytes: nothing past the caller's struct. */
 	unsigned char buffer[sizeof(netfence_status) + 8];
 	memset(buffer, 0xAB, sizeof(buffer));
 	netfence_status *st = (netfence_status *)buffer;
