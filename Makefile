@@ -24,7 +24,7 @@ CXX        ?= c++
 # and gcc does not understand clang's flags: keep it out of swift's way.
 SWIFT      := env -u CC -u CXX swift
 
-.PHONY: all lib deps demo test install uninstall clean swift-build FORCE
+.PHONY: all lib deps demo test bench install uninstall clean FORCE
 
 all: lib
 
@@ -69,6 +69,13 @@ demo: deps lib
 
 test: deps lib
 	@VERSION=$(VERSION) SOVERSION=$(SOVERSION) TEST_CC=$(CC) TEST_CXX=$(CXX) sh tests/run.sh
+
+# Benchmarks (not part of `make test`): the seccomp filter's per-syscall cost.
+bench: deps lib
+	@mkdir -p $(BUILD)/bin
+	$(CC) -std=c99 -O2 -Wall -Wextra -Iinclude benchmarks/syscall_cost.c -o $(BUILD)/bin/syscall_cost \
+	  -L$(BUILD)/lib -lnetfence -Wl,-rpath,'$$ORIGIN/../lib'
+	$(BUILD)/bin/syscall_cost
 
 clean:
 	rm -rf $(BUILD) $(CABI_SCRATCH) .build
