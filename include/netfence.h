@@ -492,6 +492,41 @@ NETFENCE_EXTERN int netfence_ruleset_set_caps_options(netfence_ruleset *rs, uint
  *         cannot be changed without CAP_SETPCAP), -EFAULT.
  */
 NETFENCE_EXTERN int netfence_ruleset_restrict_self(netfence_ruleset *rs, uint32_t flags, netfence_status *status);
+
+/**
+ * Run a program in a new process restricted by this ruleset.
+ *
+ * Everything that can fail or allocate happens here, in the caller, before
+ * fork(): the kernel ruleset with every rule, the capability sets, the
+ * seccomp program, the listen() supervisor, the PATH search. The child then
+ * only makes raw syscalls: it resets signal handlers, applies the prepared
+ * sequence (capabilities, no_new_privs, Landlock, seccomp) and calls
+ * execve(2). So it is safe to call from a multi-threaded process (the child
+ * is single-threaded, every layer covers it: status->all_threads is 1).
+ *
+ * A failure in the child, including exec failure, comes back through a
+ * close-on-exec pipe: the call fails with the child's errno (-ENOENT,
+ * -EACCES, ... for execve) and a message, and the child is reaped (no
+ * zombie). On success the caller owns the child: wait for it with waitpid(2).
+ * The ruleset is not spent: it may spawn again (or restrict the caller).
+ * The status describes the child (capabilities as planned, not read back).
+ *
+ * @param path the program; without a '/' it is searched in PATH (taken from
+ *        envp, else from the caller's environment).
+ * @param argv NULL-terminated, with at least argv[0].
+ * @param envp NULL-terminated, or NULL for the caller's environment.
+ * @param pid_out receives the child's pid.
+ * @param status optional (may be NULL).
+ * @return 0, -EINVAL (NULL rs/path/argv/pid_out, empty argv, status->size too
+ *         small, and the other -EINVAL causes of restrict_self), -EALREADY
+ *         (the ruleset was spent by restrict_self), -ENOENT (not found in
+ *         PATH), the child's execve(2) errno (-ENOENT, -EACCES, -ENOEXEC,
+ *         -E2BIG, ...), -EPERM / -E2BIG (a layer refused in the child),
+ *         -EOPNOTSUPP / -ENOSYS (hard requirement), -EAGAIN / -ENOMEM (fork),
+ *         -EMFILE / -ENFILE, -EFAULT.
+ */
+NETFENCE_EXTERN int netfence_ruleset_spawn(netfence_ruleset *rs, const char *path, char *const argv[],
+					   char *const envp[], int32_t *pid_out, netfence_status *status);
 /** @} */
 
 /** @defgroup kernel Kernel queries @{ */

@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
@@ -353,4 +355,66 @@ void nf_apply(const struct nf_apply_plan *plan, struct nf_apply_result *result)
 			close(rc);
 		}
 	}
+}
+
+/* ---- spawn ---- */
+
+int nf_spawn(const struct nf_apply_plan *plan, const struct nf_spawn_request *request,
+	     struct nf_apply_result *child_result, int32_t *pid_out)
+{
+	memset(child_result, 0, sizeof(*child_result));
+	int report[2];
+	if (pipe2(report, O_CLOEXEC) != 0)
+		return -errno;
+	/* Block every signal across fork so that no handler of the parent runs
+	 * in the child before it has reset them. */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(report[0]);
+		for (int sig = 1; sig < NSIG; sig++) {
+			struct sigaction sa;
+			if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler != SIG_IGN && sa.sa_handler != SIG_DFL) {
+				sa.sa_handler = SIG_DFL;
+				sa.sa_flags = 0;
+				sigaction(sig, &sa, NULL);
+			}
+		}
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		if (request->supervisor_pid > 0)
+			prctl(PR_SET_PTRACER, (unsigned long)request->supervisor_pid, 0, 0, 0);
+		struct nf_apply_result result;
+		nf_apply(plan, &result);
+		if (result.failed_step == 0) {
+			execve(request->path, request->argv, request->envp);
+			result.failed_step = NF_STEP_EXEC;
+			result.error = -errno;
+		}
+		ssize_t ignored = write(report[1], &result, sizeof(result));
+		(void)ignored;
+		_exit(127);
+	}
+	int fork_errno = errno;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	close(report[1]);
+	if (pid < 0) {
+		close(report[0]);
+		return -fork_errno;
+	}
+	ssize_t n;
+	do
+		n = read(report[0], child_result, sizeof(*child_result));
+	while (n < 0 && errno == EINTR);
+	close(report[0]);
+	if (n == (ssize_t)sizeof(*child_result)) {
+		/* The child failed before or at execve: reap it, no zombie. */
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+		}
+		return child_result->error < 0 ? child_result->error : -EFAULT;
+	}
+	memset(child_result, 0, sizeof(*child_result));
+	*pid_out = pid;
+	return 0;
 }

@@ -255,6 +255,36 @@ public final class Ruleset {
         return self
     }
 
+    /// A process started by ``spawn(_:arguments:environment:)``.
+    public struct SpawnedProcess: Sendable {
+        /// Its pid: the caller waits for it (`waitpid`).
+        public let pid: Int32
+        /// What the child applied before `execve` (capabilities as planned, not read back).
+        public let status: RestrictionStatus
+    }
+
+    /// Runs a program in a new process restricted by this ruleset. Everything
+    /// that can fail is prepared here first; the child only applies the prepared
+    /// sequence and calls `execve`, so this is safe from a multi-threaded process.
+    /// A failure in the child (also exec failure) is thrown here, and the child is
+    /// reaped. The ruleset is not spent: it may spawn again.
+    /// - Parameters:
+    ///   - path: the program; without a `/` it is searched in `PATH` (of `environment`).
+    ///   - arguments: `argv`, including `argv[0]`.
+    ///   - environment: `envp`; `nil` passes this process's environment.
+    /// The corresponding C function is `netfence_ruleset_spawn`.
+    public func spawn(_ path: String, arguments: [String], environment: [String]? = nil) throws(NetFenceError) -> SpawnedProcess {
+        var status = RestrictionStatus()
+        do {
+            let pid = try spawn(path: path, argv: arguments, envp: environment, status: &status)
+            return SpawnedProcess(pid: pid, status: status)
+        } catch {
+            var failure = error
+            failure.status = status
+            throw failure
+        }
+    }
+
     /// Makes socket creation deny-by-default: only the (family, type, protocol)
     /// triples allowed with ``allowSocket(family:type:protocol:)`` may be created
     /// with `socket(2)` or `socketpair(2)` (EACCES otherwise). Enforced with seccomp.
@@ -482,25 +512,42 @@ public final class Ruleset {
         }
     }
 
-    private func restrictSelfReporting(rawFlags: UInt32, status: inout RestrictionStatus) throws(NetFenceError) {
+    /// Checks that apply to restrict_self and spawn alike.
+    private func validateForApply(rawFlags: UInt32) throws(NetFenceError) -> RestrictFlags {
         try checkNotSpent()
         let unknown = rawFlags & ~RestrictFlags.known.rawValue
         if unknown != 0 { throw .invalid("unknown restrict flags 0x\(String(unknown, radix: 16))") }
         if handledNet.isEmpty && handledFS.isEmpty && scopes.isEmpty && keptCapabilities == nil && !socketsHandled {
             throw .invalid("the ruleset handles nothing: handle a network or filesystem right, set a scope, or keep capabilities")
         }
-        let flags = RestrictFlags(rawValue: rawFlags)
-        let abi = kernelLandlockABI
+        return RestrictFlags(rawValue: rawFlags)
+    }
+
+    /// Compiles the plan for this kernel and thread, and starts the status.
+    private func plan(flags: RestrictFlags, status: inout RestrictionStatus) throws(NetFenceError) -> Plan {
         let before = try CapabilityState.current()
-        let plan = compile(abi: abi, flags: flags, capabilities: before, euid: nf_geteuid())
+        let plan = compile(abi: kernelLandlockABI, flags: flags, capabilities: before, euid: nf_geteuid())
         status = plan.status
         status.landlockErrata = kernelLandlockErrata()
         status.capabilities = before
         status.capabilitiesBefore = before
         status.noNewPrivs = nf_get_no_new_privs() == 1
-        let threads = nf_thread_count()
-        status.threadCount = Int(max(threads, 0))
         if let failure = plan.failure { throw failure }
+        return plan
+    }
+
+    private func restrictSelfReporting(rawFlags: UInt32, status: inout RestrictionStatus) throws(NetFenceError) {
+        let flags = try validateForApply(rawFlags: rawFlags)
+        let abi = kernelLandlockABI
+        let threads = nf_thread_count()
+        let plan: Plan
+        do {
+            plan = try self.plan(flags: flags, status: &status)
+        } catch {
+            status.threadCount = Int(max(threads, 0))
+            throw error
+        }
+        status.threadCount = Int(max(threads, 0))
         if !plan.apply {
             // Soft requirement not met: nothing applied, by request.
             isEnforced = true
@@ -531,48 +578,107 @@ public final class Ruleset {
                 "the process has \(threads) threads and \(perThreadLayer!); restrict before starting threads, or pass the calling-thread-only flag to accept it")
         }
 
-        // Prepare everything before the first irreversible step.
-        var rulesetFD: Int32 = -1
-        defer { if rulesetFD >= 0 { nf_close(rulesetFD) } }
-        if plan.applyLandlock {
-            rulesetFD = try buildKernelRuleset(plan, status: &status)
+        let prepared = try prepare(plan, seccompThreadSync: threads > 1 && status.allThreads, status: &status)
+        // Apply: capabilities, no_new_privs, Landlock, seccomp (one fixed C sequence).
+        var result = nf_apply_result()
+        prepared.withPlan { nf_apply($0, &result) }
+        status.capsApplied = result.done & UInt32(NF_STEP_CAPS_FINAL) != 0
+        status.noNewPrivsApplied = result.done & UInt32(NF_STEP_NO_NEW_PRIVS) != 0
+        status.noNewPrivs = nf_get_no_new_privs() == 1
+        status.landlockApplied = result.done & UInt32(NF_STEP_LANDLOCK) != 0
+        status.seccomp.installed = result.done & UInt32(NF_STEP_SECCOMP) != 0
+        if result.supervisor_error != 0 {
+            status.seccomp.features.insert(.listenFailClosed)
+            status.dropped.append("listen rules: the supervisor did not get the notification fd (\(String(cString: nf_strerror(-result.supervisor_error)))); every listen() fails with ENOSYS")
         }
+        if let after = try? CapabilityState.current() { status.capabilities = after }
+        if result.failed_step != 0 {
+            Self.recordFailure(result, into: &status)
+            throw NetFenceError.applyFailed(step: result.failed_step, errno: -result.error, done: result.done)
+        }
+        isEnforced = true
+    }
+
+    private static func recordFailure(_ result: nf_apply_result, into status: inout RestrictionStatus) {
+        if !status.landlockApplied {
+            status.netEnforced = status.seccomp.installed ? status.netEnforced.intersection(.listenTCP) : []
+            status.fsEnforced = []
+            status.scopesEnforced = []
+            status.flagsEnforced = []
+        } else if !status.seccomp.installed {
+            status.netEnforced.remove(.listenTCP)
+        }
+        status.enforcement = status.capsApplied || status.landlockApplied ? .partiallyEnforced : .notEnforced
+    }
+
+    /// Everything the apply sequence needs, prepared in advance and owned
+    /// here (kernel ruleset fd, capability sets, BPF program, supervisor socket).
+    final class Prepared {
         var apply = nf_apply_plan()
-        apply.landlock_fd = rulesetFD
-        apply.landlock_flags = plan.kernelFlags
-        apply.no_new_privs = 1
-        defer {
+        var rulesetFD: Int32 = -1
+        var program = nf_bpf_program()
+        var hasSeccomp = false
+        var supervisorSock: Int32 = -1
+
+        init() {
+            apply.landlock_fd = -1
+            apply.supervisor_sock = -1
+        }
+
+        deinit {
+            if rulesetFD >= 0 { nf_close(rulesetFD) }
+            if supervisorSock >= 0 { nf_close(supervisorSock) }
             nf_caps_free(apply.caps_working)
             nf_caps_free(apply.caps_final)
+            nf_seccomp_free(&program)
         }
+
+        /// Calls `body` with the apply plan, its seccomp program pointer valid inside.
+        func withPlan<R>(_ body: (UnsafePointer<nf_apply_plan>) -> R) -> R {
+            withUnsafePointer(to: &program) { programPointer in
+                apply.seccomp = hasSeccomp ? programPointer : nil
+                defer { apply.seccomp = nil }
+                return withUnsafePointer(to: &apply) { body($0) }
+            }
+        }
+    }
+
+    /// Prepares everything before the first irreversible step.
+    private func prepare(_ plan: Plan, seccompThreadSync: Bool, status: inout RestrictionStatus) throws(NetFenceError) -> Prepared {
+        let prepared = Prepared()
+        if plan.applyLandlock {
+            prepared.rulesetFD = try buildKernelRuleset(plan, status: &status)
+        }
+        prepared.apply.landlock_fd = prepared.rulesetFD
+        prepared.apply.landlock_flags = plan.kernelFlags
+        prepared.apply.no_new_privs = 1
         if let caps = plan.capabilities {
-            apply.caps_working = nf_caps_new(caps.working.rawValue, caps.working.rawValue, caps.inheritable.rawValue)
-            apply.caps_final = nf_caps_new(caps.final.rawValue, caps.final.rawValue, caps.inheritable.rawValue)
-            if apply.caps_working == nil || apply.caps_final == nil {
+            prepared.apply.caps_working = nf_caps_new(caps.working.rawValue, caps.working.rawValue, caps.inheritable.rawValue)
+            prepared.apply.caps_final = nf_caps_new(caps.final.rawValue, caps.final.rawValue, caps.inheritable.rawValue)
+            if prepared.apply.caps_working == nil || prepared.apply.caps_final == nil {
                 throw NetFenceError(code: .outOfMemory, message: "cap_init: out of memory")
             }
-            apply.bounding_drop = caps.boundingDrop.rawValue
-            apply.ambient_raise = caps.ambientRaise.rawValue
+            prepared.apply.bounding_drop = caps.boundingDrop.rawValue
+            prepared.apply.ambient_raise = caps.ambientRaise.rawValue
             if let bits = caps.securebits {
-                apply.set_securebits = 1
-                apply.securebits = bits
+                prepared.apply.set_securebits = 1
+                prepared.apply.securebits = bits
             }
         }
 
         // The seccomp filter, compiled now; per-port listen starts its supervisor now.
-        var program = nf_bpf_program()
-        defer { nf_seccomp_free(&program) }
-        var supervisorSock: Int32 = -1
-        defer { if supervisorSock >= 0 { nf_close(supervisorSock) } }
         if var seccomp = plan.seccomp {
-            var seccompFlags: UInt32 = threads > 1 && status.allThreads ? UInt32(NF_SECCOMP_FILTER_FLAG_TSYNC) : 0
+            var seccompFlags: UInt32 = seccompThreadSync ? UInt32(NF_SECCOMP_FILTER_FLAG_TSYNC) : 0
             if seccomp.listen == .perPort {
                 let bitmap = ports.bitmap(of: .listenTCP)
                 var pid: Int32 = 0
+                var sock: Int32 = -1
+                let caps = prepared.apply.caps_final
                 let rc = bitmap.withUnsafeBufferPointer {
-                    nf_supervisor_start($0.baseAddress, seccomp.allowUnboundListen ? 1 : 0, apply.caps_final, &supervisorSock, &pid)
+                    nf_supervisor_start($0.baseAddress, seccomp.allowUnboundListen ? 1 : 0, caps, &sock, &pid)
                 }
                 if rc == 0 {
+                    prepared.supervisorSock = sock
                     status.seccomp.supervisorPID = pid
                     seccompFlags |= UInt32(NF_SECCOMP_FILTER_FLAG_NEW_LISTENER)
                     // TSYNC and a listener together need TSYNC_ESRCH (Linux 5.7).
@@ -594,42 +700,110 @@ public final class Ruleset {
                     status.dropped.append(reason)
                 }
             }
-            program = try seccomp.compile()
-            status.seccomp.instructions = Int(program.length)
-            apply.seccomp_flags = seccompFlags
+            prepared.program = try seccomp.compile()
+            prepared.hasSeccomp = true
+            status.seccomp.instructions = Int(prepared.program.length)
+            prepared.apply.seccomp_flags = seccompFlags
         }
-        apply.supervisor_sock = supervisorSock
+        prepared.apply.supervisor_sock = prepared.supervisorSock
+        return prepared
+    }
 
-        // Apply: capabilities, no_new_privs, Landlock, seccomp (one fixed C sequence).
-        var result = nf_apply_result()
-        withUnsafePointer(to: &program) { programPointer in
-            apply.seccomp = plan.seccomp != nil ? programPointer : nil
-            nf_apply(&apply, &result)
-            apply.seccomp = nil
-        }
-        status.capsApplied = result.done & UInt32(NF_STEP_CAPS_FINAL) != 0
-        status.noNewPrivsApplied = result.done & UInt32(NF_STEP_NO_NEW_PRIVS) != 0
-        status.noNewPrivs = nf_get_no_new_privs() == 1
-        status.landlockApplied = result.done & UInt32(NF_STEP_LANDLOCK) != 0
-        status.seccomp.installed = result.done & UInt32(NF_STEP_SECCOMP) != 0
-        if result.supervisor_error != 0 {
-            status.seccomp.features.insert(.listenFailClosed)
-            status.dropped.append("listen rules: the supervisor did not get the notification fd (\(String(cString: nf_strerror(-result.supervisor_error)))); every listen() fails with ENOSYS")
-        }
-        if let after = try? CapabilityState.current() { status.capabilities = after }
-        if result.failed_step != 0 {
-            if !status.landlockApplied {
-                status.netEnforced = status.seccomp.installed ? status.netEnforced.intersection(.listenTCP) : []
+    // MARK: Spawn
+
+    /// The C ABI's spawn entry point: runs `path` in a new process restricted
+    /// by this ruleset. The ruleset is not spent and may spawn again.
+    package func spawn(path: String, argv: [String], envp: [String]?, status: inout RestrictionStatus) throws(NetFenceError) -> Int32 {
+        do {
+            return try spawnReporting(path: path, argv: argv, envp: envp, status: &status)
+        } catch {
+            if !status.landlockApplied && !status.capsApplied && !status.seccomp.installed {
+                status.enforcement = nil
+                status.netEnforced = []
                 status.fsEnforced = []
                 status.scopesEnforced = []
                 status.flagsEnforced = []
-            } else if !status.seccomp.installed {
-                status.netEnforced.remove(.listenTCP)
+                status.capabilities = status.capabilitiesBefore
             }
-            status.enforcement = status.capsApplied || status.landlockApplied ? .partiallyEnforced : .notEnforced
-            throw NetFenceError.applyFailed(step: result.failed_step, errno: -result.error, done: result.done)
+            throw error
         }
-        isEnforced = true
+    }
+
+    private func spawnReporting(path: String, argv: [String], envp: [String]?, status: inout RestrictionStatus) throws(NetFenceError) -> Int32 {
+        let flags = try validateForApply(rawFlags: 0)
+        if argv.isEmpty { throw .invalid("argv is empty: it needs at least the program name") }
+        let executable = try Self.resolveExecutable(path, environment: envp)
+        let plan = try self.plan(flags: flags, status: &status)
+        // The child is single-threaded: every layer covers it entirely.
+        status.threadCount = 1
+        status.allThreads = true
+        let prepared = try prepare(plan, seccompThreadSync: false, status: &status)
+        var result = nf_apply_result()
+        var pid: Int32 = 0
+        let rc = withCStringArray(argv) { argvPointer in
+            withCStringArray(envp ?? Self.currentEnvironment()) { envpPointer in
+                executable.withCString { pathPointer in
+                    var request = nf_spawn_request()
+                    request.path = pathPointer
+                    request.argv = argvPointer
+                    request.envp = envpPointer
+                    request.supervisor_pid = status.seccomp.supervisorPID
+                    return prepared.withPlan { nf_spawn($0, &request, &result, &pid) }
+                }
+            }
+        }
+        if rc < 0 {
+            if result.failed_step == 0 { throw .system(rc, "fork") }
+            status.capsApplied = result.done & UInt32(NF_STEP_CAPS_FINAL) != 0
+            status.landlockApplied = result.done & UInt32(NF_STEP_LANDLOCK) != 0
+            status.seccomp.installed = result.done & UInt32(NF_STEP_SECCOMP) != 0
+            if result.failed_step == UInt32(NF_STEP_EXEC) {
+                throw NetFenceError(code: NetFenceError.Code(rawValue: -result.error), message:
+                    "the sandboxed child could not execute \"\(executable)\": \(String(cString: nf_strerror(-result.error))) (the child was reaped)")
+            }
+            var failure = NetFenceError.applyFailed(step: result.failed_step, errno: -result.error, done: result.done)
+            failure = NetFenceError(code: failure.code, message: "in the child, " + failure.message + " (the child was reaped; nothing was executed)")
+            throw failure
+        }
+        // Reported from the plan: the child applied every step, then exec'd.
+        status.capsApplied = plan.capabilities != nil
+        status.noNewPrivs = true
+        status.landlockApplied = plan.applyLandlock
+        status.seccomp.installed = prepared.hasSeccomp
+        if let caps = plan.capabilities {
+            var after = status.capabilitiesBefore
+            after.effective = caps.final
+            after.permitted = caps.final
+            after.inheritable = caps.inheritable
+            after.bounding = after.bounding.subtracting(caps.boundingDrop)
+            after.ambient = caps.ambientRaise
+            if let bits = caps.securebits { after.securebits = bits }
+            status.capabilities = after
+        }
+        return pid
+    }
+
+    /// PATH search in the parent (execvpe is not async-signal-safe in the child).
+    static func resolveExecutable(_ path: String, environment: [String]?) throws(NetFenceError) -> String {
+        if path.isEmpty { throw .invalid("empty path") }
+        if path.contains("/") { return path }
+        let pathVariable = (environment ?? currentEnvironment()).first { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) }
+            ?? "/usr/local/bin:/usr/bin:/bin"
+        for directory in pathVariable.split(separator: ":", omittingEmptySubsequences: false) {
+            let candidate = (directory.isEmpty ? "." : String(directory)) + "/" + path
+            if access(candidate, X_OK) == 0 { return candidate }
+        }
+        throw NetFenceError(code: NetFenceError.Code(rawValue: ENOENT), message: "\"\(path)\" was not found in PATH")
+    }
+
+    static func currentEnvironment() -> [String] {
+        var result: [String] = []
+        var pointer = environ
+        while let entry = pointer.pointee {
+            result.append(String(cString: entry))
+            pointer += 1
+        }
+        return result
     }
 
     /// Creates the kernel ruleset and adds every rule; returns its fd.
@@ -676,4 +850,12 @@ extension String {
         while let last = scalars.last, last == " " || last == "\t" { scalars = scalars.dropLast() }
         return String(scalars)
     }
+}
+
+/// Calls `body` with a NULL-terminated C array of the strings (valid only inside).
+func withCStringArray<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
+    var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
+    pointers.append(nil)
+    defer { for pointer in pointers { free(pointer) } }
+    return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
 }

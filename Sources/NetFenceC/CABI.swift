@@ -203,6 +203,44 @@ public func netfence_ruleset_restrict_self(_ rs: OpaquePointer?, _ flags: UInt32
     return rc
 }
 
+/// A NULL-terminated C string array as Swift strings (nil for a NULL array).
+private func strings(_ array: UnsafePointer<UnsafeMutablePointer<CChar>?>?) -> [String]? {
+    guard var cursor = array else { return nil }
+    var result: [String] = []
+    while let entry = cursor.pointee {
+        result.append(String(cString: entry))
+        cursor += 1
+    }
+    return result
+}
+
+@c @implementation
+public func netfence_ruleset_spawn(_ rs: OpaquePointer?, _ path: UnsafePointer<CChar>?,
+                                   _ argv: UnsafePointer<UnsafeMutablePointer<CChar>?>?,
+                                   _ envp: UnsafePointer<UnsafeMutablePointer<CChar>?>?,
+                                   _ pidOut: UnsafeMutablePointer<Int32>?,
+                                   _ status: UnsafeMutablePointer<netfence_status>?) -> Int32 {
+    let function: StaticString = "netfence_ruleset_spawn"
+    guard let object = handle(rs) else { return invalid(function, "rs is NULL") }
+    guard let path else { return invalid(function, "path is NULL") }
+    guard let arguments = strings(argv) else { return invalid(function, "argv is NULL") }
+    guard let pidOut else { return invalid(function, "pid_out is NULL") }
+    if let status, Int(status.pointee.size) < minimumStatusSize {
+        return invalid(function, "status->size is \(status.pointee.size), expected at least \(minimumStatusSize): initialise it with NETFENCE_STATUS_INIT")
+    }
+    let program = String(cString: path)
+    let environment = strings(envp)
+    var report = RestrictionStatus()
+    var pid: Int32 = 0
+    // execve's errno (ENOENT, EACCES, ENOEXEC, ...) is part of this function's list.
+    let rc = call(function, allowed: nil) { () throws(NetFenceError) in
+        pid = try object.ruleset.spawn(path: program, argv: arguments, envp: environment, status: &report)
+    }
+    if rc == 0 { pidOut.pointee = pid }
+    if let status { write(report, to: status) }
+    return rc
+}
+
 /// Copies the report into the caller's struct, writing only the bytes the
 /// caller's version of the struct has (its `size` field), so it can grow.
 private func write(_ report: RestrictionStatus, to destination: UnsafeMutablePointer<netfence_status>) {

@@ -1371,6 +1371,154 @@ static int test_fork_after_restrict(void)
 	return 0;
 }
 
+/* ===================== spawn ===================== */
+
+/* The spawned side: `netfence_test child-bind ALLOWED DENIED` exits 42 when
+ * ALLOWED binds and DENIED gets EACCES, and it cannot create a UDP socket. */
+static int child_bind_main(int argc, char **argv)
+{
+	if (argc != 4)
+		return 2;
+	uint16_t allowed = (uint16_t)atoi(argv[2]), denied = (uint16_t)atoi(argv[3]);
+	int ok = try_bind(AF_INET, 0, allowed) == 0 && try_bind(AF_INET, 0, denied) == EACCES &&
+		 try_socket(AF_INET, SOCK_DGRAM, 0) == EACCES;
+	return ok ? PASS_SENTINEL : 1;
+}
+
+static netfence_ruleset *spawn_ruleset(uint16_t allowed)
+{
+	netfence_ruleset *rs = NULL;
+	if (netfence_ruleset_new(&rs) != 0 || netfence_ruleset_handle_net(rs, BIND) != 0 ||
+	    netfence_ruleset_allow_port(rs, BIND, allowed) != 0 || netfence_ruleset_handle_sockets(rs) != 0 ||
+	    netfence_ruleset_allow_socket(rs, AF_INET, SOCK_STREAM, 0) != 0) {
+		netfence_ruleset_free(rs);
+		return NULL;
+	}
+	return rs;
+}
+
+static int spawn_and_wait_self(netfence_ruleset *rs, uint16_t allowed, uint16_t denied, netfence_status *st)
+{
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return -1;
+	self[n] = '\0';
+	char a[16], d[16];
+	snprintf(a, sizeof(a), "%u", allowed);
+	snprintf(d, sizeof(d), "%u", denied);
+	char *argv[] = {self, "child-bind", a, d, NULL};
+	int32_t pid = 0;
+	int rc = netfence_ruleset_spawn(rs, self, argv, NULL, &pid, st);
+	if (rc != 0)
+		return rc;
+	int status = 0;
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) && WEXITSTATUS(status) == PASS_SENTINEL ? 0 : -2;
+}
+
+static int test_spawn_restricts_child_only(void)
+{
+	uint16_t allowed = free_port(), denied = free_port();
+	netfence_ruleset *rs = spawn_ruleset(allowed);
+	CHECK(rs != NULL);
+	netfence_status st = NETFENCE_STATUS_INIT;
+	CHECK_RC(spawn_and_wait_self(rs, allowed, denied, &st), 0);
+	CHECK(st.enforced == NETFENCE_ENFORCED_FULL && st.landlock_applied == 1 && st.seccomp_installed == 1);
+	CHECK(st.all_threads == 1 && st.thread_count == 1 && st.no_new_privs == 1);
+	/* The parent is untouched... */
+	CHECK(try_bind(AF_INET, 0, denied) == 0 && try_socket(AF_INET, SOCK_DGRAM, 0) == 0);
+	CHECK(proc_status_hex("NoNewPrivs") == 0 || proc_status_hex("NoNewPrivs") == UINT64_MAX);
+	/* ...and the ruleset may spawn again. */
+	CHECK_RC(spawn_and_wait_self(rs, allowed, denied, &st), 0);
+	netfence_ruleset_free(rs);
+	return 0;
+}
+
+static int test_spawn_exec_failure(void)
+{
+	netfence_ruleset *rs = spawn_ruleset(1);
+	CHECK(rs != NULL);
+	char *argv[] = {"missing", NULL};
+	int32_t pid = -7;
+	netfence_status st = NETFENCE_STATUS_INIT;
+	CHECK_RC(netfence_ruleset_spawn(rs, "/nonexistent/netfence-program", argv, NULL, &pid, &st), -ENOENT);
+	CHECK(strstr(netfence_last_error(), "/nonexistent/netfence-program") != NULL);
+	CHECK(strstr(netfence_last_error(), "reaped") != NULL);
+	CHECK(pid == -7); /* not written on failure */
+	/* No zombie: the child was reaped, nothing is left to wait for. */
+	errno = 0;
+	CHECK(waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD);
+	/* Not executable. */
+	CHECK_RC(netfence_ruleset_spawn(rs, "/etc/passwd", argv, NULL, &pid, &st), -EACCES);
+	/* PATH search in the parent. */
+	CHECK_RC(netfence_ruleset_spawn(rs, "netfence-no-such-program", argv, NULL, &pid, &st), -ENOENT);
+	char *env_argv[] = {"true", NULL};
+	char *envp[] = {"PATH=/usr/bin:/bin", NULL};
+	CHECK_RC(netfence_ruleset_spawn(rs, "true", env_argv, envp, &pid, &st), 0);
+	int status = 0;
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* Bad input. */
+	CHECK_RC(netfence_ruleset_spawn(NULL, "/bin/true", argv, NULL, &pid, &st), -EINVAL);
+	CHECK_RC(netfence_ruleset_spawn(rs, NULL, argv, NULL, &pid, &st), -EINVAL);
+	CHECK_RC(netfence_ruleset_spawn(rs, "/bin/true", NULL, NULL, &pid, &st), -EINVAL);
+	CHECK_RC(netfence_ruleset_spawn(rs, "/bin/true", argv, NULL, NULL, &st), -EINVAL);
+	char *empty[] = {NULL};
+	CHECK_RC(netfence_ruleset_spawn(rs, "/bin/true", empty, NULL, &pid, &st), -EINVAL);
+	netfence_ruleset_free(rs);
+	return 0;
+}
+
+static void *idle_thread(void *arg)
+{
+	(void)arg;
+	pause();
+	return NULL;
+}
+
+static int test_spawn_from_threaded_parent(void)
+{
+	pthread_t threads[3];
+	for (int i = 0; i < 3; i++)
+		CHECK(pthread_create(&threads[i], NULL, idle_thread, NULL) == 0);
+	uint16_t allowed = free_port(), denied = free_port();
+	netfence_ruleset *rs = spawn_ruleset(allowed);
+	CHECK(rs != NULL);
+	netfence_status st = NETFENCE_STATUS_INIT;
+	/* restrict_self would refuse (-EBUSY before ABI 8); spawn is made for this. */
+	CHECK_RC(spawn_and_wait_self(rs, allowed, denied, &st), 0);
+	CHECK(st.all_threads == 1);
+	netfence_ruleset_free(rs);
+	return 0;
+}
+
+static int test_spawn_with_listen_supervisor(void)
+{
+	uint16_t allowed = free_port();
+	netfence_ruleset *rs = NULL;
+	CHECK_RC(netfence_ruleset_new(&rs), 0);
+	CHECK_RC(netfence_ruleset_handle_net(rs, LISTEN), 0);
+	CHECK_RC(netfence_ruleset_allow_port(rs, LISTEN, allowed), 0);
+	char script[256];
+	/* A child that listens on the allowed port and then on an unbound socket. */
+	snprintf(script, sizeof(script),
+		 "import socket,sys\n"
+		 "a=socket.socket(); a.bind(('127.0.0.1',%u)); a.listen()\n"
+		 "b=socket.socket()\n"
+		 "try:\n b.listen()\nexcept PermissionError:\n sys.exit(42)\n"
+		 "sys.exit(1)\n", allowed);
+	char *argv[] = {"python3", "-c", script, NULL};
+	int32_t pid = 0;
+	netfence_status st = NETFENCE_STATUS_INIT;
+	CHECK_RC(netfence_ruleset_spawn(rs, "python3", argv, NULL, &pid, &st), 0);
+	CHECK(st.listen_mode == NETFENCE_LISTEN_PER_PORT && st.listen_supervisor_pid > 0);
+	int status = 0;
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 42);
+	netfence_ruleset_free(rs);
+	return 0;
+}
+
 struct test {
 	const char *name;
 	int (*fn)(void);
@@ -1425,10 +1573,16 @@ static const struct test tests[] = {
 	{"listen_after_unspec_disconnect", test_listen_after_unspec_disconnect, 0, 0},
 	{"listen_fd_swap_race", test_listen_fd_swap_race, 0, 0},
 	{"fork_after_restrict", test_fork_after_restrict, 0, 0},
+	{"spawn_restricts_child_only", test_spawn_restricts_child_only, 4, 0},
+	{"spawn_exec_failure", test_spawn_exec_failure, 4, 0},
+	{"spawn_from_threaded_parent", test_spawn_from_threaded_parent, 4, 0},
+	{"spawn_with_listen_supervisor", test_spawn_with_listen_supervisor, 0, 0},
 };
 
 int main(int argc, char **argv)
 {
+	if (argc > 1 && strcmp(argv[1], "child-bind") == 0)
+		return child_bind_main(argc, argv);
 	landlock_abi = netfence_landlock_abi();
 	int passed = 0, failed = 0, skipped = 0;
 	printf("netfence C ABI tests (library %s, Landlock ABI %d)\n", netfence_version(), landlock_abi);

@@ -163,6 +163,7 @@ NF_HIDDEN int nf_send_fd(int sock, int fd);
 #define NF_STEP_NO_NEW_PRIVS  (1u << 5)
 #define NF_STEP_LANDLOCK      (1u << 6)
 #define NF_STEP_SECCOMP       (1u << 7)
+#define NF_STEP_EXEC          (1u << 8) /* nf_spawn only */
 
 /*
  * Everything prepared in advance: nf_apply only makes syscalls (through
@@ -192,5 +193,23 @@ struct nf_apply_result {
 };
 
 NF_HIDDEN void nf_apply(const struct nf_apply_plan *plan, struct nf_apply_result *result);
+
+struct nf_spawn_request {
+	const char *path; /* resolved: no PATH search in the child */
+	char *const *argv;
+	char *const *envp;
+	int32_t supervisor_pid; /* > 0: the child allows it to ptrace (Yama) */
+	int32_t reserved;
+};
+
+/*
+ * fork(); the child resets signal handlers, runs nf_apply and execve and
+ * nothing else (only syscalls: safe from a multi-threaded parent). A child
+ * failure comes back through a close-on-exec pipe into *child_result, the
+ * child is reaped, and -errno is returned. Returns 0 with *pid_out set when
+ * the exec succeeded.
+ */
+NF_HIDDEN int nf_spawn(const struct nf_apply_plan *plan, const struct nf_spawn_request *request,
+		       struct nf_apply_result *child_result, int32_t *pid_out);
 
 #endif
