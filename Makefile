@@ -35,11 +35,11 @@ deps:
 lib: $(LIB)
 
 $(LIB): FORCE
-	$(SWIFT) build -c release --product netfence --scratch-path $(CABI_SCRATCH) --disable-local-rpath \
+	$(SWIFT) build -c release --product NetFenceCABI --scratch-path $(CABI_SCRATCH) --disable-local-rpath \
 	  -Xswiftc -static-stdlib \
 	  -Xlinker --version-script=$(CURDIR)/exports.map -Xlinker -soname=libnetfence.so.$(SOVERSION)
 	@mkdir -p $(BUILD)/lib
-	cp $(CABI_SCRATCH)/release/libnetfence.so $@.tmp
+	cp $(CABI_SCRATCH)/release/libNetFenceCABI.so $@.tmp
 	strip --strip-unneeded $@.tmp
 	mv -f $@.tmp $@
 	ln -sf $(LIBNAME) $(BUILD)/lib/libnetfence.so.$(SOVERSION)

@@ -12,10 +12,16 @@ let package = Package(
     products: [
         // For Swift packages: `import NetFence`.
         .library(name: "NetFence", targets: ["NetFence"]),
-        // The C ABI; the Makefile turns it into libnetfence.so.0.
-        .library(name: "netfence", type: .dynamic, targets: ["NetFenceC"]),
+        // The C ABI; the Makefile turns it into libnetfence.so.0 (the product
+        // is not called "netfence": that name is the command-line tool's).
+        .library(name: "NetFenceCABI", type: .dynamic, targets: ["NetFenceC"]),
+        // The command-line tool.
+        .executable(name: "netfence", targets: ["NetFenceCLI"]),
         // Test helper: runs one named enforcement scenario in its own process.
         .executable(name: "netfence-scenario", targets: ["netfence-scenario"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
         // include/netfence.h (symlinked), importable from Swift as CNetFence.
@@ -30,6 +36,10 @@ let package = Package(
         // The C ABI: implements netfence.h with @c @implementation.
         .target(name: "NetFenceC", dependencies: ["NetFence", "CNetFence", "CNetFenceShim"]),
         .executableTarget(name: "netfence-scenario", dependencies: ["NetFence"]),
-        .testTarget(name: "NetFenceTests", dependencies: ["NetFence", "netfence-scenario"]),
+        .executableTarget(name: "NetFenceCLI", dependencies: [
+            "NetFence", "CNetFenceShim",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .testTarget(name: "NetFenceTests", dependencies: ["NetFence", "netfence-scenario", "NetFenceCLI"]),
     ]
 )

@@ -367,3 +367,29 @@ int nf_supervisor_start(const uint64_t *ports, int allow_unbound, void *caps, in
 	*pid_out = pid;
 	return 0;
 }
+
+int nf_seccomp_filter_available(void)
+{
+	/* Kernels with filter support answer EFAULT to a NULL program, others EINVAL. */
+	long rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, NULL);
+	return rc < 0 && errno == EFAULT;
+}
+
+int nf_seccomp_action_available(uint32_t action)
+{
+	return syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) == 0;
+}
+
+int nf_read_int_file(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	char buf[32];
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = '\0';
+	return atoi(buf);
+}

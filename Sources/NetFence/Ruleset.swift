@@ -34,6 +34,11 @@ public final class Ruleset {
     /// Whether socket creation is deny-by-default (allow-list in ``socketRules``).
     public private(set) var socketsHandled = false
     public private(set) var socketRules: [SocketRule] = []
+    /// Whether handling TCP rights also loads the seccomp filter that closes
+    /// Landlock's gaps (MPTCP/SCTP/SMC, io_uring, foreign ABIs). Only the
+    /// kernel-sandboxer drop-in turns it off, to behave exactly like the
+    /// kernel's sample.
+    package var closesTCPBypasses = true
     /// Whether ``restrictSelf(_:)`` succeeded; a spent ruleset refuses every change.
     public private(set) var isEnforced = false
     var ports = PortSet()
@@ -434,7 +439,7 @@ public final class Ruleset {
         // The seccomp layer: socket allow-list, listen restriction, and the
         // TCP bypasses (MPTCP/SCTP/SMC, io_uring, foreign syscall ABIs).
         let listenHandled = handledNet.contains(.listenTCP) && !status.netAllPorts.contains(.listenTCP)
-        let tcpInKernel = !plan.kernelNet.isDisjoint(with: [.bindTCP, .connectTCP])
+        let tcpInKernel = closesTCPBypasses && !plan.kernelNet.isDisjoint(with: [.bindTCP, .connectTCP])
         if socketsHandled || listenHandled || tcpInKernel {
             plan.seccomp = SeccompPlan(socketsHandled: socketsHandled, socketRules: socketRules,
                                        blockTCPBypass: tcpInKernel,
@@ -784,7 +789,7 @@ public final class Ruleset {
     }
 
     /// PATH search in the parent (execvpe is not async-signal-safe in the child).
-    static func resolveExecutable(_ path: String, environment: [String]?) throws(NetFenceError) -> String {
+    package static func resolveExecutable(_ path: String, environment: [String]?) throws(NetFenceError) -> String {
         if path.isEmpty { throw .invalid("empty path") }
         if path.contains("/") { return path }
         let pathVariable = (environment ?? currentEnvironment()).first { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) }
@@ -796,7 +801,7 @@ public final class Ruleset {
         throw NetFenceError(code: NetFenceError.Code(rawValue: ENOENT), message: "\"\(path)\" was not found in PATH")
     }
 
-    static func currentEnvironment() -> [String] {
+    package static func currentEnvironment() -> [String] {
         var result: [String] = []
         var pointer = environ
         while let entry = pointer.pointee {

@@ -196,7 +196,7 @@ extension RestrictionStatus {
 }
 
 /// A minimal JSON writer (no Foundation): keys keep their order.
-enum JSON {
+package enum JSON {
     case null
     case bool(Bool)
     case int(Int64)
@@ -204,7 +204,7 @@ enum JSON {
     case array([JSON])
     case object([(String, JSON)])
 
-    func write(to out: inout String) {
+    package func write(to out: inout String) {
         switch self {
         case .null: out += "null"
         case .bool(let value): out += value ? "true" : "false"
@@ -229,7 +229,7 @@ enum JSON {
         }
     }
 
-    static func quote(_ text: String, into out: inout String) {
+    package static func quote(_ text: String, into out: inout String) {
         out += "\""
         for scalar in text.unicodeScalars {
             switch scalar {

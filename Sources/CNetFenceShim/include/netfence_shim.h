@@ -152,6 +152,15 @@ NF_HIDDEN int nf_seccomp_load(const struct nf_bpf_program *program, uint32_t fla
 NF_HIDDEN int nf_supervisor_start(const uint64_t *ports, int allow_unbound, void *caps, int *sock_out, int32_t *pid_out);
 NF_HIDDEN int nf_send_fd(int sock, int fd);
 
+/* ---- kernel feature probes (for `netfence status`) ---- */
+
+/* 1 if seccomp filters can be installed, 0 if not. */
+NF_HIDDEN int nf_seccomp_filter_available(void);
+/* 1 if the seccomp action (e.g. SECCOMP_RET_USER_NOTIF 0x7fc00000) is available. */
+NF_HIDDEN int nf_seccomp_action_available(uint32_t action);
+/* /proc/sys/kernel/io_uring_disabled (0, 1, 2), or -errno (-ENOENT: no such knob). */
+NF_HIDDEN int nf_read_int_file(const char *path);
+
 /* ---- The apply sequence ---- */
 
 /* Steps of nf_apply, in order; nf_apply_result.done has a bit per step done. */

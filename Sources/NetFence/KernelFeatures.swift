@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: MIT
+import CNetFenceShim
+import Glibc
+
+/// What the running kernel offers netfence (for `netfence status` and diagnostics).
+public struct KernelFeatures: Sendable {
+    /// Landlock ABI (> 0), or -ENOSYS / -EOPNOTSUPP.
+    public var landlockABI: Int32
+    /// Errata mask, or a negative errno when the kernel cannot report it.
+    public var landlockErrata: Int32
+    public var net: AccessNet
+    public var fs: AccessFS
+    public var scopes: Scope
+    public var logFlags: RestrictFlags
+    /// Landlock TSYNC (ABI 8).
+    public var landlockThreadSync: Bool
+    public var seccompFilter: Bool
+    /// seccomp user notification (needed for per-port listen rules).
+    public var seccompUserNotification: Bool
+    /// /proc/sys/kernel/io_uring_disabled (0 enabled, 1 restricted, 2 disabled), nil if absent.
+    public var ioUringDisabled: Int32?
+    /// /proc/sys/kernel/yama/ptrace_scope, nil without Yama.
+    public var yamaPtraceScope: Int32?
+    /// net.ipv4.ip_unprivileged_port_start.
+    public var unprivilegedPortStart: Int32?
+
+    /// Probes the running kernel (no side effect).
+    public static func probe() -> KernelFeatures {
+        let abi = kernelLandlockABI
+        let support = KernelSupport(abi: max(abi, 0))
+        func optional(_ path: String) -> Int32? {
+            let value = nf_read_int_file(path)
+            return value >= 0 ? value : nil
+        }
+        return KernelFeatures(
+            landlockABI: abi,
+            landlockErrata: kernelLandlockErrata(),
+            net: support.net.union(.listenTCP),
+            fs: support.fs,
+            scopes: support.scopes,
+            logFlags: support.logFlags,
+            landlockThreadSync: support.threadSync,
+            seccompFilter: nf_seccomp_filter_available() == 1,
+            seccompUserNotification: nf_seccomp_action_available(0x7fc0_0000) == 1,
+            ioUringDisabled: optional("/proc/sys/kernel/io_uring_disabled"),
+            yamaPtraceScope: optional("/proc/sys/kernel/yama/ptrace_scope"),
+            unprivilegedPortStart: optional("/proc/sys/net/ipv4/ip_unprivileged_port_start"))
+    }
+
+    /// The Landlock ABI that introduced a right (nil for netfence's own rights).
+    public static func landlockABI(for right: AccessNet) -> Int32? {
+        (1...LandlockABI.newestKnown.rawValue).first { KernelSupport(abi: $0).net.contains(right) }
+    }
+
+    public static func landlockABI(for right: AccessFS) -> Int32? {
+        (1...LandlockABI.newestKnown.rawValue).first { KernelSupport(abi: $0).fs.contains(right) }
+    }
+
+    public static func landlockABI(for scope: Scope) -> Int32? {
+        (1...LandlockABI.newestKnown.rawValue).first { KernelSupport(abi: $0).scopes.contains(scope) }
+    }
+
+    /// Names of the rights, for reports.
+    public static var netRightNames: [(AccessNet, String)] { AccessNet.names }
+    public static var fsRightNames: [(AccessFS, String)] { AccessFS.names }
+    public static var scopeNames: [(Scope, String)] { Scope.names }
+}

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: MIT
+import ArgumentParser
+import Glibc
+import NetFence
+
+@main
+struct Netfence: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "netfence",
+        abstract: "Run a program with only the network (and filesystem) access it needs.",
+        discussion: """
+        Exit status: the command's own status after `run` and `sandboxer`; 125 for netfence's \
+        own errors in `run` (1 in `sandboxer`, as the kernel's sample), 126 when the command \
+        cannot be executed, 127 when it is not found, 64 for usage errors.
+        """,
+        version: netfenceVersion,
+        subcommands: [Run.self, Status.self, Sandboxer.self])
+}
+
+let netfenceVersion = "0.1.0"
+
+/// Exit codes of netfence's own failures (`run`).
+enum Exit {
+    static let ownError: Int32 = 125
+    static let cannotExecute: Int32 = 126
+    static let notFound: Int32 = 127
+}
+
+/// Writes to fd 2 directly (stdio's `stderr` is shared mutable state to Swift 6).
+func writeStderr(_ text: String) {
+    var remaining = Array(text.utf8)[...]
+    while !remaining.isEmpty {
+        let written = remaining.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+        if written < 0 { if errno == EINTR { continue } else { return } }
+        remaining = remaining.dropFirst(written)
+    }
+}
+
+func printError(_ text: String) {
+    var line = "netfence: " + text
+    if !line.hasSuffix("\n") { line += "\n" }
+    writeStderr(line)
+}
+
+/// A hint for a library error, by cause.
+func hint(for error: NetFenceError) -> String? {
+    switch error.code.rawValue {
+    case ENOSYS: return "Landlock is not built into this kernel: CONFIG_SECURITY_LANDLOCK=y and \"landlock\" in CONFIG_LSM; or use --best-effort"
+    case EOPNOTSUPP: return error.message.contains("disabled")
+        ? "Landlock is disabled at boot: add \"landlock\" to the lsm= kernel parameter"
+        : "the kernel is too old for something requested: update it, or use --best-effort to enforce what it supports"
+    case ENOENT: return "a path given to --ro or --rw does not exist"
+    case EBUSY: return "netfence must run before the program starts threads"
+    case EPERM: return "the kernel refused: run with the privileges the request needs (for capabilities: root)"
+    default: return nil
+    }
+}
+
+/// Replaces this process with the command (no extra process); only returns on failure.
+func execute(_ command: [String], environment: [String]) -> Never {
+    let path: String
+    do {
+        path = try Ruleset.resolveExecutable(command[0], environment: environment)
+    } catch {
+        printError("\(command[0]): command not found")
+        exit(Exit.notFound)
+    }
+    var argv: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
+    var envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup($0) } + [nil]
+    execve(path, &argv, &envp)
+    let error = errno
+    printError("cannot execute \(path): \(String(cString: strerror(error)))"
+        + (error == EACCES ? "\nhint: access to the program, its interpreter or its libraries may be denied by --ro/--rw" : ""))
+    exit(error == ENOENT ? Exit.notFound : Exit.cannotExecute)
+}

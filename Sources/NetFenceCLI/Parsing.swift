@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: MIT
+import Glibc
+import NetFence
+
+/// A command-line input error: exit code 125 with the message and a hint.
+struct CLIError: Error, CustomStringConvertible {
+    var message: String
+    var hint: String?
+    var description: String { message + (hint.map { "\nhint: " + $0 } ?? "") }
+}
+
+/// "80,443,8000-8100" → inclusive ranges. "" → no range (handled, nothing allowed).
+func parsePortList(_ text: String, option: String) throws -> [ClosedRange<UInt16>] {
+    if text.isEmpty { return [] }
+    var ranges: [ClosedRange<UInt16>] = []
+    for item in text.split(separator: ",", omittingEmptySubsequences: false) {
+        if item.isEmpty { throw CLIError(message: "\(option): empty item in \"\(text)\"", hint: "write ports as 80,443,8000-8100") }
+        let bounds = item.split(separator: "-", omittingEmptySubsequences: false)
+        guard bounds.count <= 2 else { throw CLIError(message: "\(option): \"\(item)\" is not a port or a range", hint: "a range is FIRST-LAST") }
+        let numbers = try bounds.map { try parsePort(String($0), option: option) }
+        let first = numbers[0], last = numbers.count == 2 ? numbers[1] : numbers[0]
+        if first > last { throw CLIError(message: "\(option): empty range \(item) (first is greater than last)") }
+        ranges.append(first...last)
+    }
+    return ranges
+}
+
+func parsePort(_ text: String, option: String) throws -> UInt16 {
+    guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), text.utf8.count <= 5, let value = Int(text) else {
+        throw CLIError(message: "\(option): \"\(text)\" is not a port number", hint: "ports are 0-65535")
+    }
+    guard value <= 65535 else { throw CLIError(message: "\(option): port \(value) is out of range", hint: "ports are 0-65535") }
+    return UInt16(value)
+}
+
+let familyNames: [String: Int32] = [
+    "unix": 1, "local": 1, "inet": 2, "ipv4": 2, "inet6": 10, "ipv6": 10, "netlink": 16, "packet": 17,
+    "bluetooth": 31, "vsock": 40, "smc": 43, "xdp": 44, "mctp": 45, "alg": 38, "tipc": 30, "can": 29,
+]
+let typeNames: [String: Int32] = [
+    "stream": 1, "dgram": 2, "datagram": 2, "raw": 3, "rdm": 4, "seqpacket": 5, "dccp": 6, "packet": 10, "any": -1,
+]
+let protocolNames: [String: Int32] = [
+    "tcp": 6, "udp": 17, "icmp": 1, "icmpv6": 58, "sctp": 132, "mptcp": 262, "udplite": 136, "raw": 255, "any": -1,
+]
+
+/// "inet:stream", "inet6:dgram:udp", "unix", "netlink:raw:0" → a socket rule.
+func parseSocketSpec(_ text: String) throws -> SocketRule {
+    let parts = text.lowercased().split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+    guard (1...3).contains(parts.count), !parts.contains(where: \.isEmpty) else {
+        throw CLIError(message: "--allow-socket: \"\(text)\" is not FAMILY[:TYPE[:PROTOCOL]]", hint: "for example inet:stream or inet6:dgram:udp")
+    }
+    func number(_ value: String, _ table: [String: Int32], _ what: String) throws -> Int32 {
+        if let named = table[value] { return named }
+        if let parsed = Int32(value), parsed >= 0 { return parsed }
+        throw CLIError(message: "--allow-socket: unknown \(what) \"\(value)\" in \"\(text)\"",
+                       hint: "\(what)s: " + table.keys.sorted().joined(separator: ", ") + ", or a number")
+    }
+    let family = try number(parts[0], familyNames, "family")
+    let type = parts.count > 1 ? try number(parts[1], typeNames, "type") : SocketRule.any
+    let proto = parts.count > 2 ? try number(parts[2], protocolNames, "protocol") : SocketRule.any
+    return SocketRule(family: family, type: type, protocol: proto)
+}
+
+/// "abstract-unix,signal" → scopes ("" → none).
+func parseScopes(_ text: String) throws -> Scope {
+    var scopes: Scope = []
+    if text.isEmpty { return scopes }
+    for item in text.split(separator: ",", omittingEmptySubsequences: false) {
+        switch item {
+        case "abstract-unix", "abstract_unix", "a": scopes.insert(.abstractUnixSocket)
+        case "signal", "s": scopes.insert(.signal)
+        default: throw CLIError(message: "--scope: unknown scope \"\(item)\"", hint: "scopes are abstract-unix and signal")
+        }
+    }
+    return scopes
+}
+
+/// A socket-activation listener: "8080", "127.0.0.1:8080", "[::1]:8443".
+struct ListenSpec: Equatable {
+    var family: Int32
+    var address: String?
+    var port: UInt16
+    var text: String
+}
+
+func parseListenSpec(_ text: String) throws -> ListenSpec {
+    if let bracket = text.firstIndex(of: "]"), text.hasPrefix("[") {
+        let host = String(text[text.index(after: text.startIndex)..<bracket])
+        let rest = text[text.index(after: bracket)...]
+        guard rest.hasPrefix(":") else { throw CLIError(message: "--listen: \"\(text)\" needs a port after the address", hint: "write [::1]:8443") }
+        return ListenSpec(family: AF_INET6, address: host, port: try parsePort(String(rest.dropFirst()), option: "--listen"), text: text)
+    }
+    if let colon = text.lastIndex(of: ":") {
+        let host = String(text[..<colon])
+        if host.contains(":") { throw CLIError(message: "--listen: put IPv6 addresses in brackets: [\(host)]:PORT") }
+        return ListenSpec(family: AF_INET, address: host, port: try parsePort(String(text[text.index(after: colon)...]), option: "--listen"), text: text)
+    }
+    return ListenSpec(family: AF_INET6, address: nil, port: try parsePort(text, option: "--listen"), text: text)
+}

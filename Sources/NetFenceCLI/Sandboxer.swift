@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: MIT
+import ArgumentParser
+import Glibc
+import NetFence
+
+/// A drop-in for the Linux kernel's samples/landlock/sandboxer.c (the Linux
+/// 6.15-6.18 version, Landlock ABI 7): same environment variables, same
+/// meaning, same best-effort downgrade, same messages and exit status 1 on
+/// its own errors. Only Landlock is used, as the sample does: no seccomp.
+struct Sandboxer: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Drop-in for the kernel's Landlock sandboxer sample (LL_* environment variables).",
+        discussion: """
+        Environment (read and then removed before executing COMMAND):
+          LL_FS_RO      required: colon-separated paths allowed to be read and executed
+          LL_FS_RW      required: colon-separated paths allowed to be read, written and executed
+          LL_TCP_BIND   colon-separated TCP ports allowed to bind; unset: not restricted, empty: none
+          LL_TCP_CONNECT  the same for connect
+          LL_SCOPED     colon-separated scopes: "a" (abstract UNIX sockets), "s" (signals)
+          LL_FORCE_LOG  "1": log denials after exec too (Landlock ABI 7)
+
+        Example:
+          LL_FS_RO=/bin:/lib:/usr:/proc:/etc:/dev/urandom LL_FS_RW=/dev/null:/dev/full:/dev/zero:/dev/pts:/tmp \\
+          LL_TCP_BIND=9418 LL_TCP_CONNECT=80:443 netfence sandboxer bash -i
+        """)
+
+    @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The command and its arguments.", valueName: "COMMAND"))
+    var command: [String] = []
+
+    static let abiLast: Int32 = 7
+    static let roughlyRead: AccessFS = [.execute, .readFile, .readDir]
+    static let roughlyWrite: AccessFS = [.writeFile, .removeDir, .removeFile, .makeChar, .makeDir, .makeReg,
+                                         .makeSock, .makeFifo, .makeBlock, .makeSym, .refer, .truncate, .ioctlDev]
+
+    func fail(_ message: String) -> ExitCode {
+        writeStderr(message.hasSuffix("\n") ? message : message + "\n")
+        return ExitCode(1)
+    }
+
+    func run() throws {
+        if command.isEmpty {
+            writeStderr("""
+            usage: LL_FS_RO="..." LL_FS_RW="..." [other environment variables] netfence sandboxer <cmd> [args]...
+
+            Execute the given command in a restricted environment.
+            Multi-valued settings (lists of ports, paths, scopes) are colon-delimited.
+            Mandatory settings: LL_FS_RO, LL_FS_RW. Optional: LL_TCP_BIND, LL_TCP_CONNECT, LL_SCOPED, LL_FORCE_LOG.
+            See `netfence sandboxer --help`.
+
+            """)
+            throw ExitCode(1)
+        }
+
+        let abi = Self.kernelABI()
+        if abi <= 0 {
+            var message = "Failed to check Landlock compatibility: \(String(cString: strerror(-abi)))\n"
+            if abi == -ENOSYS {
+                message += "Hint: Landlock is not supported by the current kernel. To support it, build the kernel with CONFIG_SECURITY_LANDLOCK=y and prepend \"landlock,\" to the content of CONFIG_LSM.\n"
+            } else {
+                message += "Hint: Landlock is currently disabled. It can be enabled in the kernel configuration by prepending \"landlock,\" to the content of CONFIG_LSM, or at boot time by setting the same content to the \"lsm\" kernel parameter.\n"
+            }
+            throw fail(message)
+        }
+
+        // The sample's fall-through downgrade switch.
+        var handledFS = Self.roughlyRead.union(Self.roughlyWrite)
+        var handledNet: AccessNet = [.bindTCP, .connectTCP]
+        var scoped: Scope = [.abstractUnixSocket, .signal]
+        if abi < Self.abiLast {
+            if abi < 2 { handledFS.remove(.refer) }
+            if abi < 3 { handledFS.remove(.truncate) }
+            if abi < 4 { handledNet = [] }
+            if abi < 5 { handledFS.remove(.ioctlDev) }
+            if abi < 6 { scoped = [] }
+            writeStderr("Hint: You should update the running kernel to leverage Landlock features provided by ABI version \(Self.abiLast) (instead of \(abi)).\n")
+        } else if abi > Self.abiLast {
+            writeStderr("Hint: You should update this sandboxer to leverage Landlock features provided by ABI version \(abi) (instead of \(Self.abiLast)).\n")
+        }
+        let accessRO = Self.roughlyRead.intersection(handledFS)
+        let accessRW = Self.roughlyRead.union(Self.roughlyWrite).intersection(handledFS)
+
+        let environment = Self.environment()
+        if environment["LL_TCP_BIND"] == nil { handledNet.remove(.bindTCP) }
+        if environment["LL_TCP_CONNECT"] == nil { handledNet.remove(.connectTCP) }
+
+        if !scoped.isEmpty {
+            if let text = environment["LL_SCOPED"] {
+                var parsed: Scope = []
+                for token in text.split(separator: ":", omittingEmptySubsequences: true) {
+                    let scope: Scope? = token == "a" ? .abstractUnixSocket : token == "s" ? .signal : nil
+                    guard let scope, !parsed.contains(scope) else { throw fail("Unknown or duplicate scope \"\(token)\"") }
+                    parsed.insert(scope)
+                }
+                scoped = parsed
+            } else {
+                scoped = []
+            }
+        }
+
+        var flags: RestrictFlags = []
+        if let force = environment["LL_FORCE_LOG"] {
+            if force != "1" { throw fail("Unknown value for LL_FORCE_LOG (only \"1\" is handled)") }
+            if abi < 7 { throw fail("Audit logs not supported by current kernel") }
+            flags.insert(.logNewExecOn)
+        }
+
+        let ruleset = Ruleset()
+        ruleset.closesTCPBypasses = false // Landlock only, exactly as the sample.
+        do {
+            try ruleset.handle(handledFS)
+            if !handledNet.isEmpty { try ruleset.handle(handledNet) }
+            if !scoped.isEmpty { try ruleset.setScopes(scoped) }
+        } catch {
+            throw fail("Failed to create a ruleset: \(error.message)")
+        }
+        for (name, access) in [("LL_FS_RO", accessRO), ("LL_FS_RW", accessRW)] {
+            guard let list = environment[name] else { throw fail("Missing environment variable \(name)") }
+            if list.isEmpty { continue }
+            for path in list.split(separator: ":", omittingEmptySubsequences: false).map(String.init) {
+                do {
+                    try ruleset.allow(access, beneath: path)
+                } catch where error.code.rawValue == EINVAL {
+                    throw fail("Failed to update the ruleset with \"\(path)\": \(String(cString: strerror(EINVAL)))")
+                } catch {
+                    // The sample reports an unopenable path and goes on.
+                    writeStderr("Failed to open \"\(path)\": \(String(cString: strerror(error.code.rawValue)))\n")
+                }
+            }
+        }
+        for (name, right) in [("LL_TCP_BIND", AccessNet.bindTCP), ("LL_TCP_CONNECT", AccessNet.connectTCP)] {
+            guard let list = environment[name], handledNet.contains(right) else { continue }
+            for token in list.split(separator: ":", omittingEmptySubsequences: true).map(String.init) {
+                var end: UnsafeMutablePointer<CChar>?
+                errno = 0
+                let value = token.withCString { start -> UInt64 in
+                    let parsed = strtoull(start, &end, 10)
+                    return end.map { $0.pointee == 0 } == true && errno == 0 ? parsed : UInt64.max
+                }
+                if value == UInt64.max && token != "18446744073709551615" {
+                    throw fail("Failed to parse port at \"\(token)\"")
+                }
+                if value > 65535 {
+                    throw fail("Failed to update the ruleset with port \"\(value)\": \(String(cString: strerror(EINVAL)))")
+                }
+                _ = try? ruleset.allow(right, port: UInt16(value))
+            }
+        }
+        for name in ["LL_FS_RO", "LL_FS_RW", "LL_TCP_BIND", "LL_TCP_CONNECT", "LL_SCOPED", "LL_FORCE_LOG"] { unsetenv(name) }
+
+        do {
+            try ruleset.restrictSelf(flags)
+        } catch {
+            let cause = String(cString: strerror(error.code.rawValue))
+            throw fail(error.message.contains("no_new_privs") ? "Failed to restrict privileges: \(cause)" : "Failed to enforce ruleset: \(cause)")
+        }
+
+        writeStderr("Executing the sandboxed command...\n")
+        let env = Ruleset.currentEnvironment()
+        let path = (try? Ruleset.resolveExecutable(command[0], environment: env)) ?? command[0]
+        var argv: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
+        var envp: [UnsafeMutablePointer<CChar>?] = env.map { strdup($0) } + [nil]
+        execve(path, &argv, &envp)
+        throw fail("Failed to execute \"\(command[0])\": \(String(cString: strerror(errno)))\nHint: access to the binary, the interpreter or shared libraries may be denied.")
+    }
+
+    static func kernelABI() -> Int32 {
+        do { return try LandlockABI.current().rawValue } catch { return -error.code.rawValue }
+    }
+
+    static func environment() -> [String: String] {
+        var result: [String: String] = [:]
+        for entry in Ruleset.currentEnvironment() {
+            guard let equals = entry.firstIndex(of: "=") else { continue }
+            result[String(entry[..<equals])] = String(entry[entry.index(after: equals)...])
+        }
+        return result
+    }
+}
