@@ -4,6 +4,7 @@
 PREFIX     ?= /usr/local
 LIBDIR     ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
+BINDIR     ?= $(PREFIX)/bin
 DESTDIR    ?=
 
 VERSION_MAJOR := $(shell sed -n 's/^\#define NETFENCE_VERSION_MAJOR \([0-9]*\)/\1/p' include/netfence.h)
@@ -24,7 +25,7 @@ CXX        ?= c++
 # and gcc does not understand clang's flags: keep it out of swift's way.
 SWIFT      := env -u CC -u CXX swift
 
-.PHONY: all lib deps demo test bench install uninstall clean FORCE
+.PHONY: all lib cli deps demo test bench install uninstall clean FORCE
 
 all: lib
 
@@ -45,8 +46,9 @@ $(LIB): FORCE
 	ln -sf $(LIBNAME) $(BUILD)/lib/libnetfence.so.$(SOVERSION)
 	ln -sf libnetfence.so.$(SOVERSION) $(BUILD)/lib/libnetfence.so
 
-install: lib
-	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR)/pkgconfig
+install: lib cli
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(BINDIR)
+	install -m 0755 $(BUILD)/bin/netfence $(DESTDIR)$(BINDIR)/netfence
 	install -m 0755 $(LIB) $(DESTDIR)$(LIBDIR)/$(LIBNAME)
 	ln -sf $(LIBNAME) $(DESTDIR)$(LIBDIR)/libnetfence.so.$(SOVERSION)
 	ln -sf libnetfence.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libnetfence.so
@@ -56,18 +58,37 @@ install: lib
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then ldconfig; fi
 
 uninstall:
-	rm -f $(DESTDIR)$(LIBDIR)/$(LIBNAME) $(DESTDIR)$(LIBDIR)/libnetfence.so.$(SOVERSION) \
+	rm -f $(DESTDIR)$(BINDIR)/netfence $(DESTDIR)$(LIBDIR)/$(LIBNAME) $(DESTDIR)$(LIBDIR)/libnetfence.so.$(SOVERSION) \
 	  $(DESTDIR)$(LIBDIR)/libnetfence.so $(DESTDIR)$(INCLUDEDIR)/netfence.h $(DESTDIR)$(LIBDIR)/pkgconfig/netfence.pc
 
-# The demo: a C program linked against the library restricts itself and
-# shows which binds and connects are allowed and denied.
-demo: deps lib
+# The command-line tool, with the Swift runtime linked in statically.
+cli: $(BUILD)/bin/netfence
+
+$(BUILD)/bin/netfence: FORCE
+	$(SWIFT) build -c release --product netfence --static-swift-stdlib
+	@mkdir -p $(BUILD)/bin
+	cp $$($(SWIFT) build -c release --show-bin-path)/netfence $@.tmp
+	strip $@.tmp
+	mv -f $@.tmp $@
+
+DEMO_PROGRAMS := $(BUILD)/bin/demo-server $(BUILD)/bin/demo-client $(BUILD)/bin/free-port
+
+$(BUILD)/bin/%: examples/cli/%.c
+	@mkdir -p $(BUILD)/bin
+	$(CC) -std=c99 -Wall -Wextra -O2 $< -o $@
+
+# The demo (the main job): the CLI runs a socket-activated server with no
+# network and a client that may reach that one port, each showing what is
+# allowed and denied; then a C program uses the library directly.
+demo: deps lib cli $(DEMO_PROGRAMS)
 	@mkdir -p $(BUILD)/bin
 	$(CC) -std=c99 -Wall -Wextra -O2 -Iinclude examples/c/demo.c -o $(BUILD)/bin/demo \
 	  -L$(BUILD)/lib -lnetfence -Wl,-rpath,'$$ORIGIN/../lib'
+	sh examples/cli/demo.sh $(BUILD)/bin
+	@echo "== library demo (examples/c/demo.c): the same from C, with libnetfence"
 	$(BUILD)/bin/demo
 
-test: deps lib
+test: deps lib cli $(DEMO_PROGRAMS)
 	@VERSION=$(VERSION) SOVERSION=$(SOVERSION) TEST_CC=$(CC) TEST_CXX=$(CXX) sh tests/run.sh
 
 # Benchmarks (not part of `make test`): the seccomp filter's per-syscall cost.

@@ -121,16 +121,22 @@ public struct CapabilityState: Equatable, Sendable, CustomStringConvertible {
         return state
     }
 
+    /// Long sets (a full root set has 41) as a count, short ones by name.
+    static func brief(_ set: CapabilitySet) -> String {
+        let count = set.capabilities.count
+        return count > 8 ? "\(count) capabilities" : set.description
+    }
+
     /// Whether securebits are locked as netfence locks them.
     public var securebitsLocked: Bool { securebits & UInt32(NF_SECUREBITS_LOCKDOWN) == UInt32(NF_SECUREBITS_LOCKDOWN) }
 
     public var description: String {
         """
-        effective: \(effective)
-        permitted: \(permitted)
-        inheritable: \(inheritable)
-        bounding: \(bounding)
-        ambient: \(ambient)
+        effective: \(Self.brief(effective))
+        permitted: \(Self.brief(permitted))
+        inheritable: \(Self.brief(inheritable))
+        bounding: \(Self.brief(bounding))
+        ambient: \(Self.brief(ambient))
         securebits: 0x\(String(securebits, radix: 16))\(securebitsLocked ? " (locked)" : "")
         """
     }
