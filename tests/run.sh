@@ -61,6 +61,10 @@ c_abi_suite() {
 	"$BUILD/netfence_test"
 }
 
+cli_suite() {
+	NETFENCE_CLI="$BUILD/bin/netfence" python3 -m pytest -q -p no:cacheprovider -rs tests/cli
+}
+
 swift_suite() {
 	# XCTest only: there are no swift-testing tests.
 	env -u CC -u CXX swift test --disable-swift-testing 2>&1 | tee "$BUILD/swift-test.log" | grep -E "error:|FAILED|failed|skipped|Executed|^  (ok|FAILED)" | tail -40
@@ -96,6 +100,7 @@ suite "install" install_suite
 suite "c-abi" c_abi_suite
 suite "examples" examples_suite
 suite "python" python_suite
+suite "cli" cli_suite
 suite "swift" swift_suite
 
 echo

@@ -130,13 +130,20 @@ public struct CapabilityState: Equatable, Sendable, CustomStringConvertible {
     /// Whether securebits are locked as netfence locks them.
     public var securebitsLocked: Bool { securebits & UInt32(NF_SECUREBITS_LOCKDOWN) == UInt32(NF_SECUREBITS_LOCKDOWN) }
 
-    public var description: String {
-        """
-        effective: \(Self.brief(effective))
-        permitted: \(Self.brief(permitted))
-        inheritable: \(Self.brief(inheritable))
-        bounding: \(Self.brief(bounding))
-        ambient: \(Self.brief(ambient))
+    /// Every set by name (`netfence_caps_text`).
+    public var description: String { render(brief: false) }
+
+    /// Long sets as a count (for reports).
+    public var briefDescription: String { render(brief: true) }
+
+    private func render(brief: Bool) -> String {
+        func show(_ set: CapabilitySet) -> String { brief ? Self.brief(set) : set.description }
+        return """
+        effective: \(show(effective))
+        permitted: \(show(permitted))
+        inheritable: \(show(inheritable))
+        bounding: \(show(bounding))
+        ambient: \(show(ambient))
         securebits: 0x\(String(securebits, radix: 16))\(securebitsLocked ? " (locked)" : "")
         """
     }

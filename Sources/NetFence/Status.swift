@@ -82,7 +82,7 @@ public struct RestrictionStatus: Equatable, Sendable, CustomStringConvertible {
         if capsRequested {
             lines.append("capabilities: keep \(capsKept)\(capsOptions.isEmpty ? "" : " (\(capsOptions))"), applied: \(capsApplied ? "yes" : "no")")
         }
-        for line in capabilities.description.split(separator: "\n") { lines.append("  " + line) }
+        for line in capabilities.briefDescription.split(separator: "\n") { lines.append("  " + line) }
         for reason in dropped { lines.append("dropped: \(reason)") }
         return lines.joined(separator: "\n")
     }

@@ -126,7 +126,7 @@ extension RestrictionStatus {
         } else {
             lines.append("capabilities: untouched")
         }
-        for line in capabilities.description.split(separator: "\n") { lines.append("  " + line) }
+        for line in capabilities.briefDescription.split(separator: "\n") { lines.append("  " + line) }
         for item in droppedItems { lines.append("not in force: \(item.layer) \(item.item): \(item.reason)") }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -53,10 +53,8 @@ struct Run: ParsableCommand {
     var readWrite: [String] = []
     @Option(name: .customLong("scope"), help: ArgumentHelp("IPC scopes: abstract-unix,signal.", valueName: "LIST"))
     var scope: String?
-    @Option(name: .customLong("keep-caps"), help: ArgumentHelp("Capabilities to keep (libcap names, comma-separated; '' keeps none); drops all others.", valueName: "LIST"))
+    @Option(name: .customLong("keep-caps"), help: ArgumentHelp("Capabilities to keep (libcap names, comma-separated; '' keeps none); drops all others. The command keeps them across exec (ambient set).", valueName: "LIST"))
     var keepCaps: String?
-    @Flag(name: .customLong("ambient-caps"), help: "Keep the kept capabilities across exec for a non-root command (ambient set).")
-    var ambientCaps = false
     @Flag(name: .customLong("no-securebits-lock"), help: "Do not lock securebits when dropping capabilities as root.")
     var noSecurebitsLock = false
     @Flag(help: "What to do when the kernel lacks something.")
@@ -115,8 +113,9 @@ struct Run: ParsableCommand {
         if let scope { try ruleset.setScopes(try parseScopes(scope)) }
         if let keepCaps {
             try ruleset.keepCapabilities(named: keepCaps)
-            var options: CapabilityOptions = []
-            if ambientCaps { options.insert(.ambient) }
+            // The command is exec'd: without the ambient set, kept capabilities
+            // would not survive execve (for root too, once SECBIT_NOROOT is locked).
+            var options: CapabilityOptions = [.ambient]
             if noSecurebitsLock { options.insert(.noSecurebitsLock) }
             try ruleset.setCapabilityOptions(options)
         }

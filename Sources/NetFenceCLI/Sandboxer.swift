@@ -38,6 +38,11 @@ struct Sandboxer: ParsableCommand {
     }
 
     func run() throws {
+        // COMMAND captures everything, so answer --help here.
+        if command == ["--help"] || command == ["-h"] {
+            print(Sandboxer.helpMessage())
+            return
+        }
         if command.isEmpty {
             writeStderr("""
             usage: LL_FS_RO="..." LL_FS_RW="..." [other environment variables] netfence sandboxer <cmd> [args]...

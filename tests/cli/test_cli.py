@@ -1,0 +1,368 @@
+# SPDX-License-Identifier: MIT
+"""The `netfence` command-line tool, run as a subprocess (it restricts itself,
+then executes the command: never this pytest process)."""
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+CLI = os.environ.get("NETFENCE_CLI", os.path.join(ROOT, "build", "bin", "netfence"))
+BIN = os.path.dirname(CLI)
+PY = sys.executable
+
+
+def run(*args, env=None, timeout=60, **kwargs):
+    return subprocess.run([CLI, *args], capture_output=True, text=True, env=env, timeout=timeout, **kwargs)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def landlock_abi():
+    out = run("status", "--json")
+    return json.loads(out.stdout)["landlock"]["abi"]
+
+
+ABI = landlock_abi()
+needs_tcp = pytest.mark.skipif(ABI < 4, reason="TCP port rules need Landlock ABI 4 (Linux 6.7)")
+
+
+# A child that tries operations and prints one word per result.
+PROBE = textwrap.dedent("""
+    import errno, os, socket, sys
+    def attempt(fn):
+        try:
+            fn(); return "ok"
+        except OSError as e:
+            return errno.errorcode.get(e.errno, str(e.errno))
+    def bind(port, family=socket.AF_INET, kind=socket.SOCK_STREAM):
+        def f():
+            with socket.socket(family, kind) as s:
+                s.bind(("127.0.0.1" if family == socket.AF_INET else "::1", port))
+        return f
+    def connect(port):
+        def f():
+            with socket.socket() as s:
+                s.connect(("127.0.0.1", port))
+        return f
+    def listen(port):
+        def f():
+            with socket.socket() as s:
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                if port: s.bind(("127.0.0.1", port))
+                s.listen()
+        return f
+    def make(family, kind, proto=0):
+        return lambda: socket.socket(family, kind, proto).close()
+    results = []
+    for op in sys.argv[1:]:
+        name, _, arg = op.partition("=")
+        fn = {"bind": lambda a: bind(int(a)), "bindudp": lambda a: bind(int(a), kind=socket.SOCK_DGRAM),
+              "connect": lambda a: connect(int(a)), "listen": lambda a: listen(int(a)),
+              "udp": lambda a: make(socket.AF_INET, socket.SOCK_DGRAM), "tcp": lambda a: make(socket.AF_INET, socket.SOCK_STREAM),
+              "unix": lambda a: make(socket.AF_UNIX, socket.SOCK_STREAM),
+              "mptcp": lambda a: make(socket.AF_INET, socket.SOCK_STREAM, 262),
+              "read": lambda a: (lambda: open(a).close()), "write": lambda a: (lambda: open(a, "w").close()),
+              "kill": lambda a: (lambda: os.kill(int(a), 0))}[name](arg)
+        results.append(attempt(fn))
+    print(" ".join(results))
+""")
+
+
+def probe(options, *ops, env=None):
+    result = run("run", *options, "--", PY, "-c", PROBE, *ops, env=env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+# ---- parsing and exit codes ----
+
+@pytest.mark.parametrize("value,message", [
+    ("70000", "port 70000 is out of range"),
+    ("10-5", "empty range 10-5"),
+    ("abc", "\"abc\" is not a port number"),
+    ("80,,81", "empty item"),
+    ("1-2-3", "is not a port or a range"),
+    ("-5", "\"\" is not a port number"),
+])
+def test_bad_port_lists(value, message):
+    result = run("run", f"--bind-tcp={value}", "--", "true")
+    assert result.returncode == 125, result.stderr
+    assert message in result.stderr
+    assert "hint:" in result.stderr or "range" in result.stderr
+
+
+@pytest.mark.parametrize("option,value", [
+    ("--allow-socket", "bogus:stream"), ("--allow-socket", "inet:weird"), ("--allow-socket", "inet::tcp"),
+    ("--scope", "telepathy"), ("--listen", "localhost:http"), ("--listen", "::1:80"),
+])
+def test_bad_specs(option, value):
+    result = run("run", option, value, "--", "true")
+    assert result.returncode == 125, (result.returncode, result.stderr)
+    assert option in result.stderr and "hint" in result.stderr or "IPv6" in result.stderr
+
+
+def test_usage_errors():
+    assert run("run", "--bind-tcp", "80").returncode == 64  # no command
+    assert run("frobnicate").returncode == 64
+    assert run("--version").stdout.strip() == "0.1.0"
+    for sub in ("run", "status", "sandboxer"):
+        help_text = run(sub, "--help")
+        assert help_text.returncode == 0 and "Example" in help_text.stdout, sub
+
+
+def test_exit_status_passthrough():
+    assert run("run", "--bind-tcp", "", "--", "sh", "-c", "exit 7").returncode == 7
+    assert run("run", "--bind-tcp", "", "--", "true").returncode == 0
+    missing = run("run", "--bind-tcp", "", "--", "netfence-no-such-command")
+    assert missing.returncode == 127 and "not found" in missing.stderr
+    not_exec = run("run", "--bind-tcp", "", "--", "/etc/passwd")
+    assert not_exec.returncode == 126
+
+
+def test_runs_in_place():
+    # No extra process: the command has netfence's pid (exec in place).
+    result = run("run", "--bind-tcp", "", "--", "sh", "-c", "echo $$; cat /proc/$$/comm")
+    pid, comm = result.stdout.split()
+    assert comm == "sh"
+
+
+# ---- each option enforces what it says ----
+
+@needs_tcp
+def test_bind_and_connect_lists():
+    allowed, denied = free_port(), free_port()
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        target = server.getsockname()[1]
+        assert probe(["--bind-tcp", f"{allowed},1-2", "--connect-tcp", f"{target}"],
+                     f"bind={allowed}", f"bind={denied}", f"connect={target}", f"connect={denied}") == \
+            ["ok", "EACCES", "ok", "EACCES"]
+    # Empty list: handled, nothing allowed. Unset: not handled.
+    assert probe(["--bind-tcp", ""], f"bind={allowed}", f"connect={denied}") == ["EACCES", "ECONNREFUSED"]
+
+
+@needs_tcp
+def test_port_range():
+    base = 39300
+    assert probe(["--connect-tcp", f"{base}-{base + 2}"], f"connect={base - 1}", f"connect={base}",
+                 f"connect={base + 2}", f"connect={base + 3}") == ["EACCES", "ECONNREFUSED", "ECONNREFUSED", "EACCES"]
+
+
+def test_listen_tcp():
+    allowed, denied = free_port(), free_port()
+    assert probe(["--listen-tcp", str(allowed)], f"listen={allowed}", f"listen={denied}", "listen=0") == \
+        ["ok", "EACCES", "EACCES"]
+    assert probe(["--listen-tcp", "0"], "listen=0", f"listen={denied}") == ["ok", "EACCES"]
+
+
+def test_allow_socket_and_no_network():
+    assert probe(["--allow-socket", "inet:stream"], "tcp", "udp", "unix") == ["ok", "EACCES", "EACCES"]
+    assert probe(["--allow-socket", "unix", "--allow-socket", "inet:dgram:udp"], "tcp", "udp", "unix") == \
+        ["EACCES", "ok", "ok"]
+    assert probe(["--no-network"], "tcp", "udp", "unix", "listen=0") == ["EACCES"] * 4
+
+
+@needs_tcp
+def test_mptcp_closed_when_tcp_is_handled():
+    before = probe(["--allow-socket", "inet:stream:mptcp", "--bind-tcp", "0"], "mptcp")[0]
+    assert before in ("ok", "EPROTONOSUPPORT")  # allowed explicitly: the kernel decides
+    assert probe(["--bind-tcp", "0"], "mptcp") == ["EACCES"]
+
+
+@pytest.mark.skipif(ABI >= 10, reason="UDP rights are supported: nothing to downgrade")
+def test_udp_on_an_old_kernel():
+    port = free_port()
+    # Best effort: dropped and reported; hard: refused with a hint.
+    result = run("run", "--bind-udp", str(port), "--status", "--", "true")
+    assert result.returncode == 0
+    assert "bind_udp: needs Landlock ABI 10" in result.stderr
+    hard = run("run", "--bind-udp", str(port), "--hard", "--", "true")
+    assert hard.returncode == 125
+    assert "hint:" in hard.stderr and "kernel" in hard.stderr
+    soft = run("run", "--bind-udp", str(port), "--soft", "--status", "--", "true")
+    assert soft.returncode == 0 and "enforcement: none" in soft.stderr
+
+
+def test_filesystem_options(tmp_path):
+    writable = tmp_path / "rw"
+    writable.mkdir()
+    (tmp_path / "ro.txt").write_text("x")
+    result = probe(["--ro", "/", "--rw", str(writable)],
+                   f"read={tmp_path / 'ro.txt'}", f"write={writable / 'new'}", f"write={tmp_path / 'denied'}")
+    assert result == ["ok", "ok", "EACCES"]
+    missing = run("run", "--ro", "/nonexistent/netfence", "--", "true")
+    assert missing.returncode == 125
+    assert "/nonexistent/netfence" in missing.stderr and "does not exist" in missing.stderr
+
+
+@pytest.mark.skipif(ABI < 6, reason="scopes need Landlock ABI 6")
+def test_scope_signal():
+    assert probe(["--scope", "signal"], f"kill={os.getpid()}") == ["EPERM"]
+    assert probe(["--scope", "abstract-unix"], f"kill={os.getpid()}") == ["ok"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="dropping capabilities needs root")
+def test_keep_caps():
+    result = run("run", "--keep-caps", "", "--", "grep", "^CapEff", "/proc/self/status")
+    assert result.stdout.split()[1] == "0000000000000000"
+    kept = run("run", "--keep-caps", "cap_net_bind_service", "--", "grep", "^CapEff", "/proc/self/status")
+    assert int(kept.stdout.split()[1], 16) == 1 << 10
+    assert run("run", "--keep-caps", "cap_bogus", "--", "true").returncode == 125
+
+
+def test_status_and_status_json(tmp_path):
+    report = tmp_path / "status.json"
+    result = run("run", "--no-network", "--log-same-exec-off", "--status", "--status-json", str(report), "--", "true")
+    assert result.returncode == 0, result.stderr
+    assert "enforcement: " in result.stderr and "seccomp: installed" in result.stderr
+    data = json.loads(report.read_text())
+    assert data["schema"] == "netfence-status/1"
+    assert data["seccomp"]["sockets"]["handled"] is True
+    assert data["seccomp"]["listen"]["mode"] == "deny-all"
+    jsonschema = pytest.importorskip("jsonschema", reason="validates the report schema")
+    with open(os.path.join(ROOT, "docs", "status-schema.json")) as f:
+        jsonschema.validate(data, json.load(f))
+
+
+def test_status_command():
+    table = run("status")
+    assert table.returncode == 0 and "Landlock" in table.stdout and "seccomp filter" in table.stdout
+    data = json.loads(run("status", "--json").stdout)
+    assert data["landlock"]["abi"] == ABI
+    names = [r["name"] for r in data["landlock"]["net"]]
+    assert names == ["bind_tcp", "connect_tcp", "bind_udp", "connect_send_udp", "listen_tcp"]
+    assert isinstance(data["seccomp"]["filter"], bool)
+
+
+# ---- socket activation ----
+
+SERVER = textwrap.dedent("""
+    import os, socket
+    assert os.environ["LISTEN_PID"] == str(os.getpid()), "LISTEN_PID is the command's pid"
+    assert os.environ["LISTEN_FDS"] == "1"
+    listener = socket.socket(fileno=3)
+    conn, _ = listener.accept()
+    conn.sendall(b"served:" + conn.recv(16))
+    conn.close()
+    def denied(fn):
+        try:
+            fn()
+        except PermissionError:
+            return True
+        return False
+    assert denied(lambda: socket.socket()), "cannot create a socket"
+    assert denied(lambda: listener.listen(8)), "cannot listen again"
+    print("done", os.environ["LISTEN_FDNAMES"])
+""")
+
+
+def test_socket_activation():
+    port = free_port()
+    proc = subprocess.Popen([CLI, "run", "--listen", f"127.0.0.1:{port}", "--no-network", "--", PY, "-c", SERVER],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for _ in range(100):
+            try:
+                client = socket.create_connection(("127.0.0.1", port), timeout=5)
+                break
+            except ConnectionRefusedError:
+                import time
+                time.sleep(0.05)
+        client.sendall(b"ping")
+        assert client.recv(64) == b"served:ping"
+        client.close()
+        out, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err
+    assert out.strip() == f"done {port}"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="binding a privileged port needs root")
+def test_socket_activation_privileged_port_then_drop_caps():
+    result = run("run", "--listen", "127.0.0.1:81", "--keep-caps", "", "--no-network", "--",
+                 "sh", "-c", "echo $LISTEN_FDS; grep ^CapEff /proc/self/status")
+    assert result.returncode == 0, result.stderr
+    fds, _, eff = result.stdout.split()
+    assert fds == "1" and eff == "0000000000000000"
+
+
+# ---- the kernel sandboxer drop-in ----
+
+def sandboxer(*command, **env_vars):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LL_")}
+    env.update(env_vars)
+    return subprocess.run([CLI, "sandboxer", *command], capture_output=True, text=True, env=env, timeout=60)
+
+
+def sandboxer_probe(*ops, **env_vars):
+    result = sandboxer(PY, "-c", PROBE, *ops, **env_vars)
+    assert result.returncode == 0, result.stderr
+    assert "Executing the sandboxed command..." in result.stderr
+    return result.stdout.split()
+
+
+FS = {"LL_FS_RO": "/", "LL_FS_RW": "/tmp:/dev"}
+
+
+def test_sandboxer_usage_and_required_variables():
+    assert sandboxer().returncode == 1
+    missing = sandboxer("true", LL_FS_RW="/")
+    assert missing.returncode == 1 and "Missing environment variable LL_FS_RO" in missing.stderr
+    missing = sandboxer("true", LL_FS_RO="/")
+    assert missing.returncode == 1 and "Missing environment variable LL_FS_RW" in missing.stderr
+
+
+@needs_tcp
+def test_sandboxer_tcp_unset_vs_empty():
+    port, other = free_port(), free_port()
+    assert sandboxer_probe(f"bind={port}", **FS) == ["ok"]                       # unset: not handled
+    assert sandboxer_probe(f"bind={port}", LL_TCP_BIND="", **FS) == ["EACCES"]    # empty: deny all
+    assert sandboxer_probe(f"bind={port}", f"bind={other}", LL_TCP_BIND=f"{port}", **FS) == ["ok", "EACCES"]
+    assert sandboxer_probe(f"connect={other}", LL_TCP_CONNECT=f"{port}:{port + 1}", **FS) == ["EACCES"]
+    # Exactly the kernel sample: Landlock only, so MPTCP is not blocked by netfence.
+    unsandboxed = subprocess.run([PY, "-c", PROBE, "mptcp"], capture_output=True, text=True).stdout.split()
+    assert sandboxer_probe("mptcp", LL_TCP_BIND="", **FS) == unsandboxed
+
+
+@pytest.mark.parametrize("variables,message", [
+    ({"LL_TCP_BIND": "abc"}, "Failed to parse port at \"abc\""),
+    ({"LL_TCP_CONNECT": "70000"}, "Failed to update the ruleset with port \"70000\""),
+    ({"LL_SCOPED": "x"}, "Unknown or duplicate scope \"x\""),
+    ({"LL_SCOPED": "a:a"}, "Unknown or duplicate scope \"a\""),
+    ({"LL_FORCE_LOG": "2"}, "Unknown value for LL_FORCE_LOG (only \"1\" is handled)"),
+])
+def test_sandboxer_errors(variables, message):
+    result = sandboxer("true", **FS, **variables)
+    assert result.returncode == 1, result.stderr
+    assert message in result.stderr
+
+
+def test_sandboxer_filesystem_and_environment(tmp_path):
+    (tmp_path / "ro.txt").write_text("x")
+    writable = tmp_path / "rw"
+    writable.mkdir()
+    result = sandboxer_probe(f"read={tmp_path / 'ro.txt'}", f"write={writable / 'f'}", f"write={tmp_path / 'no'}",
+                             LL_FS_RO="/", LL_FS_RW=f"{writable}:/dev")
+    assert result == ["ok", "ok", "EACCES"]
+    env = sandboxer("sh", "-c", "env | grep ^LL_ || echo none", **FS, LL_TCP_BIND="", LL_SCOPED="s")
+    assert env.returncode == 0 and env.stdout.strip() == "none"
+    failed = sandboxer("netfence-no-such-command", **FS)
+    assert failed.returncode == 1 and "Failed to execute \"netfence-no-such-command\"" in failed.stderr
+
+
+@pytest.mark.skipif(ABI < 6, reason="scopes need Landlock ABI 6")
+def test_sandboxer_scoped_signal():
+    assert sandboxer_probe(f"kill={os.getpid()}", LL_SCOPED="s", **FS) == ["EPERM"]
+    assert sandboxer_probe(f"kill={os.getpid()}", **FS) == ["ok"]
