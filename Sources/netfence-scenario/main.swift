@@ -135,7 +135,38 @@ func scenarioSocketsTCPOnly() throws(NetFenceError) {
     expect(socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0) < 0 && errno == EACCES, "AF_UNIX denied with EACCES")
 }
 
+/// Run by Ruleset.spawn in the tests: the process must already be restricted.
+func scenarioExpectRestricted() throws(NetFenceError) {
+    expect(tryBind(0) == EACCES, "bind is denied in the spawned child (restricted before exec)")
+    var nnp: Int32 = 0
+    expect(readNoNewPrivs(&nnp) && nnp == 1, "no_new_privs is set")
+}
+
+func readNoNewPrivs(_ value: inout Int32) -> Bool {
+    guard let file = fopen("/proc/self/status", "r") else { return false }
+    defer { fclose(file) }
+    var line = [CChar](repeating: 0, count: 256)
+    while fgets(&line, 256, file) != nil {
+        let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        if text.hasPrefix("NoNewPrivs:") {
+            value = Int32(text.dropFirst(11).trimmingCharacters(in: " \t\n")) ?? -1
+            return true
+        }
+    }
+    return false
+}
+
+extension StringProtocol {
+    func trimmingCharacters(in set: String) -> String {
+        var s = Substring(self)
+        while let c = s.first, set.contains(c) { s = s.dropFirst() }
+        while let c = s.last, set.contains(c) { s = s.dropLast() }
+        return String(s)
+    }
+}
+
 let scenarios: [String: () throws(NetFenceError) -> Void] = [
+    "expect-restricted": scenarioExpectRestricted,
     "sockets-tcp-only": scenarioSocketsTCPOnly,
     "caps-drop-all": scenarioCapsDropAll,
     "bind-denied": scenarioBindDenied,

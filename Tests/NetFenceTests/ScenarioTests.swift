@@ -65,6 +65,38 @@ final class ScenarioTests: XCTestCase {
         XCTAssertEqual(try run("sockets-tcp-only"), 0)
     }
 
+    /// Ruleset.spawn from this multi-threaded test process: only the child is restricted.
+    func testSpawnFromThreadedProcess() throws {
+        try XCTSkipIf(landlockABI() < 4, "TCP port rules need Landlock ABI 4 (Linux 6.7)")
+        let executable = productsDirectory() + "/netfence-scenario"
+        let ruleset = try Ruleset().handle(.bindTCP)
+        let child = try ruleset.spawn(executable, arguments: ["netfence-scenario", "expect-restricted"])
+        XCTAssertEqual(child.status.enforcement, .fullyEnforced)
+        XCTAssertTrue(child.status.allThreads)
+        var status: Int32 = 0
+        while waitpid(child.pid, &status, 0) < 0 && errno == EINTR {}
+        XCTAssertEqual(status & 0x7f, 0)
+        XCTAssertEqual((status >> 8) & 0xff, 0, "the child saw itself restricted")
+        // This process is not restricted.
+        XCTAssertNotEqual(bindProbe(), EACCES)
+        // Exec failure comes back as an error, and the child is reaped.
+        XCTAssertThrowsError(try ruleset.spawn("/nonexistent/netfence", arguments: ["x"])) { error in
+            XCTAssertEqual((error as? NetFenceError)?.code.rawValue, ENOENT)
+        }
+        XCTAssertEqual(waitpid(-1, nil, WNOHANG), -1, "no zombie left")
+    }
+
+    func bindProbe() -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        let rc = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        return rc == 0 ? 0 : errno
+    }
+
     func testUnknownScenarioFails() throws {
         // Guards against a runner that passes whatever the helper does.
         XCTAssertEqual(try run("no-such-scenario"), 2)
