@@ -241,7 +241,8 @@ typedef struct netfence_status {
 	uint32_t seccomp_installed;
 	/** NETFENCE_SECCOMP_* bits: what the filter does. */
 	uint32_t seccomp_features;
-	/** 1 if socket creation was handled; the number of allow rules given. */
+	/** 1 if socket creation was handled; the number of distinct allow rules
+	 *  (after SOCK_NONBLOCK/SOCK_CLOEXEC are stripped from the type). */
 	uint32_t sockets_requested;
 	uint32_t socket_rules;
 	/** NETFENCE_LISTEN_OFF, _DENY_ALL or _PER_PORT. */
@@ -273,8 +274,8 @@ typedef struct netfence_status {
 #define NETFENCE_SECCOMP_IO_URING_BLOCKED     (UINT32_C(1) << 1)
 /** A foreign syscall ABI (i386 int 0x80, x32) kills the process. */
 #define NETFENCE_SECCOMP_FOREIGN_ARCH_BLOCKED (UINT32_C(1) << 2)
-/** MPTCP and SCTP sockets and AF_SMC, not covered by Landlock's TCP rights,
- *  are denied unless an allow_socket rule names them. */
+/** MPTCP, SCTP and SMC sockets (and AF_SMC), not covered by Landlock's TCP
+ *  rights, are denied unless an allow_socket rule names them. */
 #define NETFENCE_SECCOMP_TCP_BYPASS_BLOCKED   (UINT32_C(1) << 3)
 /** Listen rules exist but the supervisor could not run: listen() is denied. */
 #define NETFENCE_SECCOMP_LISTEN_FAIL_CLOSED   (UINT32_C(1) << 4)
@@ -286,7 +287,8 @@ typedef struct netfence_status {
 /**
  * Render a status as text or JSON, covering every layer: Landlock (ABI,
  * errata, requested vs enforced per kind and why something is not in force),
- * capabilities (read back), no_new_privs and thread coverage.
+ * seccomp (socket allow-list, listen mode, bypasses), capabilities (read
+ * back), no_new_privs and thread coverage.
  * Ownership: *out is allocated by the library; release it with netfence_free().
  * @return 0, -EINVAL (NULL pointer, st->size too small, unknown format),
  *         -ENOMEM.
@@ -399,10 +401,14 @@ NETFENCE_EXTERN int netfence_ruleset_handle_sockets(netfence_ruleset *rs);
  * protocol of the type (SOCK_STREAM: IPPROTO_TCP, SOCK_DGRAM: IPPROTO_UDP) are
  * the same socket: either spelling allows both and nothing else.
  *
- * When TCP bind/connect rights are handled, MPTCP and SCTP (AF_INET/AF_INET6)
- * and AF_SMC are denied even without netfence_ruleset_handle_sockets(),
- * because Landlock's TCP rights do not cover them; a rule naming the protocol
- * (or AF_SMC) explicitly allows them again (a NETFENCE_ANY protocol does not).
+ * When Landlock enforces TCP bind/connect rights (handled, sent to the
+ * kernel, not covering every port), MPTCP, SCTP and SMC under
+ * AF_INET/AF_INET6 (IPPROTO_MPTCP, IPPROTO_SCTP, IPPROTO_SMC, and protocol 0
+ * of SOCK_SEQPACKET, which is SCTP) and AF_SMC are denied even without
+ * netfence_ruleset_handle_sockets(), because Landlock's TCP rights do not
+ * cover them; a rule naming the protocol (or AF_SMC) explicitly allows them
+ * again (a NETFENCE_ANY protocol does not). A type wildcard never includes
+ * SOCK_PACKET (an AF_PACKET socket in disguise under AF_INET).
  * @return 0, -EINVAL (NULL, unknown family, unknown type, protocol outside
  *         0..65535 and not NETFENCE_ANY), -EALREADY.
  */
@@ -472,7 +478,11 @@ NETFENCE_EXTERN int netfence_ruleset_set_caps_options(netfence_ruleset *rs, uint
  * a layer being applied cannot cover them, the call fails with -EBUSY (before
  * applying anything) unless `flags` has NETFENCE_RESTRICT_CALLING_THREAD_ONLY.
  * At ABI >= 8 netfence uses the kernel's TSYNC, which applies the Landlock
- * domain and no_new_privs to every thread (not capabilities). The status says which threads are
+ * domain and no_new_privs to every thread (not capabilities); the seccomp
+ * filter uses seccomp's TSYNC whenever every thread is to be covered, so a
+ * ruleset with only the socket/listen layer covers every thread on any ABI.
+ * With NETFENCE_RESTRICT_CALLING_THREAD_ONLY the filter covers the calling
+ * thread only. The status says which threads are
  * covered. -EBUSY is also returned when /proc/self/task cannot be read (the
  * thread count cannot be proven).
  *
@@ -489,7 +499,11 @@ NETFENCE_EXTERN int netfence_ruleset_set_caps_options(netfence_ruleset *rs, uint
  *         -ENOMEM, -EMFILE / -ENFILE (kernel ruleset), -EPERM / -E2BIG
  *         (kernel refusal; -EPERM also when a capability change is refused,
  *         or under a hard requirement when the bounding set or securebits
- *         cannot be changed without CAP_SETPCAP), -EFAULT.
+ *         cannot be changed without CAP_SETPCAP; -E2BIG also for a seccomp
+ *         filter over 4096 instructions), -EBUSY also when seccomp's TSYNC
+ *         cannot synchronize another thread, -EINVAL also when the kernel
+ *         refuses the seccomp filter, -EFAULT (internal, e.g. an unexpected
+ *         libseccomp error).
  */
 NETFENCE_EXTERN int netfence_ruleset_restrict_self(netfence_ruleset *rs, uint32_t flags, netfence_status *status);
 

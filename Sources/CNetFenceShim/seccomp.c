@@ -393,3 +393,20 @@ int nf_read_int_file(const char *path)
 	buf[n] = '\0';
 	return atoi(buf);
 }
+
+int nf_seccomp_filter_count(void)
+{
+	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	char buf[4096];
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = '\0';
+	const char *line = strstr(buf, "\nSeccomp_filters:");
+	if (line == NULL)
+		return -ENOENT;
+	return atoi(line + strlen("\nSeccomp_filters:"));
+}

@@ -337,6 +337,11 @@ void nf_apply(const struct nf_apply_plan *plan, struct nf_apply_result *result)
 	 * once it is loaded nothing else needs to run. */
 	if (plan->seccomp != NULL) {
 		int rc = nf_seccomp_load(plan->seccomp, plan->seccomp_flags);
+		/* With TSYNC and no listener, a positive return is the id of a
+		 * thread that could not be synchronized: nothing was loaded. */
+		if (rc > 0 && (plan->seccomp_flags & NF_SECCOMP_FILTER_FLAG_TSYNC) &&
+		    !(plan->seccomp_flags & NF_SECCOMP_FILTER_FLAG_NEW_LISTENER))
+			rc = -EBUSY;
 		if (rc < 0) {
 			result->failed_step = NF_STEP_SECCOMP;
 			result->error = rc;

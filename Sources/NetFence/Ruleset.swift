@@ -594,6 +594,7 @@ public final class Ruleset {
         status.seccomp.installed = result.done & UInt32(NF_STEP_SECCOMP) != 0
         if result.supervisor_error != 0 {
             status.seccomp.features.insert(.listenFailClosed)
+            if status.enforcement == .fullyEnforced { status.enforcement = .partiallyEnforced }
             status.dropped.append("listen rules: the supervisor did not get the notification fd (\(String(cString: nf_strerror(-result.supervisor_error)))); every listen() fails with ENOSYS")
         }
         if let after = try? CapabilityState.current() { status.capabilities = after }
@@ -605,6 +606,10 @@ public final class Ruleset {
     }
 
     private static func recordFailure(_ result: nf_apply_result, into status: inout RestrictionStatus) {
+        if !status.seccomp.installed {
+            // Nothing of the planned filter is in force.
+            status.seccomp = SeccompStatus()
+        }
         if !status.landlockApplied {
             status.netEnforced = status.seccomp.installed ? status.netEnforced.intersection(.listenTCP) : []
             status.fsEnforced = []
@@ -679,7 +684,11 @@ public final class Ruleset {
                 var pid: Int32 = 0
                 var sock: Int32 = -1
                 let caps = prepared.apply.caps_final
-                let rc = bitmap.withUnsafeBufferPointer {
+                // The kernel allows one notification listener per filter chain
+                // (EBUSY for a second): with filters already attached, one of
+                // them may hold it, and we would only learn so after no_new_privs.
+                let existing = nf_seccomp_filter_count()
+                let rc = existing > 0 ? -EBUSY : bitmap.withUnsafeBufferPointer {
                     nf_supervisor_start($0.baseAddress, seccomp.allowUnboundListen ? 1 : 0, caps, &sock, &pid)
                 }
                 if rc == 0 {
@@ -691,7 +700,9 @@ public final class Ruleset {
                         seccompFlags |= UInt32(NF_SECCOMP_FILTER_FLAG_TSYNC_ESRCH)
                     }
                 } else {
-                    let reason = "listen rules: the supervisor could not start (\(String(cString: nf_strerror(-rc)))), so every listen() is denied"
+                    let why = existing > 0 ? "\(existing) seccomp filter(s) are already attached and the kernel allows one listener per process"
+                        : String(cString: nf_strerror(-rc))
+                    let reason = "listen rules: the supervisor could not start (\(why)), so every listen() is denied"
                     if compatibility == .hardRequirement {
                         throw NetFenceError(code: .notSupported, message: "hard requirement not met: " + reason)
                     }
@@ -703,6 +714,8 @@ public final class Ruleset {
                     status.seccomp.listenMode = .denyAll
                     status.seccomp.features = seccomp.features
                     status.dropped.append(reason)
+                    // The listen rules are not in force (stricter: all denied).
+                    if status.enforcement == .fullyEnforced { status.enforcement = .partiallyEnforced }
                 }
             }
             prepared.program = try seccomp.compile()

@@ -40,10 +40,20 @@ enum SocketConstants {
     static let ipprotoTCP: Int64 = 6
     static let ipprotoUDP: Int64 = 17
     static let ipprotoSCTP: Int64 = 132
+    static let ipprotoSMC: Int64 = 256
     static let ipprotoMPTCP: Int64 = 262
+    static let sockSeqpacket: Int32 = 5
+    static let sockPacket: Int32 = 10
     /// Stream protocols that escape Landlock's TCP rights (erratum 1 made
     /// them explicitly out of scope): denied when TCP rights are handled.
-    static let tcpBypassProtocols: Set<Int64> = [ipprotoSCTP, ipprotoMPTCP]
+    /// IPPROTO_SMC (Linux 6.11) creates an SMC socket under AF_INET/AF_INET6.
+    static let tcpBypassProtocols: Set<Int64> = [ipprotoSCTP, ipprotoSMC, ipprotoMPTCP]
+
+    /// The bypass protocols for one AF_INET/AF_INET6 type: protocol 0 of
+    /// SOCK_SEQPACKET is SCTP (the kernel's first seqpacket protocol).
+    static func tcpBypass(type: Int32) -> Set<Int64> {
+        type == sockSeqpacket ? tcpBypassProtocols.union([0]) : tcpBypassProtocols
+    }
     static let protocolLimit: Int32 = 65535
 }
 
@@ -125,19 +135,25 @@ struct SocketPolicy: Equatable {
             otherFamiliesAllowed = true
             if denyTCPBypass {
                 for family in inet {
-                    for type in 0..<Self.typeSlots { table[Int(family)][type] = .allExcept(SocketConstants.tcpBypassProtocols) }
+                    for type in 0..<Self.typeSlots {
+                        table[Int(family)][type] = .allExcept(SocketConstants.tcpBypass(type: Int32(type)))
+                    }
                 }
                 for type in 0..<Self.typeSlots { table[Int(SocketConstants.afSMC)][type] = nil }
             }
         }
         for rule in rules {
             let family = Int(rule.family)
-            let types = rule.type == SocketRule.any ? Array(0..<Self.typeSlots) : [Int(rule.type)]
+            // SOCK_PACKET under AF_INET is an obsolete spelling of an AF_PACKET
+            // socket: a type wildcard never includes it (only an explicit rule).
+            let types = rule.type == SocketRule.any
+                ? (0..<Self.typeSlots).filter { $0 != Int(SocketConstants.sockPacket) } : [Int(rule.type)]
             for type in types {
                 let allowed: Protocols
                 if rule.protocol == SocketRule.any {
-                    // A wildcard is not an explicit choice of MPTCP or SCTP.
-                    allowed = denyTCPBypass && inet.contains(rule.family) ? .allExcept(SocketConstants.tcpBypassProtocols) : .all
+                    // A wildcard is not an explicit choice of MPTCP, SCTP or SMC.
+                    allowed = denyTCPBypass && inet.contains(rule.family)
+                        ? .allExcept(SocketConstants.tcpBypass(type: Int32(type))) : .all
                 } else {
                     allowed = .only(Self.aliases(family: rule.family, type: Int32(type), protocol: Int64(rule.protocol)))
                 }

@@ -138,3 +138,24 @@ final class SocketPolicyTests: XCTestCase {
         XCTAssertNil(all.compile(abi: 7, flags: []).seccomp, "every port allowed: nothing to enforce")
     }
 }
+
+extension SocketPolicyTests {
+    func testSeqpacketZeroAndSMCAreBypasses() {
+        let policy = SocketPolicy(handled: false, rules: [], denyTCPBypass: true)
+        XCTAssertFalse(policy.allows(family: inet, type: seqpacket, protocol: 0), "SCTP by default protocol")
+        XCTAssertFalse(policy.allows(family: inet6, type: stream, protocol: 256), "IPPROTO_SMC")
+        XCTAssertTrue(policy.allows(family: inet, type: stream, protocol: 0))
+        assertRulesMatchTable(policy)
+        let explicit = SocketPolicy(handled: false, rules: [SocketRule(family: inet, type: seqpacket, protocol: 0)], denyTCPBypass: true)
+        XCTAssertTrue(explicit.allows(family: inet, type: seqpacket, protocol: 0))
+    }
+
+    func testTypeWildcardExcludesSockPacket() {
+        let policy = SocketPolicy(handled: true, rules: [SocketRule(family: inet)], denyTCPBypass: false)
+        XCTAssertFalse(policy.allows(family: inet, type: 10, protocol: 0))
+        XCTAssertTrue(policy.allows(family: inet, type: raw, protocol: 1))
+        let explicit = SocketPolicy(handled: true, rules: [SocketRule(family: inet, type: 10)], denyTCPBypass: false)
+        XCTAssertTrue(explicit.allows(family: inet, type: 10, protocol: 0))
+        assertRulesMatchTable(policy)
+    }
+}

@@ -161,6 +161,10 @@ NF_HIDDEN int nf_seccomp_action_available(uint32_t action);
 /* /proc/sys/kernel/io_uring_disabled (0, 1, 2), or -errno (-ENOENT: no such knob). */
 NF_HIDDEN int nf_read_int_file(const char *path);
 
+/* Seccomp filters already attached to the calling thread ("Seccomp_filters"
+ * in /proc/self/status, Linux 5.9), or -errno. */
+NF_HIDDEN int nf_seccomp_filter_count(void);
+
 /* ---- The apply sequence ---- */
 
 /* Steps of nf_apply, in order; nf_apply_result.done has a bit per step done. */
