@@ -73,20 +73,32 @@ swift_suite() {
 
 examples_suite() {
 	flags=$(staged_flags) || return 1
-	for example in demo privileged_server; do
+	for example in demo no_network tcp_server; do
 		$CC -std=c99 -Wall -Wextra -Werror -O1 "examples/c/$example.c" -o "$BUILD/example_$example" \
 			$flags -Wl,-rpath,"$STAGE/usr/local/lib" || return 1
 	done
 	"$BUILD/example_demo" || { echo "FAIL examples: demo"; return 1; }
-	"$BUILD/example_privileged_server"
+	"$BUILD/example_no_network" || { echo "FAIL examples: no_network"; return 1; }
+	"$BUILD/example_tcp_server"
 	rc=$?
 	if [ $rc = 77 ]; then
-		echo "skip privileged_server: needs root"
+		echo "skip tcp_server: needs root"
 	elif [ $rc != 0 ]; then
-		echo "FAIL examples: privileged_server exited $rc"
+		echo "FAIL examples: tcp_server exited $rc"
 		return 1
 	fi
 	echo "ok   examples built with pkg-config and run"
+}
+
+swift_examples_suite() {
+	# A separate package that depends on netfence by path, as a user's would.
+	(cd examples/swift && env -u CC -u CXX swift build 2>&1 | tail -1) || return 1
+	examples/swift/.build/debug/NoNetwork || { echo "FAIL swift example NoNetwork"; return 1; }
+	if [ "$(id -u)" = 0 ]; then
+		examples/swift/.build/debug/TCPServer || { echo "FAIL swift example TCPServer"; return 1; }
+	else
+		echo "skip TCPServer: dropping capabilities needs root"
+	fi
 }
 
 python_suite() {
@@ -99,6 +111,7 @@ suite "header" header_test
 suite "install" install_suite
 suite "c-abi" c_abi_suite
 suite "examples" examples_suite
+suite "swift-examples" swift_examples_suite
 suite "python" python_suite
 suite "cli" cli_suite
 suite "swift" swift_suite

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * "Bind early, then restrict": a server started as root binds a privileged
- * port (80, or the first free port below net.ipv4.ip_unprivileged_port_start),
- * then drops every capability and every TCP bind/connect right, and serves.
+ * A TCP server, "bind early, then restrict": started as root it binds a
+ * privileged port (80, or the first free port below), then drops every
+ * capability, allows only its own protocol (TCP over IPv4/IPv6) and listening
+ * on its own port, denies every other bind and every outgoing connect, and
+ * serves a loopback client. Finally it shows what it can no longer do.
  *
- * Build: cc privileged_server.c $(pkg-config --cflags --libs netfence)
- * Run as root.
+ * Build: cc tcp_server.c $(pkg-config --cflags --libs netfence)
+ * Run as root (it exits 77 otherwise: there would be no privilege to drop).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -58,7 +60,7 @@ static void show(const char *what, int err)
 int main(void)
 {
 	if (geteuid() != 0) {
-		fprintf(stderr, "privileged_server: run as root (it shows dropping root's capabilities)\n");
+		fprintf(stderr, "tcp_server: run as root (it shows dropping root's capabilities)\n");
 		return 77;
 	}
 
@@ -100,14 +102,24 @@ int main(void)
 	}
 	close(go[0]);
 
-	/* 2. Drop every capability, forbid every TCP bind and connect. */
+	/* 2. Drop every capability; allow only TCP sockets, listening on our
+	 *    port, and no outgoing connect. */
 	netfence_ruleset *rs = NULL;
 	netfence_status st = NETFENCE_STATUS_INIT;
 	int rc = netfence_ruleset_new(&rs);
 	if (rc == 0)
 		rc = netfence_ruleset_keep_caps(rs, ""); /* keep none */
 	if (rc == 0)
-		rc = netfence_ruleset_handle_net(rs, NETFENCE_ACCESS_NET_BIND_TCP | NETFENCE_ACCESS_NET_CONNECT_TCP);
+		rc = netfence_ruleset_handle_sockets(rs);
+	if (rc == 0)
+		rc = netfence_ruleset_allow_socket(rs, AF_INET, SOCK_STREAM, 0);
+	if (rc == 0)
+		rc = netfence_ruleset_allow_socket(rs, AF_INET6, SOCK_STREAM, 0);
+	if (rc == 0)
+		rc = netfence_ruleset_handle_net(rs, NETFENCE_ACCESS_NET_BIND_TCP | NETFENCE_ACCESS_NET_CONNECT_TCP |
+						      NETFENCE_ACCESS_NET_LISTEN_TCP);
+	if (rc == 0)
+		rc = netfence_ruleset_allow_port(rs, NETFENCE_ACCESS_NET_LISTEN_TCP, port);
 	/* Landlock allows binding port-1 so that the EACCES shown below can only
 	 * come from the missing CAP_NET_BIND_SERVICE (Landlock checks first). */
 	if (rc == 0)
@@ -117,7 +129,7 @@ int main(void)
 	if (rc == 0)
 		rc = netfence_ruleset_restrict_self(rs, 0, &st);
 	if (rc < 0) {
-		fprintf(stderr, "privileged_server: %s\n", netfence_last_error());
+		fprintf(stderr, "tcp_server: %s\n", netfence_last_error());
 		netfence_ruleset_free(rs);
 		return 1;
 	}
@@ -146,10 +158,13 @@ int main(void)
 	show("bind 8080 (Landlock: no BIND_TCP rule)", try_bind(8080));
 	show("connect to our own port (no CONNECT_TCP rule)", try_connect(port));
 	errno = 0;
+	int udp = socket(AF_INET, SOCK_DGRAM, 0);
+	show("UDP socket (not our protocol)", udp < 0 ? errno : 0);
+	errno = 0;
 	int raw = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
-	show("raw ICMP socket (no CAP_NET_RAW)", raw < 0 ? errno : 0);
+	show("raw ICMP socket (not our protocol)", raw < 0 ? errno : 0);
 
 	int ok = n == 5 && WIFEXITED(status) && WEXITSTATUS(status) == 0 && st.caps_effective == 0 &&
-		 st.caps_bounding == 0 && try_bind(8080) == EACCES && raw < 0;
+		 st.caps_bounding == 0 && try_bind(8080) == EACCES && try_connect(port) == EACCES && udp < 0 && raw < 0;
 	return ok ? 0 : 1;
 }
