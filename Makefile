@@ -91,12 +91,22 @@ demo: deps lib cli $(DEMO_PROGRAMS)
 test: deps lib cli $(DEMO_PROGRAMS)
 	@VERSION=$(VERSION) SOVERSION=$(SOVERSION) TEST_CC=$(CC) TEST_CXX=$(CXX) sh tests/run.sh
 
-# Benchmarks (not part of `make test`): the seccomp filter's per-syscall cost.
-bench: deps lib
+# Benchmarks (not part of `make test`): libnetfence, the CLI and spawn
+# against raw syscalls doing the same work, interleaved; a table and
+# $(BUILD)/bench.json. See docs/performance.md.
+BENCH_CFLAGS := -std=c99 -O2 -Wall -Wextra -Wl,-z,now
+bench: deps lib cli
 	@mkdir -p $(BUILD)/bin
-	$(CC) -std=c99 -O2 -Wall -Wextra -Iinclude benchmarks/syscall_cost.c -o $(BUILD)/bin/syscall_cost \
+	$(CC) $(BENCH_CFLAGS) -Iinclude benchmarks/bench.c -o $(BUILD)/bin/bench \
+	  -L$(BUILD)/lib -lnetfence -lseccomp -Wl,-rpath,'$$ORIGIN/../lib'
+	$(CC) $(BENCH_CFLAGS) benchmarks/raw_sandboxer.c -o $(BUILD)/bin/bench-raw-sandboxer -lseccomp
+	$(CC) $(BENCH_CFLAGS) benchmarks/load_plain.c -o $(BUILD)/bin/bench-load-plain
+	$(CC) $(BENCH_CFLAGS) -Iinclude benchmarks/load_linked.c -o $(BUILD)/bin/bench-load-linked \
 	  -L$(BUILD)/lib -lnetfence -Wl,-rpath,'$$ORIGIN/../lib'
-	$(BUILD)/bin/syscall_cost
+	$(CC) $(BENCH_CFLAGS) -Iinclude benchmarks/syscall_cost.c -o $(BUILD)/bin/syscall_cost \
+	  -L$(BUILD)/lib -lnetfence -Wl,-rpath,'$$ORIGIN/../lib'
+	BENCH_PYTHON=$$(command -v python3) PYTHONPATH=$(CURDIR)/python NETFENCE_LIBRARY=$(CURDIR)/$(BUILD)/lib/libnetfence.so.$(SOVERSION) \
+	  $(BUILD)/bin/bench $(CURDIR)/$(BUILD)/bin $(BUILD)/bench.json
 
 clean:
 	rm -rf $(BUILD) $(CABI_SCRATCH) .build
