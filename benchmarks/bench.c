@@ -85,9 +85,9 @@ static void report(const char *name, const char *a_name, double *a, const char *
 	for (int i = 0; i < n; i++)
 		ratios[i] = a[i] / b[i];
 	double r = median(ratios, n);
-	printf("%-44s %-12s %9.1f [%8.1f-%9.1f] %-10s %9.1f [%8.1f-%9.1f] %6.2fx  %s\n", name, a_name,
+	printf("%-44s %-12s %9.1f [%8.1f-%9.1f] %-12s %9.1f [%8.1f-%9.1f] %-2s %6.2fx  %s\n", name, a_name,
 	       median(a, n) / scale, minimum(a, n) / scale, maximum(a, n) / scale, b_name, median(b, n) / scale,
-	       minimum(b, n) / scale, maximum(b, n) / scale, r, goal);
+	       minimum(b, n) / scale, maximum(b, n) / scale, unit, r, goal);
 	fprintf(json,
 		"%s\n  {\"measure\": \"%s\", \"unit\": \"%s\", \"samples\": %d, \"goal\": \"%s\",\n"
 		"   \"%s\": {\"median\": %.3f, \"min\": %.3f, \"max\": %.3f},\n"
@@ -400,7 +400,7 @@ int main(int argc, char **argv)
 	fprintf(json, "{\"netfence\": \"%s\", \"landlock_abi\": %d, \"results\": [", netfence_version(), netfence_landlock_abi());
 	printf("netfence %s benchmarks, Landlock ABI %d (median [min-max]; ratio = median of pairwise A/B)\n",
 	       netfence_version(), netfence_landlock_abi());
-	printf("%-44s %-12s %-31s %-10s %-31s %7s  %s\n", "measure", "A", "A (us)", "B", "B (us)", "A/B", "goal");
+	printf("%-44s %-12s %-31s %-12s %-31s %-2s %7s  %s\n", "measure", "A", "A median [min-max]", "B", "B median [min-max]", "", "A/B", "goal");
 
 	/* 1. prepare + apply */
 	compare_pair("apply TCP ruleset, 1 port", "libnetfence", lib_apply, 1, "raw+filter", raw_apply_with_filter, 1, 41, 1e3, "us", "<= 2x, <= 15 us over raw");

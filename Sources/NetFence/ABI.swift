@@ -3,19 +3,31 @@ import CNetFenceShim
 import Glibc
 
 /// A Landlock ABI version, as reported by `landlock_create_ruleset(NULL, 0, VERSION)`.
+///
+/// Each ABI has every feature of the ABIs before it: ABI 4 (Linux 6.7) added the TCP port rights,
+/// ABI 8 (Linux 7.0) the restriction of every thread at once (TSYNC), ABI 10 (Linux 7.2) the UDP
+/// port rights. ``current()`` probes the running kernel; compare ABIs with `<`.
 public struct LandlockABI: RawRepresentable, Hashable, Comparable, Sendable, CustomStringConvertible {
+    /// The ABI number, 1 or more.
     public let rawValue: Int32
+    /// Creates an ABI value from its number; the running kernel is not consulted.
     public init(rawValue: Int32) { self.rawValue = rawValue }
+    /// Creates an ABI value from its number, as in `LandlockABI(4)`.
     public init(_ value: Int32) { self.rawValue = value }
 
+    /// Whether `lhs` is older than `rhs`: a newer ABI has every feature of an older one.
     public static func < (lhs: LandlockABI, rhs: LandlockABI) -> Bool { lhs.rawValue < rhs.rawValue }
+    /// The ABI as text, for messages: `ABI 4`.
     public var description: String { "ABI \(rawValue)" }
 
     /// The newest ABI whose features this version of netfence knows (Linux 7.2).
+    ///
+    /// A kernel with a newer ABI works: netfence uses the features of this one on it.
     public static let newestKnown = LandlockABI(10)
 
     /// The running kernel's Landlock ABI, probed once per process and cached.
     ///
+    /// - Returns: The ABI, 1 or more.
     /// - Throws: ``NetFenceError/Code/notImplemented`` (Landlock not built, `ENOSYS`) or
     ///   ``NetFenceError/Code/notSupported`` (disabled at boot, `EOPNOTSUPP`).
     ///
@@ -26,7 +38,14 @@ public struct LandlockABI: RawRepresentable, Hashable, Comparable, Sendable, Cus
         throw NetFenceError.landlockUnavailable(errno: -value)
     }
 
-    /// The kernel's errata bitmask (ABI 7+): erratum N is fixed iff bit N-1 is set.
+    /// The kernel's Landlock errata bitmask (ABI 7+): erratum N is fixed iff bit N-1 is set.
+    ///
+    /// Errata are fixes that kernels backport without a new ABI number. The mask is informational:
+    /// do not turn a sandbox off because an erratum is not fixed.
+    ///
+    /// - Returns: The mask.
+    /// - Throws: ``NetFenceError/Code/notSupported`` when the kernel cannot report errata (ABI below 7,
+    ///   or Landlock disabled at boot), ``NetFenceError/Code/notImplemented`` when Landlock is not built.
     ///
     /// The corresponding C function is `netfence_landlock_errata`.
     public static func errata() throws(NetFenceError) -> UInt32 {
@@ -75,17 +94,28 @@ struct KernelSupport: Equatable {
     /// LANDLOCK_RESTRICT_SELF_TSYNC (ABI 8): restrict every thread at once.
     var threadSync = false
 
-    private static let additions: [(abi: Int32, fs: AccessFS, net: AccessNet, scopes: Scope, logFlags: RestrictFlags, tsync: Bool)] = [
-        (1, AccessFS(rawValue: (1 << 13) - 1), [], [], [], false), // Linux 5.13
-        (2, .refer, [], [], [], false),                              // 5.19
-        (3, .truncate, [], [], [], false),                           // 6.2
-        (4, [], [.bindTCP, .connectTCP], [], [], false),             // 6.7
-        (5, .ioctlDev, [], [], [], false),                           // 6.10
-        (6, [], [], [.abstractUnixSocket, .signal], [], false),      // 6.12
-        (7, [], [], [], RestrictFlags.kernelLogFlags, false),        // 6.15
-        (8, [], [], [], [], true),                                   // 7.0
-        (9, .resolveUnix, [], [], [], false),                        // 7.1
-        (10, [], [.bindUDP, .connectSendUDP], [], [], false),        // 7.2
+    /// One row of the table. (A struct, not a tuple: tuple metadata is built
+    /// at run time, which a fresh process pays on its first restrict.)
+    private struct Row {
+        var abi: Int32
+        var fs: AccessFS = []
+        var net: AccessNet = []
+        var scopes: Scope = []
+        var logFlags: RestrictFlags = []
+        var tsync = false
+    }
+
+    private static let additions: [Row] = [
+        Row(abi: 1, fs: AccessFS(rawValue: (1 << 13) - 1)),          // Linux 5.13
+        Row(abi: 2, fs: .refer),                                      // 5.19
+        Row(abi: 3, fs: .truncate),                                   // 6.2
+        Row(abi: 4, net: [.bindTCP, .connectTCP]),                    // 6.7
+        Row(abi: 5, fs: .ioctlDev),                                   // 6.10
+        Row(abi: 6, scopes: [.abstractUnixSocket, .signal]),          // 6.12
+        Row(abi: 7, logFlags: RestrictFlags.kernelLogFlags),          // 6.15
+        Row(abi: 8, tsync: true),                                     // 7.0
+        Row(abi: 9, fs: .resolveUnix),                                // 7.1
+        Row(abi: 10, net: [.bindUDP, .connectSendUDP]),               // 7.2
     ]
 
     init(abi: Int32) {

@@ -3,20 +3,29 @@ import CNetFenceShim
 import Glibc
 
 /// The one error type of netfence. Its ``code`` is the errno the C ABI returns (negated).
+///
+/// Every throwing API of netfence throws this type (typed throws). ``message`` says what failed
+/// and why; ``status`` says what had been applied when ``Ruleset/restrictSelf(_:)`` or
+/// ``Ruleset/spawn(_:arguments:environment:)`` failed. In C, the same failure returns `-code`
+/// and `netfence_last_error` returns the message with the function name in front.
 public struct NetFenceError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A netfence error code: a positive errno from the closed, documented list.
     public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+        /// The errno, positive (`EINVAL` is 22).
         public let rawValue: Int32
+        /// A code from a positive errno. Kernel errnos without a named constant (`EPERM`, `E2BIG`,
+        /// `open(2)`'s errors) are compared this way: `error.code == .init(rawValue: ENOENT)`.
         public init(rawValue: Int32) { self.rawValue = rawValue }
 
         /// `EINVAL`: bad argument (unknown bit, port out of range, unhandled right, ...).
         public static let invalidArgument = Code(rawValue: EINVAL)
-        /// `ENOMEM`.
+        /// `ENOMEM`: the kernel (or a C allocation) is out of memory.
         public static let outOfMemory = Code(rawValue: ENOMEM)
         /// `EALREADY`: the ruleset was already enforced.
         public static let alreadyEnforced = Code(rawValue: EALREADY)
-        /// `EBUSY`: other threads exist and a layer cannot restrict them
-        /// (capabilities are per thread; Landlock before ABI 8).
+        /// `EBUSY`: other threads exist and a layer cannot restrict them (capabilities are per thread;
+        /// Landlock before ABI 8). Also when the kernel refuses a second seccomp notification listener
+        /// (per-port listen rules in a process that already has one): read the message.
         public static let otherThreads = Code(rawValue: EBUSY)
         /// `ENOSYS`: Landlock is not built into the kernel.
         public static let notImplemented = Code(rawValue: ENOSYS)
@@ -46,15 +55,22 @@ public struct NetFenceError: Error, Equatable, Sendable, CustomStringConvertible
     public let code: Code
     /// What failed and why.
     public let message: String
-    /// For failures of ``Ruleset/restrictSelf(_:)``: what had been applied before the failure.
+    /// For failures of ``Ruleset/restrictSelf(_:)`` and ``Ruleset/spawn(_:arguments:environment:)``:
+    /// what had been applied before the failure (nothing is rolled back). `nil` for other failures.
     public internal(set) var status: RestrictionStatus?
 
+    /// Creates an error, for wrappers and tests; netfence's own errors come from its methods.
+    ///
+    /// - Parameters:
+    ///   - code: The errno, positive.
+    ///   - message: What failed and why.
     public init(code: Code, message: String) {
         self.code = code
         self.message = message
         self.status = nil
     }
 
+    /// The message followed by the code in parentheses: `empty path (EINVAL)`.
     public var description: String { "\(message) (\(code))" }
 
     static func invalid(_ message: String) -> NetFenceError {

@@ -2,18 +2,27 @@
 import CNetFenceShim
 import Glibc
 
-/// What the running kernel offers netfence (for `netfence status` and diagnostics).
+/// What the running kernel offers netfence, for `netfence status` and diagnostics.
+///
+/// ``probe()`` only reads: nothing is restricted.
 public struct KernelFeatures: Sendable {
     /// Landlock ABI (> 0), or -ENOSYS / -EOPNOTSUPP.
     public var landlockABI: Int32
     /// Errata mask, or a negative errno when the kernel cannot report it.
     public var landlockErrata: Int32
+    /// The network rights this kernel can enforce: the Landlock rights of its ABI, plus
+    /// ``AccessNet/listenTCP`` (netfence's own, listed whatever the kernel).
     public var net: AccessNet
+    /// The filesystem rights of the running Landlock ABI (empty without Landlock).
     public var fs: AccessFS
+    /// The scopes of the running Landlock ABI (ABI 6).
     public var scopes: Scope
+    /// The log flags of the running Landlock ABI (ABI 7).
     public var logFlags: RestrictFlags
     /// Landlock TSYNC (ABI 8).
     public var landlockThreadSync: Bool
+    /// Whether seccomp filters are available: the socket allow-list, the listen restriction and the
+    /// io_uring, foreign-ABI and MPTCP/SCTP/SMC blocks need them.
     public var seccompFilter: Bool
     /// seccomp user notification (needed for per-port listen rules).
     public var seccompUserNotification: Bool
@@ -25,6 +34,8 @@ public struct KernelFeatures: Sendable {
     public var unprivilegedPortStart: Int32?
 
     /// Probes the running kernel (no side effect).
+    ///
+    /// - Returns: The features, read from the Landlock ABI probe, seccomp and `/proc/sys`.
     public static func probe() -> KernelFeatures {
         let abi = kernelLandlockABI
         let support = KernelSupport(abi: max(abi, 0))
@@ -47,21 +58,34 @@ public struct KernelFeatures: Sendable {
             unprivilegedPortStart: optional("/proc/sys/net/ipv4/ip_unprivileged_port_start"))
     }
 
-    /// The Landlock ABI that introduced a right (nil for netfence's own rights).
+    /// The Landlock ABI that introduced a network right.
+    ///
+    /// - Parameter right: One right.
+    /// - Returns: The ABI, or `nil` for netfence's own ``AccessNet/listenTCP``.
     public static func landlockABI(for right: AccessNet) -> Int32? {
         (1...LandlockABI.newestKnown.rawValue).first { KernelSupport(abi: $0).net.contains(right) }
     }
 
+    /// The Landlock ABI that introduced a filesystem right.
+    ///
+    /// - Parameter right: One right.
+    /// - Returns: The ABI (1 to 9).
     public static func landlockABI(for right: AccessFS) -> Int32? {
         (1...LandlockABI.newestKnown.rawValue).first { KernelSupport(abi: $0).fs.contains(right) }
     }
 
+    /// The Landlock ABI that introduced a scope.
+    ///
+    /// - Parameter scope: One scope.
+    /// - Returns: The ABI (6).
     public static func landlockABI(for scope: Scope) -> Int32? {
         (1...LandlockABI.newestKnown.rawValue).first { KernelSupport(abi: $0).scopes.contains(scope) }
     }
 
-    /// Names of the rights, for reports.
+    /// The network rights with their names in reports (`bind_tcp`).
     public static var netRightNames: [(AccessNet, String)] { AccessNet.names }
+    /// The filesystem rights with their names in reports (`read_file`).
     public static var fsRightNames: [(AccessFS, String)] { AccessFS.names }
+    /// The scopes with their names in reports (`abstract_unix_socket`).
     public static var scopeNames: [(Scope, String)] { Scope.names }
 }

@@ -2,11 +2,13 @@
 import CNetFenceShim
 import Glibc
 
-/// A Landlock ruleset under construction: handled rights, port and path rules, scopes.
+/// A sandbox under construction: handled rights, port and path rules, scopes, the socket
+/// allow-list and the capabilities to keep.
 ///
-/// Build it, then call ``restrictSelf(_:)`` once. Nothing touches the kernel
-/// until then except ``allow(_:beneath:)``, which opens the path at once (so a
-/// missing path fails early) and keeps the descriptor until the ruleset is released.
+/// Build it, then call ``restrictSelf(_:)`` once to restrict the calling process, or
+/// ``spawn(_:arguments:environment:)`` to run a program under it. Nothing touches the kernel
+/// until then except ``allow(_:beneath:)``, which opens the path at once (so a missing path
+/// fails early) and keeps the descriptor until the ruleset is released.
 ///
 /// A `Ruleset` is not thread-safe: use it from one thread at a time.
 ///
@@ -17,6 +19,8 @@ import Glibc
 ///     .allow(.connectTCP, ports: 5432...5439)
 /// let status = try ruleset.restrictSelf()
 /// ```
+///
+/// The corresponding C type is the opaque `netfence_ruleset`.
 public final class Ruleset {
     struct PathRule {
         let fd: Int32
@@ -24,15 +28,21 @@ public final class Ruleset {
         let path: String
     }
 
+    /// The compatibility level chosen with ``setCompatibility(_:)``; ``CompatibilityLevel/bestEffort`` by default.
     public private(set) var compatibility: CompatibilityLevel = .bestEffort
+    /// The network rights handled so far (``handle(_:)-(AccessNet)``).
     public private(set) var handledNet: AccessNet = []
+    /// The filesystem rights handled so far (``handle(_:)-(AccessFS)``).
     public private(set) var handledFS: AccessFS = []
+    /// The IPC scopes set with ``setScopes(_:)``.
     public private(set) var scopes: Scope = []
     /// The capabilities to keep; `nil` leaves capabilities untouched.
     public private(set) var keptCapabilities: CapabilitySet?
+    /// The options of the capability drop (``setCapabilityOptions(_:)``).
     public private(set) var capabilityOptions: CapabilityOptions = []
     /// Whether socket creation is deny-by-default (allow-list in ``socketRules``).
     public private(set) var socketsHandled = false
+    /// The socket allow rules, in the order given, without duplicates.
     public private(set) var socketRules: [SocketRule] = []
     /// Whether handling TCP rights also loads the seccomp filter that closes
     /// Landlock's gaps (MPTCP/SCTP/SMC, io_uring, foreign ABIs). Only the
@@ -45,6 +55,7 @@ public final class Ruleset {
     var paths: [PathRule] = []
 
     /// An empty ruleset: handles nothing, ``CompatibilityLevel/bestEffort``.
+    ///
     /// The corresponding C function is `netfence_ruleset_new`.
     public init() {}
 
@@ -199,7 +210,15 @@ public final class Ruleset {
 
     // MARK: Swift API
 
-    /// Chooses what happens when the kernel lacks a requested feature.
+    /// Chooses what happens when the running kernel lacks part of the request.
+    ///
+    /// The level applies to the whole ruleset and may be changed any time before ``restrictSelf(_:)``.
+    ///
+    /// - Parameter level: ``CompatibilityLevel/bestEffort`` (the default),
+    ///   ``CompatibilityLevel/softRequirement`` or ``CompatibilityLevel/hardRequirement``.
+    /// - Returns: This ruleset, for chaining.
+    /// - Throws: ``NetFenceError/Code/alreadyEnforced`` when the ruleset was spent by ``restrictSelf(_:)``.
+    ///
     /// The corresponding C function is `netfence_ruleset_set_compat`.
     @discardableResult
     public func setCompatibility(_ level: CompatibilityLevel) throws(NetFenceError) -> Ruleset {
@@ -207,8 +226,17 @@ public final class Ruleset {
         return self
     }
 
-    /// Handles network rights: each is denied except where a port rule allows it. Accumulates.
-    /// - Throws: ``NetFenceError/Code/invalidArgument`` for an empty set, ``NetFenceError/Code/alreadyEnforced``.
+    /// Handles network rights: once enforced, each is denied except on the ports a rule allows.
+    ///
+    /// Calls accumulate. A handled right with no rule is denied entirely (`EACCES`); a right that is
+    /// not handled stays allowed. ``AccessNet/listenTCP`` is enforced with seccomp, the other rights
+    /// by Landlock.
+    ///
+    /// - Parameter access: The rights; not empty.
+    /// - Returns: This ruleset, for chaining.
+    /// - Throws: ``NetFenceError/Code/invalidArgument`` for an empty set or unknown bits;
+    ///   ``NetFenceError/Code/alreadyEnforced`` when the ruleset was spent by ``restrictSelf(_:)``.
+    ///
     /// The corresponding C function is `netfence_ruleset_handle_net`.
     @discardableResult
     public func handle(_ access: AccessNet) throws(NetFenceError) -> Ruleset {
@@ -216,7 +244,16 @@ public final class Ruleset {
         return self
     }
 
-    /// Handles filesystem rights: each is denied except beneath allowed paths. Accumulates.
+    /// Handles filesystem rights: once enforced, each is denied except beneath the paths allowed
+    /// with ``allow(_:beneath:)``.
+    ///
+    /// Calls accumulate.
+    ///
+    /// - Parameter access: The rights; not empty.
+    /// - Returns: This ruleset, for chaining.
+    /// - Throws: ``NetFenceError/Code/invalidArgument`` for an empty set or unknown bits;
+    ///   ``NetFenceError/Code/alreadyEnforced`` when the ruleset was spent by ``restrictSelf(_:)``.
+    ///
     /// The corresponding C function is `netfence_ruleset_handle_fs`.
     @discardableResult
     public func handle(_ access: AccessFS) throws(NetFenceError) -> Ruleset {
@@ -224,8 +261,20 @@ public final class Ruleset {
         return self
     }
 
-    /// Allows handled network rights on one port. Port 0 allows `bind(2)` to an
-    /// ephemeral port chosen by the kernel (the kernel's meaning).
+    /// Allows handled network rights on one port.
+    ///
+    /// Port 0 keeps the kernel's meaning: for a bind right it allows `bind(2)` to port 0, an
+    /// ephemeral port the kernel picks (the chosen port is not checked); for ``AccessNet/listenTCP``
+    /// it allows `listen(2)` on a socket that was never bound. A rule on a specific port does not
+    /// allow port 0. A rule allows its port on every address.
+    ///
+    /// - Parameters:
+    ///   - access: Rights already handled with ``handle(_:)-(AccessNet)``; not empty.
+    ///   - port: The port, in host byte order.
+    /// - Returns: This ruleset, for chaining.
+    /// - Throws: ``NetFenceError/Code/invalidArgument`` for an empty set, unknown bits or a right that
+    ///   is not handled; ``NetFenceError/Code/alreadyEnforced`` when the ruleset was spent by ``restrictSelf(_:)``.
+    ///
     /// The corresponding C function is `netfence_ruleset_allow_port`.
     @discardableResult
     public func allow(_ access: AccessNet, port: UInt16) throws(NetFenceError) -> Ruleset {
@@ -233,8 +282,20 @@ public final class Ruleset {
         return self
     }
 
-    /// Allows handled network rights on an inclusive port range (expanded to one
-    /// kernel rule per port; all 65536 ports means the right is not restricted).
+    /// Allows handled network rights on an inclusive range of ports.
+    ///
+    /// No released kernel has range rules: the range is expanded into one kernel rule per port when
+    /// the ruleset is enforced (about 0.5 µs per port). A right whose rules cover all 65536 ports
+    /// restricts nothing, so it is not sent to the kernel at all, and the status lists it in
+    /// ``RestrictionStatus/netAllPorts``.
+    ///
+    /// - Parameters:
+    ///   - access: Rights already handled with ``handle(_:)-(AccessNet)``; not empty.
+    ///   - range: The ports, for example `5432...5439`.
+    /// - Returns: This ruleset, for chaining.
+    /// - Throws: ``NetFenceError/Code/invalidArgument`` for an empty set, unknown bits or a right that
+    ///   is not handled; ``NetFenceError/Code/alreadyEnforced`` when the ruleset was spent by ``restrictSelf(_:)``.
+    ///
     /// The corresponding C function is `netfence_ruleset_allow_port_range`.
     @discardableResult
     public func allow(_ access: AccessNet, ports range: ClosedRange<UInt16>) throws(NetFenceError) -> Ruleset {
@@ -242,9 +303,21 @@ public final class Ruleset {
         return self
     }
 
-    /// Allows handled filesystem rights beneath `path` (opened now). Only file rights
-    /// are kept for a non-directory.
-    /// - Throws: ``NetFenceError`` with `open(2)`'s errno when the path cannot be opened.
+    /// Allows handled filesystem rights beneath a path.
+    ///
+    /// A directory allows everything below it; a file allows the file itself, and then only the
+    /// rights in ``AccessFS/fileRights`` are kept. The path is opened now (`O_PATH | O_CLOEXEC`) and
+    /// the descriptor is held until the ruleset is released, so a later rename does not change what
+    /// is allowed.
+    ///
+    /// - Parameters:
+    ///   - access: Rights already handled with ``handle(_:)-(AccessFS)``; not empty.
+    ///   - path: The file or directory.
+    /// - Returns: This ruleset, for chaining.
+    /// - Throws: ``NetFenceError/Code/invalidArgument`` (empty set, unknown or unhandled bits, empty
+    ///   path, no file right left for a non-directory), ``NetFenceError/Code/alreadyEnforced`` when the ruleset was spent by ``restrictSelf(_:)``, or a
+    ///   ``NetFenceError`` carrying `open(2)`'s errno (`ENOENT`, `EACCES`, `ENOTDIR`, ...).
+    ///
     /// The corresponding C function is `netfence_ruleset_allow_path`.
     @discardableResult
     public func allow(_ access: AccessFS, beneath path: String) throws(NetFenceError) -> Ruleset {
@@ -252,7 +325,13 @@ public final class Ruleset {
         return self
     }
 
-    /// Sets the IPC scopes (replacing earlier ones).
+    /// Sets the IPC scopes, replacing earlier ones; an empty set clears them.
+    ///
+    /// - Parameter scopes: The scopes (Landlock ABI 6).
+    /// - Returns: This ruleset, for chaining.
+    /// - Throws: ``NetFenceError/Code/invalidArgument`` for unknown bits;
+    ///   ``NetFenceError/Code/alreadyEnforced`` when the ruleset was spent by ``restrictSelf(_:)``.
+    ///
     /// The corresponding C function is `netfence_ruleset_set_scope`.
     @discardableResult
     public func setScopes(_ scopes: Scope) throws(NetFenceError) -> Ruleset {
@@ -261,22 +340,40 @@ public final class Ruleset {
     }
 
     /// A process started by ``spawn(_:arguments:environment:)``.
+    ///
+    /// The caller owns it: wait for it with `waitpid(2)`.
     public struct SpawnedProcess: Sendable {
-        /// Its pid: the caller waits for it (`waitpid`).
+        /// Its process ID; wait for it with `waitpid(2)`.
         public let pid: Int32
-        /// What the child applied before `execve` (capabilities as planned, not read back).
+        /// What the child applied before `execve(2)`. Its capabilities are as planned, not read back,
+        /// and ``RestrictionStatus/allThreads`` is always true (the child has one thread).
         public let status: RestrictionStatus
     }
 
-    /// Runs a program in a new process restricted by this ruleset. Everything
-    /// that can fail is prepared here first; the child only applies the prepared
-    /// sequence and calls `execve`, so this is safe from a multi-threaded process.
-    /// A failure in the child (also exec failure) is thrown here, and the child is
-    /// reaped. The ruleset is not spent: it may spawn again.
+    /// Runs a program in a new process restricted by this ruleset.
+    ///
+    /// Everything that can fail or allocate happens here, in the caller, before `fork(2)`: the
+    /// kernel ruleset, the capability sets, the seccomp program, the listen supervisor, the `PATH`
+    /// search. The child only resets its signal handlers, applies the prepared sequence
+    /// (capabilities, no_new_privs, Landlock, seccomp) with plain system calls and calls `execve(2)`.
+    /// So this is safe to call from a multi-threaded process, and every layer covers the child, which
+    /// has a single thread. No restrict flags are used: the child gets no log flags.
+    ///
+    /// A failure in the child, exec failure included, is thrown here, and the child is reaped. The
+    /// ruleset is not spent: it may spawn again, or restrict the caller later.
+    ///
     /// - Parameters:
-    ///   - path: the program; without a `/` it is searched in `PATH` (of `environment`).
-    ///   - arguments: `argv`, including `argv[0]`.
-    ///   - environment: `envp`; `nil` passes this process's environment.
+    ///   - path: The program. Without a `/` it is searched in the `PATH` of `environment`, or of this
+    ///     process when `environment` is `nil`.
+    ///   - arguments: The complete `argv`, `argv[0]` included; not empty.
+    ///   - environment: The child's environment as `NAME=value` strings; `nil` passes this process's.
+    /// - Returns: The child, which the caller must wait for, and what it applied.
+    /// - Throws: ``NetFenceError``, before the fork: the errors of ``restrictSelf(_:)`` (except
+    ///   ``NetFenceError/Code/otherThreads``), ``NetFenceError/Code/invalidArgument`` for empty
+    ///   `arguments`, `ENOENT` when the program is not in `PATH`; from the child: its `execve(2)`
+    ///   errno (`ENOENT`, `EACCES`, `ENOEXEC`, ...) or a layer the kernel refused (`EPERM`, `E2BIG`).
+    ///   ``NetFenceError/status`` says what the child had applied.
+    ///
     /// The corresponding C function is `netfence_ruleset_spawn`.
     public func spawn(_ path: String, arguments: [String], environment: [String]? = nil) throws(NetFenceError) -> SpawnedProcess {
         var status = RestrictionStatus()
@@ -290,9 +387,17 @@ public final class Ruleset {
         }
     }
 
-    /// Makes socket creation deny-by-default: only the (family, type, protocol)
-    /// triples allowed with ``allowSocket(family:type:protocol:)`` may be created
-    /// with `socket(2)` or `socketpair(2)` (EACCES otherwise). Enforced with seccomp.
+    /// Makes socket creation deny-by-default.
+    ///
+    /// Once enforced, `socket(2)` and `socketpair(2)` succeed only for the (family, type, protocol)
+    /// triples allowed with ``allowSocket(family:type:protocol:)``; anything else fails with
+    /// `EACCES`: known, unknown and future families alike. With no rule, no socket can be created.
+    /// Enforced with a seccomp filter, loaded last. Sockets that already exist keep working, and
+    /// `accept(2)`, send and receive are never filtered.
+    ///
+    /// - Returns: This ruleset, for chaining.
+    /// - Throws: ``NetFenceError/Code/alreadyEnforced`` when the ruleset was spent by ``restrictSelf(_:)``.
+    ///
     /// The corresponding C function is `netfence_ruleset_handle_sockets`.
     @discardableResult
     public func handleSockets() throws(NetFenceError) -> Ruleset {
@@ -300,7 +405,24 @@ public final class Ruleset {
         return self
     }
 
-    /// Allows one (family, type, protocol); ``SocketRule/any`` for type or protocol.
+    /// Allows creating one kind of socket: (family, type, protocol).
+    ///
+    /// Rules accumulate and duplicates are stored once. The type is compared without
+    /// `SOCK_NONBLOCK` and `SOCK_CLOEXEC`. For `AF_INET` and `AF_INET6`, protocol 0 and the type's
+    /// default protocol (`IPPROTO_TCP` for `SOCK_STREAM`, `IPPROTO_UDP` for `SOCK_DGRAM`) are the same
+    /// socket, so either spelling allows both. When TCP bind or connect rights go to the kernel,
+    /// MPTCP, SCTP and SMC sockets are denied even without ``handleSockets()``; a rule that names the
+    /// protocol (or `AF_SMC`) allows them again, a wildcard protocol does not. A type wildcard never
+    /// includes `SOCK_PACKET`.
+    ///
+    /// - Parameters:
+    ///   - family: An `AF_*` value from 1 to 45; never a wildcard.
+    ///   - type: A `SOCK_*` type, or ``SocketRule/any`` (the default) for every type.
+    ///   - value: A protocol from 0 to 65535, or ``SocketRule/any`` (the default) for every protocol.
+    /// - Returns: This ruleset, for chaining.
+    /// - Throws: ``NetFenceError/Code/invalidArgument`` for an unknown family or type, or a protocol out
+    ///   of range; ``NetFenceError/Code/alreadyEnforced`` when the ruleset was spent by ``restrictSelf(_:)``.
+    ///
     /// The corresponding C function is `netfence_ruleset_allow_socket`.
     @discardableResult
     public func allowSocket(family: Int32, type: Int32 = SocketRule.any, protocol value: Int32 = SocketRule.any) throws(NetFenceError) -> Ruleset {
@@ -308,9 +430,21 @@ public final class Ruleset {
         return self
     }
 
-    /// Keeps only these capabilities when enforcing (effective, permitted,
-    /// inheritable and bounding sets; ambient cleared). An empty set drops all.
-    /// Not calling it leaves capabilities untouched.
+    /// Drops every capability but these when the ruleset is enforced.
+    ///
+    /// The effective, permitted and inheritable sets become the kept capabilities the thread still
+    /// has, the bounding set is reduced to them, the ambient set is cleared (and refilled under
+    /// ``CapabilityOptions/ambient``), and securebits are locked when the effective user ID is 0
+    /// (see ``CapabilityOptions/noSecurebitsLock``). Without this call capabilities are left
+    /// untouched; calling it again replaces the list. Capabilities are per thread: in a
+    /// multi-threaded process ``restrictSelf(_:)`` throws ``NetFenceError/Code/otherThreads`` unless
+    /// ``RestrictFlags/callingThreadOnly`` is passed.
+    ///
+    /// - Parameter capabilities: The capabilities to keep; empty keeps none.
+    /// - Returns: This ruleset, for chaining.
+    /// - Throws: ``NetFenceError/Code/invalidArgument`` for a capability the running kernel does not
+    ///   know, or one listed twice; ``NetFenceError/Code/alreadyEnforced`` when the ruleset was spent by ``restrictSelf(_:)``.
+    ///
     /// The corresponding C function is `netfence_ruleset_keep_caps_array`.
     @discardableResult
     public func keepCapabilities(_ capabilities: [Capability]) throws(NetFenceError) -> Ruleset {
@@ -318,7 +452,17 @@ public final class Ruleset {
         return self
     }
 
-    /// The same with libcap names (`"cap_net_bind_service,net_raw"`).
+    /// Drops every capability but these, given by name.
+    ///
+    /// The same as ``keepCapabilities(_:)`` with libcap's names: comma-separated, with or without
+    /// the `cap_` prefix, in any case, spaces around an item ignored (`"cap_net_bind_service,net_raw"`).
+    ///
+    /// - Parameter names: The names; `""` keeps none.
+    /// - Returns: This ruleset, for chaining.
+    /// - Throws: ``NetFenceError/Code/invalidArgument`` for an unknown name (named in the message),
+    ///   an empty item, a duplicate, or a capability the running kernel does not know;
+    ///   ``NetFenceError/Code/alreadyEnforced`` when the ruleset was spent by ``restrictSelf(_:)``.
+    ///
     /// The corresponding C function is `netfence_ruleset_keep_caps`.
     @discardableResult
     public func keepCapabilities(named names: String) throws(NetFenceError) -> Ruleset {
@@ -326,7 +470,13 @@ public final class Ruleset {
         return self
     }
 
-    /// Options of the capability drop (ambient, securebits).
+    /// Sets the options of the capability drop, replacing earlier ones.
+    ///
+    /// - Parameter options: ``CapabilityOptions/ambient``, ``CapabilityOptions/noSecurebitsLock``.
+    /// - Returns: This ruleset, for chaining.
+    /// - Throws: ``NetFenceError/Code/invalidArgument`` for unknown bits;
+    ///   ``NetFenceError/Code/alreadyEnforced`` when the ruleset was spent by ``restrictSelf(_:)``.
+    ///
     /// The corresponding C function is `netfence_ruleset_set_caps_options`.
     @discardableResult
     public func setCapabilityOptions(_ options: CapabilityOptions) throws(NetFenceError) -> Ruleset {
@@ -334,13 +484,25 @@ public final class Ruleset {
         return self
     }
 
-    /// Enforces the ruleset on the calling process: drops capabilities (if
-    /// asked), sets no_new_privs, then restricts with Landlock.
-    /// Irreversible, inherited by children and across `execve(2)`.
+    /// Enforces the ruleset on the calling process.
     ///
-    /// - Returns: what is in force. Best effort and soft requirements succeed with
-    ///   less than requested: read ``RestrictionStatus/enforcement``.
-    /// - Throws: ``NetFenceError``; its ``NetFenceError/status`` says what had been applied.
+    /// Everything that can fail is prepared first: the ABI probe, the compatibility decision, the
+    /// thread check, the kernel ruleset with every rule, the capability sets, the seccomp program
+    /// and the listen supervisor. Then one fixed sequence runs: drop capabilities (if asked), set
+    /// no_new_privs, restrict with Landlock, load the seccomp filter. Every step is irreversible,
+    /// inherited by children and kept across `execve(2)`. On success (a soft requirement that
+    /// enforced nothing included) the ruleset is spent.
+    ///
+    /// - Parameter flags: Log flags (Landlock ABI 7) and ``RestrictFlags/callingThreadOnly``.
+    /// - Returns: What is in force. Best effort and a soft requirement succeed with less than
+    ///   requested: read ``RestrictionStatus/enforcement``.
+    /// - Throws: ``NetFenceError``: ``NetFenceError/Code/invalidArgument`` (unknown flags, a ruleset
+    ///   that handles nothing), ``NetFenceError/Code/alreadyEnforced``,
+    ///   ``NetFenceError/Code/otherThreads`` (other threads a layer cannot cover),
+    ///   ``NetFenceError/Code/notSupported`` or ``NetFenceError/Code/notImplemented`` (hard
+    ///   requirement), or a kernel refusal during the sequence (`EPERM`, `E2BIG`, ...). Its
+    ///   ``NetFenceError/status`` says what had been applied; nothing is rolled back.
+    ///
     /// The corresponding C function is `netfence_ruleset_restrict_self`.
     @discardableResult
     public func restrictSelf(_ flags: RestrictFlags = []) throws(NetFenceError) -> RestrictionStatus {
@@ -397,7 +559,7 @@ public final class Ruleset {
         // LISTEN_TCP is netfence's own (seccomp): never sent to the kernel.
         let net = handledNet.subtracting(status.netAllPorts).intersection(AccessNet.kernelRights)
         let requestedLog = flags.intersection(RestrictFlags.kernelLogFlags)
-        let kernelName = LandlockABI.describe(abi)
+        var kernelName: String { LandlockABI.describe(abi) } // only built when something is missing
 
         // What Landlock cannot do on this kernel.
         var landlockDropped: [String] = []
@@ -530,7 +692,9 @@ public final class Ruleset {
 
     /// Compiles the plan for this kernel and thread, and starts the status.
     private func plan(flags: RestrictFlags, status: inout RestrictionStatus) throws(NetFenceError) -> Plan {
-        let before = try CapabilityState.current()
+        // Capabilities are read only when they are to be changed: reading
+        // them costs some 90 syscalls (bounding and ambient, one by one).
+        let before = keptCapabilities != nil ? try CapabilityState.current() : CapabilityState()
         let plan = compile(abi: kernelLandlockABI, flags: flags, capabilities: before, euid: nf_geteuid())
         status = plan.status
         status.landlockErrata = kernelLandlockErrata()
@@ -597,7 +761,7 @@ public final class Ruleset {
             if status.enforcement == .fullyEnforced { status.enforcement = .partiallyEnforced }
             status.dropped.append("listen rules: the supervisor did not get the notification fd (\(String(cString: nf_strerror(-result.supervisor_error)))); every listen() fails with ENOSYS")
         }
-        if let after = try? CapabilityState.current() { status.capabilities = after }
+        if plan.capabilities != nil, let after = try? CapabilityState.current() { status.capabilities = after }
         if result.failed_step != 0 {
             Self.recordFailure(result, into: &status)
             throw NetFenceError.applyFailed(step: result.failed_step, errno: -result.error, done: result.done)

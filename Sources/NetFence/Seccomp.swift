@@ -2,32 +2,56 @@
 import CNetFenceShim
 import Glibc
 
-/// How `listen(2)` is restricted. C: `NETFENCE_LISTEN_*`.
+/// How `listen(2)` is restricted, as reported in ``SeccompStatus/listenMode``.
+///
+/// The corresponding C constants are `NETFENCE_LISTEN_*` (the `listen_mode` field of `netfence_status`).
 public enum ListenMode: UInt32, Sendable {
-    /// Not restricted.
+    /// Not restricted: ``AccessNet/listenTCP`` is not handled, or its rules cover every port.
+    ///
+    /// The corresponding C constant is `NETFENCE_LISTEN_OFF`.
     case off = 0
-    /// Every listen() fails with EACCES (no listen rule; or fail-closed).
+    /// Every `listen()` fails with `EACCES`, whatever the socket's family: ``AccessNet/listenTCP`` is
+    /// handled with no rule, or the supervisor could not start (fail closed).
+    ///
+    /// The corresponding C constant is `NETFENCE_LISTEN_DENY_ALL`.
     case denyAll = 1
-    /// A supervisor process checks the socket's bound port (seccomp user notification).
+    /// A supervisor process checks the socket's bound port (seccomp user notification) and calls
+    /// `listen()` on that same socket itself.
+    ///
+    /// The corresponding C constant is `NETFENCE_LISTEN_PER_PORT`.
     case perPort = 2
 }
 
-/// What the seccomp filter does. C: `NETFENCE_SECCOMP_*`.
+/// What the seccomp filter does.
+///
+/// The corresponding C constants are `NETFENCE_SECCOMP_*` (the `seccomp_features` field of `netfence_status`).
 public struct SeccompFeatures: OptionSet, Hashable, Sendable, CustomStringConvertible {
+    /// The features as a bitmask.
     public let rawValue: UInt32
+    /// Creates a set from a bitmask.
     public init(rawValue: UInt32) { self.rawValue = rawValue }
 
-    /// socket()/socketpair() only for allowed (family, type, protocol).
+    /// `socket()` and `socketpair()` only for allowed (family, type, protocol).
+    ///
+    /// The corresponding C constant is `NETFENCE_SECCOMP_SOCKETS_HANDLED`.
     public static let socketsHandled = SeccompFeatures(rawValue: 1 << 0)
-    /// io_uring_setup/enter/register fail with ENOSYS (io_uring can create,
-    /// bind and listen sockets without the filtered syscalls).
+    /// `io_uring_setup`, `io_uring_enter` and `io_uring_register` fail with `ENOSYS`: io_uring can
+    /// create, bind and listen sockets without the filtered syscalls. Part of every filter.
+    ///
+    /// The corresponding C constant is `NETFENCE_SECCOMP_IO_URING_BLOCKED`.
     public static let ioUringBlocked = SeccompFeatures(rawValue: 1 << 1)
-    /// A foreign syscall ABI (i386 `int 0x80`, x32) kills the process.
+    /// A syscall through a foreign ABI (i386 `int 0x80`, x32) kills the process. Part of every filter.
+    ///
+    /// The corresponding C constant is `NETFENCE_SECCOMP_FOREIGN_ARCH_BLOCKED`.
     public static let foreignArchBlocked = SeccompFeatures(rawValue: 1 << 2)
-    /// MPTCP and SCTP sockets and AF_SMC, which Landlock's TCP rights do not
-    /// cover, are denied unless a rule names them.
+    /// MPTCP, SCTP and SMC sockets (and `AF_SMC`), which Landlock's TCP rights do not cover, are
+    /// denied unless a rule names them. Set when TCP bind or connect rights go to the kernel.
+    ///
+    /// The corresponding C constant is `NETFENCE_SECCOMP_TCP_BYPASS_BLOCKED`.
     public static let tcpBypassBlocked = SeccompFeatures(rawValue: 1 << 3)
-    /// Listen rules exist but the supervisor could not run: every listen() is denied.
+    /// Listen rules exist but the supervisor could not run: every `listen()` is denied.
+    ///
+    /// The corresponding C constant is `NETFENCE_SECCOMP_LISTEN_FAIL_CLOSED`.
     public static let listenFailClosed = SeccompFeatures(rawValue: 1 << 4)
 
     static let names: [(UInt64, String)] = [
@@ -35,20 +59,35 @@ public struct SeccompFeatures: OptionSet, Hashable, Sendable, CustomStringConver
         (8, "tcp_bypass_blocked"), (16, "listen_fail_closed"),
     ]
 
+    /// The features' names joined with `|` (`io_uring_blocked|foreign_arch_blocked`); `none` when empty.
     public var description: String { describeBits(UInt64(rawValue), Self.names) }
 }
 
-/// The seccomp part of a status.
+/// The seccomp part of a ``RestrictionStatus``: the socket allow-list, the listen restriction
+/// and the bypass blocks.
 public struct SeccompStatus: Equatable, Sendable {
-    /// Whether the filter is loaded.
+    /// Whether the filter was loaded.
+    ///
+    /// The corresponding C field is `seccomp_installed`.
     public var installed = false
+    /// What the filter does (or would do: filled even when loading it failed).
+    ///
+    /// The corresponding C field is `seccomp_features`.
     public var features: SeccompFeatures = []
+    /// How `listen(2)` is restricted.
+    ///
+    /// The corresponding C field is `listen_mode`.
     public var listenMode: ListenMode = .off
-    /// Classic BPF instructions of the filter.
+    /// Classic BPF instructions of the filter (0 when none was built).
+    ///
+    /// The corresponding C field is `seccomp_instructions`.
     public var instructions = 0
-    /// The listen() supervisor's pid in per-port mode, else 0.
+    /// The listen supervisor's pid in per-port mode, else 0.
+    ///
+    /// The corresponding C field is `listen_supervisor_pid`.
     public var supervisorPID: Int32 = 0
 
+    /// An empty status: no filter, listen not restricted.
     public init() {}
 }
 

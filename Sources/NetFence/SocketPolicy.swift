@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: MIT
 import Glibc
 
-/// One socket allow rule: (family, type, protocol). C: `netfence_ruleset_allow_socket`.
+/// One socket allow rule: (family, type, protocol), as given to ``Ruleset/allowSocket(family:type:protocol:)``.
+///
+/// The corresponding C function is `netfence_ruleset_allow_socket`.
 public struct SocketRule: Hashable, Sendable, CustomStringConvertible {
-    /// Wildcard for ``type`` and ``protocol``. C: `NETFENCE_ANY`.
+    /// Wildcard for ``type`` and ``protocol``.
+    ///
+    /// The corresponding C constant is `NETFENCE_ANY`.
     public static let any: Int32 = -1
 
+    /// The address family (`AF_*`, 1 to 45); never a wildcard.
     public let family: Int32
     /// Compared without SOCK_NONBLOCK/SOCK_CLOEXEC; ``any`` for every type.
     public let type: Int32
@@ -13,12 +18,20 @@ public struct SocketRule: Hashable, Sendable, CustomStringConvertible {
     /// protocol of the type (stream: TCP, datagram: UDP) are the same.
     public let `protocol`: Int32
 
+    /// Creates a rule. Nothing is checked here; ``Ruleset/allowSocket(family:type:protocol:)``
+    /// checks the values.
+    ///
+    /// - Parameters:
+    ///   - family: The address family (`AF_*`).
+    ///   - type: The socket type, or ``any``.
+    ///   - protocol: The protocol, or ``any``.
     public init(family: Int32, type: Int32 = SocketRule.any, protocol: Int32 = SocketRule.any) {
         self.family = family
         self.type = type
         self.protocol = `protocol`
     }
 
+    /// The rule with numbers, `any` for a wildcard: `(2, 1, any)`.
     public var description: String {
         "(\(family), \(type == SocketRule.any ? "any" : String(type)), \(`protocol` == SocketRule.any ? "any" : String(`protocol`)))"
     }
@@ -34,7 +47,7 @@ enum SocketConstants {
     static let sockStream: Int32 = 1
     static let sockDgram: Int32 = 2
     /// Valid socket types (SOCK_STREAM ... SOCK_DCCP, SOCK_PACKET).
-    static let validTypes: Set<Int32> = [1, 2, 3, 4, 5, 6, 10]
+    static let validTypes: [Int32] = [1, 2, 3, 4, 5, 6, 10]
     static let typeMask: Int32 = 0xf
     static let typeFlags: Int32 = 0o4000 | 0o2000000 // SOCK_NONBLOCK | SOCK_CLOEXEC
     static let ipprotoTCP: Int64 = 6
@@ -47,12 +60,12 @@ enum SocketConstants {
     /// Stream protocols that escape Landlock's TCP rights (erratum 1 made
     /// them explicitly out of scope): denied when TCP rights are handled.
     /// IPPROTO_SMC (Linux 6.11) creates an SMC socket under AF_INET/AF_INET6.
-    static let tcpBypassProtocols: Set<Int64> = [ipprotoSCTP, ipprotoSMC, ipprotoMPTCP]
+    static let tcpBypassProtocols: [Int64] = [ipprotoSCTP, ipprotoSMC, ipprotoMPTCP]
 
     /// The bypass protocols for one AF_INET/AF_INET6 type: protocol 0 of
     /// SOCK_SEQPACKET is SCTP (the kernel's first seqpacket protocol).
-    static func tcpBypass(type: Int32) -> Set<Int64> {
-        type == sockSeqpacket ? tcpBypassProtocols.union([0]) : tcpBypassProtocols
+    static func tcpBypass(type: Int32) -> [Int64] {
+        type == sockSeqpacket ? [0] + tcpBypassProtocols : tcpBypassProtocols
     }
     static let protocolLimit: Int32 = 65535
 }
@@ -93,20 +106,22 @@ struct SeccompRule: Equatable {
 /// gaps as aligned power-of-two blocks (one masked comparison each). Values
 /// with stray high bits fall into "greater than the largest": fail closed.
 struct SocketPolicy: Equatable {
-    enum Protocols: Hashable {
+    /// Protocol sets are small sorted arrays: cheaper than Set in a fresh
+    /// process (no generic metadata to instantiate on the apply path).
+    enum Protocols: Equatable {
         case all
-        case only(Set<Int64>)
-        case allExcept(Set<Int64>)
+        case only([Int64])
+        case allExcept([Int64])
 
         func union(_ other: Protocols) -> Protocols {
             switch (self, other) {
             case (.all, _), (_, .all): return .all
-            case let (.only(a), .only(b)): return .only(a.union(b))
+            case let (.only(a), .only(b)): return .only(sortedUnique(a + b))
             case let (.only(a), .allExcept(e)), let (.allExcept(e), .only(a)):
-                let rest = e.subtracting(a)
+                let rest = e.filter { !a.contains($0) }
                 return rest.isEmpty ? .all : .allExcept(rest)
             case let (.allExcept(a), .allExcept(b)):
-                let rest = a.intersection(b)
+                let rest = a.filter { b.contains($0) }
                 return rest.isEmpty ? .all : .allExcept(rest)
             }
         }
@@ -115,8 +130,14 @@ struct SocketPolicy: Equatable {
     static let familySlots = 64
     static let typeSlots = 16
 
-    /// table[family][type]: nil = denied.
-    private(set) var table: [[Protocols?]]
+    /// Types sharing one protocol policy (a struct: no run-time tuple metadata).
+    struct TypeGroup {
+        var policy: Protocols?
+        var types: [Int]
+    }
+
+    /// table[family * typeSlots + type]: nil = denied.
+    private(set) var table: [Protocols?]
     /// Families outside the table (and garbage values): allowed only when
     /// socket creation is not handled.
     private(set) var otherFamiliesAllowed: Bool
@@ -127,19 +148,20 @@ struct SocketPolicy: Equatable {
     ///     AF_SMC are denied unless a rule names them explicitly.
     init(handled: Bool, rules: [SocketRule], denyTCPBypass: Bool) {
         let inet = [SocketConstants.afInet, SocketConstants.afInet6]
+        let slots = Self.familySlots * Self.typeSlots
         if handled {
-            table = Array(repeating: Array(repeating: nil, count: Self.typeSlots), count: Self.familySlots)
+            table = Array(repeating: nil, count: slots)
             otherFamiliesAllowed = false
         } else {
-            table = Array(repeating: Array(repeating: .all, count: Self.typeSlots), count: Self.familySlots)
+            table = Array(repeating: .all, count: slots)
             otherFamiliesAllowed = true
             if denyTCPBypass {
                 for family in inet {
                     for type in 0..<Self.typeSlots {
-                        table[Int(family)][type] = .allExcept(SocketConstants.tcpBypass(type: Int32(type)))
+                        table[Int(family) * Self.typeSlots + type] = .allExcept(SocketConstants.tcpBypass(type: Int32(type)))
                     }
                 }
-                for type in 0..<Self.typeSlots { table[Int(SocketConstants.afSMC)][type] = nil }
+                for type in 0..<Self.typeSlots { table[Int(SocketConstants.afSMC) * Self.typeSlots + type] = nil }
             }
         }
         for rule in rules {
@@ -157,13 +179,18 @@ struct SocketPolicy: Equatable {
                 } else {
                     allowed = .only(Self.aliases(family: rule.family, type: Int32(type), protocol: Int64(rule.protocol)))
                 }
-                table[family][type] = table[family][type].map { $0.union(allowed) } ?? allowed
+                let index = family * Self.typeSlots + type
+                table[index] = table[index].map { $0.union(allowed) } ?? allowed
             }
         }
     }
 
+    func entry(family: Int, type: Int) -> Protocols? {
+        table[family * Self.typeSlots + type]
+    }
+
     /// For AF_INET/AF_INET6, protocol 0 and the type's default protocol are the same socket.
-    static func aliases(family: Int32, type: Int32, protocol value: Int64) -> Set<Int64> {
+    static func aliases(family: Int32, type: Int32, protocol value: Int64) -> [Int64] {
         guard family == SocketConstants.afInet || family == SocketConstants.afInet6 else { return [value] }
         let defaultProtocol: Int64? = type == SocketConstants.sockStream ? SocketConstants.ipprotoTCP
             : type == SocketConstants.sockDgram ? SocketConstants.ipprotoUDP : nil
@@ -174,11 +201,11 @@ struct SocketPolicy: Equatable {
     /// Whether socket(family, type, protocol) would be allowed (for tests and docs).
     func allows(family: Int32, type: Int32, protocol value: Int64) -> Bool {
         guard family >= 0, Int(family) < Self.familySlots else { return otherFamiliesAllowed }
-        guard let protocols = table[Int(family)][Int(type & SocketConstants.typeMask)] else { return false }
+        guard let protocols = entry(family: Int(family), type: Int(type & SocketConstants.typeMask)) else { return false }
         switch protocols {
         case .all: return true
-        case .only(let set): return set.contains(value)
-        case .allExcept(let set): return !set.contains(value)
+        case .only(let list): return list.contains(value)
+        case .allExcept(let list): return !list.contains(value)
         }
     }
 
@@ -186,38 +213,53 @@ struct SocketPolicy: Equatable {
     func denyRules(errno: Int32) -> [SeccompRule] {
         var conjunctions: [[SeccompComparison]] = []
         // Family level.
-        let deniedFamilies = (0..<Self.familySlots).filter { family in table[family].allSatisfy { $0 == nil } }
+        var familyDenied = [Bool](repeating: true, count: Self.familySlots)
+        for family in 0..<Self.familySlots {
+            for type in 0..<Self.typeSlots where entry(family: family, type: type) != nil {
+                familyDenied[family] = false
+                break
+            }
+        }
         if otherFamiliesAllowed {
-            for family in deniedFamilies {
+            for family in 0..<Self.familySlots where familyDenied[family] {
                 conjunctions.append([.intEquals(0, Int64(family))])
             }
         } else {
-            let allowed = Set((0..<Self.familySlots).filter { !deniedFamilies.contains($0) }.map { UInt64($0) })
-            for piece in Self.complement(of: allowed, argument: 0) { conjunctions.append([piece]) }
+            let allowed = (0..<Self.familySlots).filter { !familyDenied[$0] }.map { UInt64($0) }
+            for piece in Self.complement(ofSorted: allowed, argument: 0) { conjunctions.append([piece]) }
         }
-        // Type and protocol level, for each family that is not denied outright.
-        for family in 0..<Self.familySlots where !deniedFamilies.contains(family) {
+        // Type and protocol level, for each family that is not denied outright:
+        // types with the same policy are grouped (linear scan: at most 16).
+        for family in 0..<Self.familySlots where !familyDenied[family] {
             let familyMatch = SeccompComparison.intEquals(0, Int64(family))
-            var typesByPolicy: [Protocols?: [Int]] = [:]
-            for type in 0..<Self.typeSlots { typesByPolicy[table[family][type], default: []].append(type) }
-            for (policy, types) in typesByPolicy.sorted(by: { $0.value[0] < $1.value[0] }) {
-                let typeBlocks = Self.blocks(covering: types, width: 4, argument: 1)
-                switch policy {
+            var groups: [TypeGroup] = []
+            for type in 0..<Self.typeSlots {
+                let policy = entry(family: family, type: type)
+                if let index = groups.firstIndex(where: { $0.policy == policy }) {
+                    groups[index].types.append(type)
+                } else {
+                    groups.append(TypeGroup(policy: policy, types: [type]))
+                }
+            }
+            for group in groups {
+                let typeBlocks = Self.blocks(covering: group.types, width: 4, argument: 1)
+                switch group.policy {
                 case nil:
                     for block in typeBlocks { conjunctions.append([familyMatch, block]) }
                 case .all?:
                     break
                 case .only(let set)?:
-                    let pieces = Self.complement(of: Set(set.map { UInt64($0) }), argument: 2)
+                    let pieces = Self.complement(ofSorted: set.map { UInt64($0) }, argument: 2)
                     for block in typeBlocks { for piece in pieces { conjunctions.append([familyMatch, block, piece]) } }
                 case .allExcept(let set)?:
                     for block in typeBlocks {
-                        for value in set.sorted() { conjunctions.append([familyMatch, block, .intEquals(2, value)]) }
+                        for value in set { conjunctions.append([familyMatch, block, .intEquals(2, value)]) }
                     }
                 }
             }
         }
         var rules: [SeccompRule] = []
+        rules.reserveCapacity(conjunctions.count * 2)
         for syscall: StaticString in ["socket", "socketpair"] {
             for comparisons in conjunctions { rules.append(SeccompRule(syscall: syscall, action: .errno(errno), comparisons: comparisons)) }
         }
@@ -228,7 +270,7 @@ struct SocketPolicy: Equatable {
     /// grouped into aligned power-of-two blocks.
     static func blocks(covering values: [Int], width: Int, argument: UInt32) -> [SeccompComparison] {
         let fieldMask: UInt64 = width >= 64 ? ~0 : (1 << UInt64(width)) - 1
-        let sorted = Set(values).sorted()
+        let sorted = values // ascending and unique by construction
         var result: [SeccompComparison] = []
         var index = 0
         while index < sorted.count {
@@ -243,9 +285,8 @@ struct SocketPolicy: Equatable {
         return result
     }
 
-    /// Comparisons matching every 64-bit value not in `allowed`.
-    static func complement(of allowed: Set<UInt64>, argument: UInt32) -> [SeccompComparison] {
-        let sorted = allowed.sorted()
+    /// Comparisons matching every 64-bit value not in `sorted` (ascending, unique).
+    static func complement(ofSorted sorted: [UInt64], argument: UInt32) -> [SeccompComparison] {
         guard let first = sorted.first, let last = sorted.last else {
             // Nothing allowed: any value. "> 0" and "< 1" together cover all.
             return [SeccompComparison(argument: argument, operation: .less, datum: 1),
@@ -276,4 +317,11 @@ struct SocketPolicy: Equatable {
         }
         return blocks
     }
+}
+
+/// Ascending, without duplicates.
+func sortedUnique(_ values: [Int64]) -> [Int64] {
+    var result: [Int64] = []
+    for value in values.sorted() where result.last != value { result.append(value) }
+    return result
 }

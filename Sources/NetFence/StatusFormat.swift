@@ -1,20 +1,30 @@
 // SPDX-License-Identifier: MIT
 import Glibc
 
-/// Output formats of ``RestrictionStatus/formatted(_:)``. C: `NETFENCE_FORMAT_*`.
+/// Output formats of ``RestrictionStatus/formatted(_:)``.
+///
+/// The corresponding C constants are `NETFENCE_FORMAT_*`.
 public enum StatusFormat: UInt32, Sendable {
-    /// Human-readable lines.
+    /// Human-readable lines; the wording may change.
+    ///
+    /// The corresponding C constant is `NETFENCE_FORMAT_TEXT`.
     case text = 0
-    /// One JSON object, schema `netfence-status/1` (docs/status-schema.json).
+    /// One JSON object on one line, schema `netfence-status/1` (docs/status-schema.json).
+    ///
+    /// The corresponding C constant is `NETFENCE_FORMAT_JSON`.
     case json = 1
 }
 
-/// Why a requested item is not in force, derived from the status alone so
-/// that the C and Swift reports agree.
+/// A requested item that is not in force, and why: an entry of the report's `not_in_force` list.
+///
+/// Derived from the status alone, so that the C and Swift reports agree.
 public struct DroppedItem: Equatable, Sendable {
-    /// "landlock.net", "landlock.fs", "landlock.scopes", "landlock.flags", "capabilities".
+    /// The layer: `landlock.net`, `landlock.fs`, `landlock.scopes`, `landlock.flags`, `seccomp` or `capabilities`.
     public var layer: String
+    /// What is not in force: a right, scope or flag name (`bind_udp`), or `sockets`, `listen_tcp`,
+    /// `listen_rules`, `drop`, `bounding`.
     public var item: String
+    /// Why, in words: `needs Landlock ABI 10, the kernel has ABI 7`.
     public var reason: String
 }
 
@@ -34,6 +44,8 @@ extension RestrictionStatus {
     }
 
     /// Every requested item that is not in force, with the reason.
+    ///
+    /// The report's `not_in_force` list, in the same order.
     public var droppedItems: [DroppedItem] {
         var items: [DroppedItem] = []
         for (right, name) in AccessNet.names where netRequested.contains(right) && !netEnforced.contains(right) && right != .listenTCP {
@@ -82,7 +94,12 @@ extension RestrictionStatus {
         return items
     }
 
-    /// The report as text or JSON. The corresponding C function is `netfence_status_format`.
+    /// Renders the status as text or JSON, covering every layer.
+    ///
+    /// - Parameter format: ``StatusFormat/text`` for people, ``StatusFormat/json`` for programs.
+    /// - Returns: The report, ending with a newline.
+    ///
+    /// The corresponding C function is `netfence_status_format`.
     public func formatted(_ format: StatusFormat) -> String {
         switch format {
         case .text: return textReport()
@@ -123,10 +140,10 @@ extension RestrictionStatus {
         if capsRequested {
             lines.append("capabilities: keep \(capsKept)" + (capsOptions.isEmpty ? "" : " (\(capsOptions))")
                 + ", applied: \(capsApplied ? "yes" : "no")")
+            for line in capabilities.briefDescription.split(separator: "\n") { lines.append("  " + line) }
         } else {
-            lines.append("capabilities: untouched")
+            lines.append("capabilities: untouched (not read)")
         }
-        for line in capabilities.briefDescription.split(separator: "\n") { lines.append("  " + line) }
         for item in droppedItems { lines.append("not in force: \(item.layer) \(item.item): \(item.reason)") }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -139,7 +156,8 @@ extension RestrictionStatus {
         let fsNames = AccessFS.names.map { ($0.0.rawValue, $0.1) }
         let scopeNames = Scope.names.map { ($0.0.rawValue, $0.1) }
         let flagNames = RestrictFlags.names.map { (UInt64($0.0.rawValue), $0.1) }
-        func caps(_ set: CapabilitySet) -> JSON { .array(set.capabilities.map { .string($0.name) }) }
+        // Sets are null when capabilities were left untouched (and not read).
+        func caps(_ set: CapabilitySet) -> JSON { capsRequested ? .array(set.capabilities.map { .string($0.name) }) : .null }
         let object: JSON = .object([
             ("schema", .string("netfence-status/1")),
             ("enforcement", .string(levelName)),
@@ -182,8 +200,8 @@ extension RestrictionStatus {
                 ("inheritable", caps(capabilities.inheritable)),
                 ("bounding", caps(capabilities.bounding)),
                 ("ambient", caps(capabilities.ambient)),
-                ("securebits", .int(Int64(capabilities.securebits))),
-                ("securebits_locked", .bool(capabilities.securebitsLocked)),
+                ("securebits", capsRequested ? .int(Int64(capabilities.securebits)) : .null),
+                ("securebits_locked", capsRequested ? .bool(capabilities.securebitsLocked) : .null),
             ])),
             ("not_in_force", .array(droppedItems.map {
                 .object([("layer", .string($0.layer)), ("item", .string($0.item)), ("reason", .string($0.reason))])

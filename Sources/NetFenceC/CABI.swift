@@ -22,16 +22,23 @@ private func handle(_ pointer: OpaquePointer?) -> RulesetHandle? {
 
 /// Errno lists of the header, per function; anything else is a netfence bug
 /// (or a kernel we do not know) and is reported as EFAULT with its name.
-private let builderErrors: Set<Int32> = [EINVAL, EALREADY]
-private let restrictErrors: Set<Int32> = [EINVAL, EALREADY, EBUSY, ENOSYS, EOPNOTSUPP, ENOMEM, EMFILE, ENFILE, EPERM, E2BIG]
-private let queryErrors: Set<Int32> = [ENOSYS, EOPNOTSUPP]
-/// allow_path: open(2)'s errno is part of the contract.
-private let anyErrno: Set<Int32>? = nil
+/// (Plain functions, not Set globals: nothing to initialise on first use.)
+private func builderErrors(_ code: Int32) -> Bool { code == EINVAL || code == EALREADY }
+private func restrictErrors(_ code: Int32) -> Bool {
+    switch code {
+    case EINVAL, EALREADY, EBUSY, ENOSYS, EOPNOTSUPP, ENOMEM, EMFILE, ENFILE, EPERM, E2BIG: return true
+    default: return false
+    }
+}
+private func queryErrors(_ code: Int32) -> Bool { code == ENOSYS || code == EOPNOTSUPP }
+private func enomemOnly(_ code: Int32) -> Bool { code == ENOMEM }
+/// allow_path and spawn: open(2)'s and execve(2)'s errno are part of the contract.
+private func anyErrno(_ code: Int32) -> Bool { true }
 
 /// Runs `body`, turning success into 0 (and clearing the message) and a
 /// NetFenceError into -errno with "function: message" stored for netfence_last_error().
 @inline(__always)
-private func call(_ function: StaticString, allowed: Set<Int32>? = builderErrors,
+private func call(_ function: StaticString, allowed: ((Int32) -> Bool)? = builderErrors,
                   _ body: () throws(NetFenceError) -> Void) -> Int32 {
     do {
         try body()
@@ -42,10 +49,10 @@ private func call(_ function: StaticString, allowed: Set<Int32>? = builderErrors
     }
 }
 
-private func fail(_ function: StaticString, _ error: NetFenceError, allowed: Set<Int32>? = builderErrors) -> Int32 {
+private func fail(_ function: StaticString, _ error: NetFenceError, allowed: ((Int32) -> Bool)? = builderErrors) -> Int32 {
     var code = error.code.rawValue
     var message = "\(function): \(error.message)"
-    if let allowed, !allowed.contains(code) {
+    if let allowed, !allowed(code) {
         let name = nf_errno_name(code).map { String(cString: $0) } ?? "errno \(code)"
         message += " [unexpected \(name), reported as EFAULT]"
         code = EFAULT
@@ -369,7 +376,7 @@ public func netfence_caps_text(_ out: UnsafeMutablePointer<UnsafeMutablePointer<
         nf_error_clear()
         return 0
     } catch {
-        return fail(function, error, allowed: [ENOMEM])
+        return fail(function, error, allowed: enomemOnly)
     }
 }
 
