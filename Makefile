@@ -25,7 +25,7 @@ CXX        ?= c++
 # and gcc does not understand clang's flags: keep it out of swift's way.
 SWIFT      := env -u CC -u CXX swift
 
-.PHONY: all lib cli deps demo test bench install uninstall clean FORCE
+.PHONY: all lib cli deps demo test bench fuzz install uninstall clean FORCE
 
 all: lib
 
@@ -107,6 +107,16 @@ bench: deps lib cli
 	  -L$(BUILD)/lib -lnetfence -Wl,-rpath,'$$ORIGIN/../lib'
 	BENCH_PYTHON=$$(command -v python3) PYTHONPATH=$(CURDIR)/python NETFENCE_LIBRARY=$(CURDIR)/$(BUILD)/lib/libnetfence.so.$(SOVERSION) \
 	  $(BUILD)/bin/bench $(CURDIR)/$(BUILD)/bin $(BUILD)/bench.json
+
+# Fuzzing the C ABI (libFuzzer, with ASan and UBSan on the harness): not part
+# of `make test`. FUZZ_TIME seconds; the corpus grows in $(BUILD)/fuzz-corpus.
+FUZZ_TIME ?= 60
+CLANG     ?= $(dir $(shell command -v swift))clang
+fuzz: lib
+	@mkdir -p $(BUILD)/fuzz-corpus
+	$(CLANG) -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude fuzz/fuzz_cabi.c -o $(BUILD)/fuzz_cabi \
+	  -L$(BUILD)/lib -lnetfence -Wl,-rpath,$(CURDIR)/$(BUILD)/lib
+	$(BUILD)/fuzz_cabi -max_total_time=$(FUZZ_TIME) -max_len=256 -print_final_stats=1 $(BUILD)/fuzz-corpus fuzz/regressions
 
 clean:
 	rm -rf $(BUILD) $(CABI_SCRATCH) .build

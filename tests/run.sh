@@ -90,6 +90,28 @@ examples_suite() {
 	echo "ok   examples built with pkg-config and run"
 }
 
+asan_suite() {
+	# The C suite again, instrumented with AddressSanitizer and UBSan
+	# (clang from the Swift toolchain); leaks checked at exit.
+	clang=$(dirname "$(command -v swift)")/clang
+	"$clang" -std=c99 -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined \
+		-Iinclude tests/c/netfence_test.c -o "$BUILD/netfence_test_asan" -pthread \
+		-L"$BUILD/lib" -lnetfence -Wl,-rpath,"$BUILD/lib" 2>&1 | grep -v "Cannot export local symbol" || true
+	[ -x "$BUILD/netfence_test_asan" ] || return 1
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 "$BUILD/netfence_test_asan" | tail -1
+}
+
+memcheck_suite() {
+	# No leak from the library on build/use/free cycles (valgrind memcheck).
+	if ! command -v valgrind >/dev/null 2>&1; then
+		echo "skip memcheck: valgrind is not installed"
+		return 0
+	fi
+	$CC -std=c99 -g -O1 -Iinclude tests/c/leak_check.c -o "$BUILD/leak_check" -L"$BUILD/lib" -lnetfence \
+		-Wl,-rpath,"$BUILD/lib" || return 1
+	valgrind -q --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=9 "$BUILD/leak_check"
+}
+
 swift_examples_suite() {
 	# A separate package that depends on netfence by path, as a user's would.
 	(cd examples/swift && env -u CC -u CXX swift build 2>&1 | tail -1) || return 1
@@ -111,6 +133,8 @@ suite "header" header_test
 suite "install" install_suite
 suite "c-abi" c_abi_suite
 suite "examples" examples_suite
+suite "asan" asan_suite
+suite "memcheck" memcheck_suite
 suite "swift-examples" swift_examples_suite
 suite "python" python_suite
 suite "cli" cli_suite

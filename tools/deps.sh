@@ -6,7 +6,7 @@
 set -eu
 
 missing=""
-for package in libcap-dev libseccomp-dev pkg-config; do
+for package in libcap-dev libseccomp-dev pkg-config valgrind; do
 	dpkg -s "$package" >/dev/null 2>&1 || missing="$missing $package"
 done
 command -v pkg-config >/dev/null 2>&1 || missing="$missing pkg-config"
