@@ -12,9 +12,13 @@
  * - Functions return 0 on success, or a negative errno from the closed list
  *   documented in the function's comment. After a failure,
  *   netfence_last_error() describes it (thread-local, names the function).
- * - Out-parameters come first and are never written on failure; the one
- *   exception is the status report of netfence_ruleset_restrict_self(), which
- *   comes last and is filled on failure too (it says what was applied).
+ * - Out-parameters are never written on failure. A single result
+ *   (netfence_ruleset_new, netfence_caps_text) comes first; where a call
+ *   also takes an object and options, the results come last
+ *   (netfence_status_format, netfence_ruleset_spawn). The status report of
+ *   netfence_ruleset_restrict_self() and netfence_ruleset_spawn() is the
+ *   exception to "never written on failure": it is filled then too (it says
+ *   what was applied).
  * - Memory exhaustion inside the library aborts the process (the Swift
  *   runtime does); -ENOMEM only reports the kernel's refusals.
  * - Ports, masks and flags are 64- or 32-bit fixed-width integers so that
@@ -38,7 +42,9 @@
  *               (no privileges / 16 stacked layers)
  *   EMFILE, ENFILE no file descriptor left for the kernel ruleset
  *   open(2)'s errno (ENOENT, EACCES, ENOTDIR, ELOOP, ENAMETOOLONG, ...) from
- *               netfence_ruleset_allow_path() only
+ *               netfence_ruleset_allow_path(), and execve(2)'s or fork(2)'s
+ *               errno (ENOENT, EACCES, ENOEXEC, EAGAIN, ...) from
+ *               netfence_ruleset_spawn(): these two pass the system's errno through
  *   EFAULT      internal error (a bug in netfence; please report it)
  */
 #ifndef NETFENCE_H

@@ -65,6 +65,12 @@ cli_suite() {
 	NETFENCE_CLI="$BUILD/bin/netfence" python3 -m pytest -q -p no:cacheprovider -rs tests/cli
 }
 
+simulated_suite() {
+	$CC -std=c99 -O1 tests/simulated/fake_kernel.c -o "$BUILD/bin/fake-kernel" || return 1
+	NETFENCE_CLI="$BUILD/bin/netfence" NETFENCE_FAKE_KERNEL="$BUILD/bin/fake-kernel" \
+		python3 -m pytest -q -p no:cacheprovider -rs tests/simulated
+}
+
 swift_suite() {
 	# XCTest only: there are no swift-testing tests.
 	env -u CC -u CXX swift test --disable-swift-testing 2>&1 | tee "$BUILD/swift-test.log" | grep -E "error:|FAILED|failed|skipped|Executed|^  (ok|FAILED)" | tail -40
@@ -138,6 +144,7 @@ suite "memcheck" memcheck_suite
 suite "swift-examples" swift_examples_suite
 suite "python" python_suite
 suite "cli" cli_suite
+suite "simulated" simulated_suite
 suite "swift" swift_suite
 
 echo

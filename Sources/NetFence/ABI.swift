@@ -69,7 +69,15 @@ public struct LandlockABI: RawRepresentable, Hashable, Comparable, Sendable, Cus
 /// is initialised once, thread-safely, on first use.
 let kernelLandlockABI: Int32 = {
     let rc = nf_landlock_create_ruleset(nil, 0, UInt32(NF_LANDLOCK_CREATE_RULESET_VERSION))
-    if rc > 0 { return rc }
+    if rc > 0 {
+        // Test-only: NETFENCE_TEST_ABI=N makes netfence behave as on an older
+        // kernel (ABI N, never more than the real one), to test downgrades on
+        // the real kernel. Documented in docs/security-testing.md.
+        if let text = getenv("NETFENCE_TEST_ABI"), let value = Int32(String(cString: text)), value >= 1, value < rc {
+            return value
+        }
+        return rc
+    }
     // Anything else than "not built"/"disabled" would be a kernel we do not
     // understand; treat it as unavailable rather than guess.
     return rc == -ENOSYS || rc == -EOPNOTSUPP ? rc : -EOPNOTSUPP

@@ -666,6 +666,7 @@ public final class Ruleset {
         do {
             try restrictSelfReporting(rawFlags: rawFlags, status: &status)
         } catch {
+            Self.fillKernelFacts(&status)
             if !status.noNewPrivsApplied && !status.landlockApplied && !status.capsApplied && !status.seccomp.installed
                 && status.capabilities == status.capabilitiesBefore {
                 // Nothing was applied: the report must not claim anything.
@@ -685,7 +686,7 @@ public final class Ruleset {
         let unknown = rawFlags & ~RestrictFlags.known.rawValue
         if unknown != 0 { throw .invalid("unknown restrict flags 0x\(String(unknown, radix: 16))") }
         if handledNet.isEmpty && handledFS.isEmpty && scopes.isEmpty && keptCapabilities == nil && !socketsHandled {
-            throw .invalid("the ruleset handles nothing: handle a network or filesystem right, set a scope, or keep capabilities")
+            throw .invalid("the ruleset handles nothing: handle a network or filesystem right, handle sockets, set a scope, or keep capabilities")
         }
         return RestrictFlags(rawValue: rawFlags)
     }
@@ -767,6 +768,15 @@ public final class Ruleset {
             throw NetFenceError.applyFailed(step: result.failed_step, errno: -result.error, done: result.done)
         }
         isEnforced = true
+    }
+
+    /// A call that failed before planning still reports the kernel it ran on.
+    private static func fillKernelFacts(_ status: inout RestrictionStatus) {
+        if status.landlockABI == 0 {
+            status.landlockABI = kernelLandlockABI
+            status.landlockErrata = kernelLandlockErrata()
+        }
+        if status.threadCount == 0 { status.threadCount = Int(max(nf_thread_count(), 0)) }
     }
 
     private static func recordFailure(_ result: nf_apply_result, into status: inout RestrictionStatus) {
@@ -899,6 +909,7 @@ public final class Ruleset {
         do {
             return try spawnReporting(path: path, argv: argv, envp: envp, status: &status)
         } catch {
+            Self.fillKernelFacts(&status)
             if !status.landlockApplied && !status.capsApplied && !status.seccomp.installed {
                 status.enforcement = nil
                 status.netEnforced = []

@@ -1,0 +1,152 @@
+# SPDX-License-Identifier: MIT
+"""netfence: give up the network (and filesystem) access a Linux process does
+not need, with Landlock and seccomp.
+
+A pure-ctypes binding of the netfence C library (``libnetfence.so.0``). The
+library is looked up, in order, at ``$NETFENCE_LIBRARY`` (only there when it
+is set), with ``ctypes.util.find_library("netfence")``, then by its soname;
+importing this package raises ImportError, naming every attempt, when none
+loads.
+
+Quick start::
+
+    import netfence
+    from netfence import AccessNet
+
+    with netfence.Ruleset() as rs:
+        rs.handle_net(AccessNet.BIND_TCP | AccessNet.CONNECT_TCP)
+        rs.allow_port(AccessNet.CONNECT_TCP, 443)
+        status = rs.restrict_self()      # irreversible
+    print(status)
+
+Every C return code becomes an exception (:class:`NetFenceError` and its
+subclasses) carrying ``netfence_last_error()``'s message.
+"""
+from __future__ import annotations
+
+import ctypes
+
+from . import _convert, _ffi
+from ._errors import (
+    AlreadyEnforcedError,
+    InternalError,
+    InvalidArgumentError,
+    NetFenceError,
+    NotPermittedError,
+    OtherThreadsError,
+    OutOfMemoryError,
+    UnsupportedError,
+)
+from ._ffi import StatusStruct
+from ._ruleset import Ruleset, Spawned
+from ._status import Status
+from .flags import (
+    ANY,
+    AccessFS,
+    AccessNet,
+    CapsOptions,
+    Compat,
+    Enforced,
+    Format,
+    ListenMode,
+    RestrictFlags,
+    Scope,
+    SeccompFeatures,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ANY",
+    "AccessFS",
+    "AccessNet",
+    "AlreadyEnforcedError",
+    "CapsOptions",
+    "Compat",
+    "Enforced",
+    "Format",
+    "InternalError",
+    "InvalidArgumentError",
+    "ListenMode",
+    "NetFenceError",
+    "NotPermittedError",
+    "OtherThreadsError",
+    "OutOfMemoryError",
+    "RestrictFlags",
+    "Ruleset",
+    "Scope",
+    "SeccompFeatures",
+    "Spawned",
+    "Status",
+    "StatusStruct",
+    "UnsupportedError",
+    "caps_text",
+    "landlock_abi",
+    "landlock_errata",
+    "library_path",
+    "strerror",
+    "version",
+]
+
+
+def version() -> str:
+    """The loaded library's version, ``"MAJOR.MINOR.PATCH"``
+    (``netfence_version()``)."""
+    return str(_ffi.lib.netfence_version().decode("ascii", "replace"))
+
+
+def library_path() -> str:
+    """The name the C library was loaded by (a path from
+    ``$NETFENCE_LIBRARY``, or the soname)."""
+    return _ffi.library_name
+
+
+def landlock_abi() -> int:
+    """The Landlock ABI version of the running kernel, > 0
+    (``netfence_landlock_abi()``; probed once, then cached).
+
+    Raises:
+        UnsupportedError: Landlock is not built into the kernel (``errno``
+            ENOSYS) or disabled at boot (EOPNOTSUPP).
+    """
+    return int(_ffi.lib.netfence_landlock_abi())
+
+
+def landlock_errata() -> int:
+    """The kernel's Landlock errata bitmask, >= 0 (``netfence_landlock_errata()``):
+    erratum N is fixed iff bit N-1 is set. Informational.
+
+    Raises:
+        UnsupportedError: the kernel cannot report errata (ABI < 7, Landlock
+            disabled: EOPNOTSUPP) or Landlock is not built in (ENOSYS).
+    """
+    return int(_ffi.lib.netfence_landlock_errata())
+
+
+def caps_text() -> str:
+    """The calling thread's capability state as text, one ``name: value`` line
+    per set (effective, permitted, inheritable, bounding, ambient) and
+    securebits (``netfence_caps_text()``; freed with ``netfence_free()``).
+
+    Raises:
+        OutOfMemoryError.
+    """
+    out = ctypes.c_void_p()
+    _ffi.lib.netfence_caps_text(ctypes.byref(out))
+    try:
+        return ctypes.string_at(out.value).decode("utf-8", "backslashreplace")
+    finally:
+        _ffi.lib.netfence_free(out)
+
+
+def strerror(code: int) -> str:
+    """A static, generic description of a netfence return code, negative or
+    positive (``netfence_strerror()``); ``"unknown error"`` for unknown codes.
+    Prefer an exception's message, which says what failed.
+
+    Raises:
+        TypeError: code is not an int.
+        InvalidArgumentError: code does not fit in a C int.
+    """
+    value = _convert.int32(code, "netfence_strerror", "code")
+    return str(_ffi.lib.netfence_strerror(value).decode("utf-8", "backslashreplace"))
