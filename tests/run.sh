@@ -129,6 +129,13 @@ swift_examples_suite() {
 	fi
 }
 
+python_examples_suite() {
+	for example in no_network tcp_server; do
+		PYTHONPATH="$ROOT/python" NETFENCE_LIBRARY="$BUILD/lib/libnetfence.so.$SOVERSION" \
+			python3 "examples/python/$example.py" || { echo "FAIL python example $example"; return 1; }
+	done
+}
+
 python_suite() {
 	NETFENCE_LIBRARY="$BUILD/lib/libnetfence.so.$SOVERSION" python3 -m pytest -q -p no:cacheprovider -rs python/tests
 }
@@ -142,6 +149,7 @@ suite "examples" examples_suite
 suite "asan" asan_suite
 suite "memcheck" memcheck_suite
 suite "swift-examples" swift_examples_suite
+suite "python-examples" python_examples_suite
 suite "python" python_suite
 suite "cli" cli_suite
 suite "simulated" simulated_suite
