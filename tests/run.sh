@@ -96,6 +96,12 @@ examples_suite() {
 	echo "ok   examples built with pkg-config and run"
 }
 
+escape_suite() {
+	$CC -std=gnu99 -O1 -Wall -Wextra -Werror -Iinclude tests/escape/escape.c -o "$BUILD/escape" -pthread \
+		-L"$BUILD/lib" -lnetfence -Wl,-rpath,"$BUILD/lib" || return 1
+	"$BUILD/escape"
+}
+
 asan_suite() {
 	# The C suite again, instrumented with AddressSanitizer and UBSan
 	# (clang from the Swift toolchain); leaks checked at exit.
@@ -146,6 +152,7 @@ suite "header" header_test
 suite "install" install_suite
 suite "c-abi" c_abi_suite
 suite "examples" examples_suite
+suite "escape" escape_suite
 suite "asan" asan_suite
 suite "memcheck" memcheck_suite
 suite "swift-examples" swift_examples_suite
