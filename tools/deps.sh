@@ -26,6 +26,7 @@ fi
 python_missing=""
 python3 -c 'import pytest' >/dev/null 2>&1 || python_missing="$python_missing pytest"
 python3 -c 'import jsonschema' >/dev/null 2>&1 || python_missing="$python_missing jsonschema"
+python3 -c 'import hypothesis' >/dev/null 2>&1 || python_missing="$python_missing hypothesis"
 if [ -n "$python_missing" ]; then
 	if [ "$(command -v python3)" = /usr/bin/python3 ]; then
 		debian=$(for m in $python_missing; do printf ' python3-%s' "$m"; done)

@@ -1589,6 +1589,51 @@ static int test_seccomp_tsync_failure_is_reported(void)
 	return 0;
 }
 
+/* ===================== concurrency ===================== */
+
+static void *builder_thread(void *arg)
+{
+	intptr_t id = (intptr_t)arg;
+	for (int round = 0; round < 200; round++) {
+		netfence_ruleset *rs = NULL;
+		if (netfence_ruleset_new(&rs) != 0)
+			return (void *)1;
+		netfence_ruleset_handle_net(rs, BIND | LISTEN);
+		netfence_ruleset_allow_port_range(rs, BIND, 1000, 1000 + (uint64_t)round);
+		netfence_ruleset_allow_socket(rs, AF_INET, SOCK_STREAM, 0);
+		/* A failure whose message names this thread's own bad port. */
+		uint64_t bad = 70000 + (uint64_t)id * 1000 + (uint64_t)round;
+		if (netfence_ruleset_allow_port(rs, BIND, bad) != -EINVAL)
+			return (void *)2;
+		char expected[32];
+		snprintf(expected, sizeof(expected), "%llu", (unsigned long long)bad);
+		if (strstr(netfence_last_error(), expected) == NULL)
+			return (void *)3; /* the message must be this thread's */
+		netfence_status st = NETFENCE_STATUS_INIT;
+		char *text = NULL;
+		if (netfence_status_format(&st, NETFENCE_FORMAT_JSON, &text) != 0)
+			return (void *)4;
+		netfence_free(text);
+		if (strcmp(netfence_last_error(), "") != 0)
+			return (void *)5; /* cleared by the success, on this thread only */
+		netfence_ruleset_free(rs);
+	}
+	return NULL;
+}
+
+static int test_concurrent_builders_and_errors(void)
+{
+	pthread_t threads[8];
+	for (intptr_t i = 0; i < 8; i++)
+		CHECK(pthread_create(&threads[i], NULL, builder_thread, (void *)i) == 0);
+	for (int i = 0; i < 8; i++) {
+		void *result = NULL;
+		CHECK(pthread_join(threads[i], &result) == 0);
+		CHECK(result == NULL);
+	}
+	return 0;
+}
+
 struct test {
 	const char *name;
 	int (*fn)(void);
@@ -1646,6 +1691,7 @@ static const struct test tests[] = {
 	{"second_per_port_layer_fails_closed", test_second_per_port_layer_fails_closed, 0, 0},
 	{"seqpacket_zero_is_sctp", test_seqpacket_zero_is_sctp, 4, 0},
 	{"seccomp_tsync_failure_is_reported", test_seccomp_tsync_failure_is_reported, 0, 0},
+	{"concurrent_builders_and_errors", test_concurrent_builders_and_errors, 0, 0},
 	{"spawn_restricts_child_only", test_spawn_restricts_child_only, 4, 0},
 	{"spawn_exec_failure", test_spawn_exec_failure, 4, 0},
 	{"spawn_from_threaded_parent", test_spawn_from_threaded_parent, 4, 0},
