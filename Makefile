@@ -5,6 +5,7 @@ PREFIX     ?= /usr/local
 LIBDIR     ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 BINDIR     ?= $(PREFIX)/bin
+MANDIR     ?= $(PREFIX)/share/man
 DESTDIR    ?=
 
 VERSION_MAJOR := $(shell sed -n 's/^\#define NETFENCE_VERSION_MAJOR \([0-9]*\)/\1/p' include/netfence.h)
@@ -53,11 +54,15 @@ install: lib cli
 	ln -sf $(LIBNAME) $(DESTDIR)$(LIBDIR)/libnetfence.so.$(SOVERSION)
 	ln -sf libnetfence.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libnetfence.so
 	install -m 0644 include/netfence.h $(DESTDIR)$(INCLUDEDIR)/netfence.h
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3
+	install -m 0644 man/netfence.1 $(DESTDIR)$(MANDIR)/man1/netfence.1
+	install -m 0644 man/netfence.3 $(DESTDIR)$(MANDIR)/man3/netfence.3
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
 	  -e 's|@VERSION@|$(VERSION)|' pkgconfig/netfence.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/netfence.pc
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then ldconfig; fi
 
 uninstall:
+	rm -f $(DESTDIR)$(MANDIR)/man1/netfence.1 $(DESTDIR)$(MANDIR)/man3/netfence.3
 	rm -f $(DESTDIR)$(BINDIR)/netfence $(DESTDIR)$(LIBDIR)/$(LIBNAME) $(DESTDIR)$(LIBDIR)/libnetfence.so.$(SOVERSION) \
 	  $(DESTDIR)$(LIBDIR)/libnetfence.so $(DESTDIR)$(INCLUDEDIR)/netfence.h $(DESTDIR)$(LIBDIR)/pkgconfig/netfence.pc
 

@@ -3,7 +3,7 @@
 //
 // netfence: Landlock network sandboxing for Linux with a stable C ABI.
 // The C library (libnetfence.so.0) is built by the Makefile from the
-// `netfence` product with flags that must not live here (static Swift
+// `NetFenceCABI` product with flags that must not live here (static Swift
 // runtime, version script, soname): see docs/building.md.
 import PackageDescription
 

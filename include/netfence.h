@@ -237,7 +237,9 @@ typedef struct netfence_status {
 	/** Capabilities asked to be kept (bit n = capability n). */
 	uint64_t caps_kept;
 	/** The calling thread's capability sets after the call (read back from
-	 *  the kernel, not predicted): bit n = capability n. */
+	 *  the kernel, not predicted; for spawn: as planned for the child):
+	 *  bit n = capability n. Read only when capabilities were to be dropped
+	 *  (caps_requested); 0 otherwise. */
 	uint64_t caps_effective;
 	uint64_t caps_permitted;
 	uint64_t caps_inheritable;
@@ -294,7 +296,8 @@ typedef struct netfence_status {
  * Render a status as text or JSON, covering every layer: Landlock (ABI,
  * errata, requested vs enforced per kind and why something is not in force),
  * seccomp (socket allow-list, listen mode, bypasses), capabilities (read
- * back), no_new_privs and thread coverage.
+ * back after a drop; "untouched" and not read otherwise), no_new_privs and
+ * thread coverage.
  * Ownership: *out is allocated by the library; release it with netfence_free().
  * @return 0, -EINVAL (NULL pointer, st->size too small, unknown format),
  *         -ENOMEM.

@@ -46,7 +46,7 @@ staged_flags() {
 install_suite() {
 	rm -rf "$STAGE"
 	env -u CC -u CXX make -s install DESTDIR="$STAGE" PREFIX=/usr/local >/dev/null || return 1
-	for f in lib/libnetfence.so.$VERSION lib/libnetfence.so.$SOVERSION lib/libnetfence.so include/netfence.h lib/pkgconfig/netfence.pc; do
+	for f in lib/libnetfence.so.$VERSION lib/libnetfence.so.$SOVERSION lib/libnetfence.so include/netfence.h lib/pkgconfig/netfence.pc bin/netfence share/man/man1/netfence.1 share/man/man3/netfence.3; do
 		[ -e "$STAGE/usr/local/$f" ] || { echo "FAIL install: missing $f"; return 1; }
 	done
 	grep -q '^prefix=/usr/local$' "$STAGE/usr/local/lib/pkgconfig/netfence.pc" || { echo "FAIL install: prefix in netfence.pc"; return 1; }

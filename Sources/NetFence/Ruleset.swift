@@ -929,8 +929,10 @@ public final class Ruleset {
         let plan = try self.plan(flags: flags, status: &status)
         // The child is single-threaded: every layer covers it entirely.
         status.threadCount = 1
-        status.allThreads = true
-        let prepared = try prepare(plan, seccompThreadSync: false, status: &status)
+        status.allThreads = plan.apply
+        // A soft requirement not met: the child runs with nothing applied,
+        // not even no_new_privs (an empty plan).
+        let prepared = plan.apply ? try prepare(plan, seccompThreadSync: false, status: &status) : Prepared()
         var result = nf_apply_result()
         var pid: Int32 = 0
         let rc = withCStringArray(argv) { argvPointer in
@@ -959,11 +961,11 @@ public final class Ruleset {
             throw failure
         }
         // Reported from the plan: the child applied every step, then exec'd.
-        status.capsApplied = plan.capabilities != nil
-        status.noNewPrivs = true
-        status.landlockApplied = plan.applyLandlock
+        status.capsApplied = plan.apply && plan.capabilities != nil
+        status.noNewPrivs = plan.apply || status.noNewPrivs
+        status.landlockApplied = plan.apply && plan.applyLandlock
         status.seccomp.installed = prepared.hasSeccomp
-        if let caps = plan.capabilities {
+        if plan.apply, let caps = plan.capabilities {
             var after = status.capabilitiesBefore
             after.effective = caps.final
             after.permitted = caps.final

@@ -192,8 +192,10 @@ public func netfence_ruleset_set_caps_options(_ rs: OpaquePointer?, _ options: U
     }
 }
 
-/// The size of the first version of netfence_status: the smallest a caller may pass.
-private let minimumStatusSize = MemoryLayout<netfence_status>.size
+/// The size of the first released netfence_status (0.1.0): the smallest a
+/// caller may ever pass. Pinned: later versions append fields, callers
+/// compiled against this one keep working. (abi_checks.c asserts 208.)
+private let minimumStatusSize = 208
 
 @c @implementation
 public func netfence_ruleset_restrict_self(_ rs: OpaquePointer?, _ flags: UInt32, _ status: UnsafeMutablePointer<netfence_status>?) -> Int32 {
@@ -355,7 +357,14 @@ public func netfence_status_format(_ st: UnsafePointer<netfence_status>?, _ form
     guard let kind = StatusFormat(rawValue: format) else {
         return invalid(function, "unknown format \(format) (NETFENCE_FORMAT_TEXT or NETFENCE_FORMAT_JSON)")
     }
-    guard let text = duplicate(read(st.pointee).formatted(kind)) else {
+    // Read only the caller's bytes (st->size): an older caller's struct may
+    // be shorter than ours; the missing fields read as zero.
+    var value = netfence_status()
+    withUnsafeMutableBytes(of: &value) { destination in
+        let count = min(Int(st.pointee.size), destination.count)
+        destination.baseAddress!.copyMemory(from: UnsafeRawPointer(st), byteCount: count)
+    }
+    guard let text = duplicate(read(value).formatted(kind)) else {
         return fail(function, NetFenceError(code: .outOfMemory, message: "out of memory"), allowed: nil)
     }
     out.pointee = text

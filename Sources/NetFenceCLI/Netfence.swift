@@ -9,9 +9,10 @@ struct Netfence: ParsableCommand {
         commandName: "netfence",
         abstract: "Run a program with only the network (and filesystem) access it needs.",
         discussion: """
-        Exit status: the command's own status after `run` and `sandboxer`; 125 for netfence's \
-        own errors in `run` (1 in `sandboxer`, as the kernel's sample), 126 when the command \
-        cannot be executed, 127 when it is not found, 64 for usage errors.
+        Exit status: the command's own status after `run` and `sandboxer`. For `run`: 125 for \
+        netfence's own errors (also when no option restricts anything), 126 when the command \
+        cannot be executed, 127 when it is not found. For `sandboxer`: 1 for every error of its \
+        own, as the kernel's sample. 64 for usage errors.
         """,
         version: netfenceVersion,
         subcommands: [Run.self, Status.self, Sandboxer.self])

@@ -8,7 +8,7 @@ enum CompatOption: String, EnumerableFlag {
 
     static func help(for value: CompatOption) -> ArgumentHelp? {
         switch value {
-        case .bestEffort: return "Enforce what the kernel supports and report the rest (default)."
+        case .bestEffort: return "Enforce what the kernel supports and report the rest."
         case .soft: return "If anything is unsupported, enforce nothing (and say so)."
         case .hard: return "If anything is unsupported, fail before running the command."
         }

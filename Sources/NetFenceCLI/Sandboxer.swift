@@ -9,6 +9,7 @@ import NetFence
 /// its own errors. Only Landlock is used, as the sample does: no seccomp.
 struct Sandboxer: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "sandboxer",
         abstract: "Drop-in for the kernel's Landlock sandboxer sample (LL_* environment variables).",
         discussion: """
         Environment (read and then removed before executing COMMAND):
@@ -40,7 +41,7 @@ struct Sandboxer: ParsableCommand {
     func run() throws {
         // COMMAND captures everything, so answer --help here.
         if command == ["--help"] || command == ["-h"] {
-            print(Sandboxer.helpMessage())
+            print(Netfence.helpMessage(for: Sandboxer.self))
             return
         }
         if command.isEmpty {
