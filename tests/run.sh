@@ -31,12 +31,24 @@ suite() {
 	fi
 }
 
+# One version everywhere: header macros, Swift, Python package, pyproject.
+version_check() {
+	swift_version=$(sed -n 's/^public let netfenceVersion = "\(.*\)"$/\1/p' Sources/NetFence/ABI.swift)
+	python_version=$(sed -n 's/^__version__ = "\(.*\)"$/\1/p' python/netfence/__init__.py)
+	project_version=$(sed -n 's/^version = "\(.*\)"$/\1/p' python/pyproject.toml)
+	for v in "$swift_version" "$python_version" "$project_version"; do
+		[ "$v" = "$VERSION" ] || { echo "FAIL version: $v differs from the header's $VERSION"; return 1; }
+	done
+	echo "ok   version $VERSION in the header, Swift, the Python package and pyproject.toml"
+}
+
 header_test() {
 	$CC -std=c99 -Wall -Wextra -pedantic -Werror -Iinclude tests/c/header_test.c -o "$BUILD/header_test_c99" &&
 	"$BUILD/header_test_c99" &&
 	$CXX -x c++ -std=c++11 -Wall -Wextra -pedantic -Werror -Iinclude tests/c/header_test.c -o "$BUILD/header_test_cxx" &&
 	"$BUILD/header_test_cxx" &&
-	echo "ok   netfence.h compiles as C99 and C++11 with -Wall -Wextra -pedantic -Werror"
+	echo "ok   netfence.h compiles as C99 and C++11 with -Wall -Wextra -pedantic -Werror" &&
+	version_check
 }
 
 staged_flags() {

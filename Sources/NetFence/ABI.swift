@@ -2,6 +2,10 @@
 import CNetFenceShim
 import Glibc
 
+/// The netfence version, "MAJOR.MINOR.PATCH" (the C library's `netfence_version()`
+/// and `NETFENCE_VERSION_*`).
+public let netfenceVersion = "0.1.0"
+
 /// A Landlock ABI version, as reported by `landlock_create_ruleset(NULL, 0, VERSION)`.
 ///
 /// Each ABI has every feature of the ABIs before it: ABI 4 (Linux 6.7) added the TCP port rights,

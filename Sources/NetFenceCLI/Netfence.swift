@@ -18,7 +18,6 @@ struct Netfence: ParsableCommand {
         subcommands: [Run.self, Status.self, Sandboxer.self])
 }
 
-let netfenceVersion = "0.1.0"
 
 /// Exit codes of netfence's own failures (`run`).
 enum Exit {

@@ -105,7 +105,7 @@ int main(void)
 		rc = netfence_ruleset_restrict_self(rs, 0, &st);
 	if (rc < 0) {
 		/* Read the message before any other netfence call. */
-		fprintf(stderr, "demo: %s\n", netfence_last_error());
+		fprintf(stderr, "demo: %s (%s)\n", netfence_last_error(), netfence_strerror(rc));
 		netfence_ruleset_free(rs);
 		return 1;
 	}
