@@ -39,6 +39,7 @@ lib: $(LIB)
 $(LIB): FORCE
 	$(SWIFT) build -c release --product NetFenceCABI --scratch-path $(CABI_SCRATCH) --disable-local-rpath \
 	  -Xswiftc -static-stdlib \
+	  -Xswiftc -Xfrontend -Xswiftc -prespecialize-generic-metadata \
 	  -Xlinker --version-script=$(CURDIR)/exports.map -Xlinker -soname=libnetfence.so.$(SOVERSION)
 	@mkdir -p $(BUILD)/lib
 	cp $(CABI_SCRATCH)/release/libNetFenceCABI.so $@.tmp

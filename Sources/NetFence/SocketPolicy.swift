@@ -241,6 +241,11 @@ struct SocketPolicy: Equatable {
                     groups.append(TypeGroup(policy: policy, types: [type]))
                 }
             }
+            // "All but these protocols" groups are regrouped by protocol: one
+            // rule per excluded protocol over the types that exclude it, with
+            // no type comparison when that is every type (fewer, shorter rules:
+            // libseccomp's compile time grows quickly with the rule count).
+            var excludedTypes: [(protocol: Int64, types: [Int])] = []
             for group in groups {
                 let typeBlocks = Self.blocks(covering: group.types, width: 4, argument: 1)
                 switch group.policy {
@@ -252,8 +257,22 @@ struct SocketPolicy: Equatable {
                     let pieces = Self.complement(ofSorted: set.map { UInt64($0) }, argument: 2)
                     for block in typeBlocks { for piece in pieces { conjunctions.append([familyMatch, block, piece]) } }
                 case .allExcept(let set)?:
-                    for block in typeBlocks {
-                        for value in set { conjunctions.append([familyMatch, block, .intEquals(2, value)]) }
+                    for value in set {
+                        if let index = excludedTypes.firstIndex(where: { $0.protocol == value }) {
+                            excludedTypes[index].types += group.types
+                        } else {
+                            excludedTypes.append((value, group.types))
+                        }
+                    }
+                }
+            }
+            for entry in excludedTypes.sorted(by: { $0.protocol < $1.protocol }) {
+                let protocolMatch = SeccompComparison.intEquals(2, entry.protocol)
+                if entry.types.count == Self.typeSlots {
+                    conjunctions.append([familyMatch, protocolMatch])
+                } else {
+                    for block in Self.blocks(covering: entry.types.sorted(), width: 4, argument: 1) {
+                        conjunctions.append([familyMatch, block, protocolMatch])
                     }
                 }
             }
