@@ -32,6 +32,9 @@ public struct KernelFeatures: Sendable {
     public var yamaPtraceScope: Int32?
     /// net.ipv4.ip_unprivileged_port_start.
     public var unprivilegedPortStart: Int32?
+    /// seccomp filters already attached to this process (nil if unknown):
+    /// with any, per-port listen rules fail closed (one listener per chain).
+    public var attachedSeccompFilters: Int32?
 
     /// Probes the running kernel (no side effect).
     ///
@@ -55,7 +58,8 @@ public struct KernelFeatures: Sendable {
             seccompUserNotification: nf_seccomp_action_available(0x7fc0_0000) == 1,
             ioUringDisabled: optional("/proc/sys/kernel/io_uring_disabled"),
             yamaPtraceScope: optional("/proc/sys/kernel/yama/ptrace_scope"),
-            unprivilegedPortStart: optional("/proc/sys/net/ipv4/ip_unprivileged_port_start"))
+            unprivilegedPortStart: optional("/proc/sys/net/ipv4/ip_unprivileged_port_start"),
+            attachedSeccompFilters: { let n = nf_seccomp_filter_count(); return n >= 0 ? n : nil }())
     }
 
     /// The Landlock ABI that introduced a network right.

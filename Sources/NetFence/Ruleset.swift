@@ -666,7 +666,7 @@ public final class Ruleset {
         do {
             try restrictSelfReporting(rawFlags: rawFlags, status: &status)
         } catch {
-            Self.fillKernelFacts(&status)
+            fillKernelFacts(&status)
             if !status.noNewPrivsApplied && !status.landlockApplied && !status.capsApplied && !status.seccomp.installed
                 && status.capabilities == status.capabilitiesBefore {
                 // Nothing was applied: the report must not claim anything.
@@ -770,8 +770,20 @@ public final class Ruleset {
         isEnforced = true
     }
 
-    /// A call that failed before planning still reports the kernel it ran on.
-    private static func fillKernelFacts(_ status: inout RestrictionStatus) {
+    /// A call that failed before planning still reports the kernel it ran on
+    /// and what was requested.
+    private func fillKernelFacts(_ status: inout RestrictionStatus) {
+        if status.enforcement == nil && status.netRequested.isEmpty && status.fsRequested.isEmpty
+            && status.scopesRequested.isEmpty && !status.capsRequested && !status.socketsRequested {
+            status.netRequested = handledNet
+            status.fsRequested = handledFS
+            status.scopesRequested = scopes
+            status.capsRequested = keptCapabilities != nil
+            status.capsKept = keptCapabilities ?? []
+            status.capsOptions = capabilityOptions
+            status.socketsRequested = socketsHandled
+            status.socketRules = socketRules.count
+        }
         if status.landlockABI == 0 {
             status.landlockABI = kernelLandlockABI
             status.landlockErrata = kernelLandlockErrata()
@@ -874,7 +886,7 @@ public final class Ruleset {
                         seccompFlags |= UInt32(NF_SECCOMP_FILTER_FLAG_TSYNC_ESRCH)
                     }
                 } else {
-                    let why = existing > 0 ? "\(existing) seccomp filter(s) are already attached and the kernel allows one listener per process"
+                    let why = existing > 0 ? "\(existing) seccomp filter(s) are already attached and the kernel allows one notification listener per filter chain"
                         : String(cString: nf_strerror(-rc))
                     let reason = "listen rules: the supervisor could not start (\(why)), so every listen() is denied"
                     if compatibility == .hardRequirement {
@@ -909,7 +921,7 @@ public final class Ruleset {
         do {
             return try spawnReporting(path: path, argv: argv, envp: envp, status: &status)
         } catch {
-            Self.fillKernelFacts(&status)
+            fillKernelFacts(&status)
             if !status.landlockApplied && !status.capsApplied && !status.seccomp.installed {
                 status.enforcement = nil
                 status.netEnforced = []

@@ -44,6 +44,9 @@ struct Status: ParsableCommand {
         row("  all-thread restriction", f.landlockThreadSync ? "yes (TSYNC, ABI 8)" : "no (TSYNC needs ABI 8)")
         row("seccomp filter", f.seccompFilter ? "yes (socket allow-list, listen, bypasses)" : "no")
         row("seccomp user notification", f.seccompUserNotification ? "yes (per-port listen rules)" : "no (listen rules deny all)")
+        if let attached = f.attachedSeccompFilters, attached > 0 {
+            row("seccomp filters attached", "\(attached) (this process is already filtered: per-port listen rules fail closed)")
+        }
         row("io_uring", f.ioUringDisabled.map { $0 == 0 ? "enabled (netfence blocks it in its seccomp layer)" : "disabled by sysctl (\($0))" } ?? "no sysctl (enabled if built)")
         row("Yama ptrace_scope", f.yamaPtraceScope.map { "\($0)" + ($0 >= 1 ? " (per-port listen fails closed in forked children)" : "") } ?? "no Yama")
         row("unprivileged port start", f.unprivilegedPortStart.map { "\($0)" } ?? "unknown")
@@ -68,7 +71,8 @@ struct Status: ParsableCommand {
                 ("log_flags", .bool(!f.logFlags.isEmpty)),
                 ("tsync", .bool(f.landlockThreadSync)),
             ])),
-            ("seccomp", .object([("filter", .bool(f.seccompFilter)), ("user_notification", .bool(f.seccompUserNotification))])),
+            ("seccomp", .object([("filter", .bool(f.seccompFilter)), ("user_notification", .bool(f.seccompUserNotification)),
+                                 ("attached_filters", f.attachedSeccompFilters.map { JSON.int(Int64($0)) } ?? .null)])),
             ("io_uring_disabled", f.ioUringDisabled.map { JSON.int(Int64($0)) } ?? .null),
             ("yama_ptrace_scope", f.yamaPtraceScope.map { JSON.int(Int64($0)) } ?? .null),
             ("unprivileged_port_start", f.unprivilegedPortStart.map { JSON.int(Int64($0)) } ?? .null),
