@@ -26,7 +26,7 @@ CXX        ?= c++
 # and gcc does not understand clang's flags: keep it out of swift's way.
 SWIFT      := env -u CC -u CXX swift
 
-.PHONY: all lib cli deps demo test bench fuzz install uninstall clean FORCE
+.PHONY: all lib cli deps demo test test-asan bench fuzz install uninstall clean FORCE
 
 all: lib
 
@@ -93,6 +93,10 @@ demo: deps lib cli $(DEMO_PROGRAMS)
 	sh examples/cli/demo.sh $(BUILD)/bin
 	@echo "== library demo (examples/c/demo.c): the same from C, with libnetfence"
 	$(BUILD)/bin/demo
+
+# The C suite under AddressSanitizer and UBSan alone (make test runs it too).
+test-asan: deps lib
+	@VERSION=$(VERSION) SOVERSION=$(SOVERSION) TEST_CC=$(CC) TEST_CXX=$(CXX) NETFENCE_SUITES="install asan" sh tests/run.sh
 
 test: deps lib cli $(DEMO_PROGRAMS)
 	@VERSION=$(VERSION) SOVERSION=$(SOVERSION) TEST_CC=$(CC) TEST_CXX=$(CXX) sh tests/run.sh
