@@ -91,7 +91,8 @@ static void apply_in_child(netfence_ruleset *rs, uint32_t flags, uint32_t status
 			int32_t child = 0;
 			rc = netfence_ruleset_spawn(rs, "/bin/true", argv, NULL, &child, status_size ? &buffer.st : NULL);
 			if (rc == 0)
-				waitpid(child, NULL, 0);
+				while (waitpid(child, NULL, 0) < 0 && errno == EINTR) {
+				}
 		} else {
 			rc = netfence_ruleset_restrict_self(rs, flags, status_size ? &buffer.st : NULL);
 		}
@@ -104,8 +105,15 @@ static void apply_in_child(netfence_ruleset *rs, uint32_t flags, uint32_t status
 			abort();
 		_exit(77);
 	}
+	if (pid < 0)
+		return; /* no process to spare right now: nothing to check */
+	/* libFuzzer's timers interrupt waitpid (EINTR): retry, or the status
+	 * would be read unset (the first "crash" this harness found). */
 	int status = 0;
-	waitpid(pid, &status, 0);
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			abort();
+	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 77) {
 		fprintf(stderr, "apply child failed: status 0x%x\n", status);
 		abort();
