@@ -147,6 +147,7 @@ struct SocketPolicy: Equatable {
     ///   - denyTCPBypass: TCP rights are handled by Landlock: MPTCP, SCTP and
     ///     AF_SMC are denied unless a rule names them explicitly.
     init(handled: Bool, rules: [SocketRule], denyTCPBypass: Bool) {
+        bypassOnly = !handled && rules.isEmpty && denyTCPBypass
         let inet = [SocketConstants.afInet, SocketConstants.afInet6]
         let slots = Self.familySlots * Self.typeSlots
         if handled {
@@ -209,9 +210,35 @@ struct SocketPolicy: Equatable {
         }
     }
 
+    /// Whether this is the policy of a ruleset that only closes the TCP
+    /// bypasses (sockets not handled, no rule): the most common one.
+    private(set) var bypassOnly = false
+
+    /// The bypass-only rules, written out: no table walk on the common path.
+    private static func bypassOnlyConjunctions() -> [[SeccompComparison]] {
+        var conjunctions: [[SeccompComparison]] = [[.intEquals(0, Int64(SocketConstants.afSMC))]]
+        for family in [SocketConstants.afInet, SocketConstants.afInet6] {
+            let familyMatch = SeccompComparison.intEquals(0, Int64(family))
+            // Protocol 0 of SOCK_SEQPACKET is SCTP.
+            conjunctions.append([familyMatch,
+                                 SeccompComparison(argument: 1, operation: .maskedEqual, mask: 0xf, datum: UInt64(SocketConstants.sockSeqpacket)),
+                                 .intEquals(2, 0)])
+            for value in SocketConstants.tcpBypassProtocols { conjunctions.append([familyMatch, .intEquals(2, value)]) }
+        }
+        return conjunctions
+    }
+
     /// The deny rules, for both socket() and socketpair().
     func denyRules(errno: Int32) -> [SeccompRule] {
         var conjunctions: [[SeccompComparison]] = []
+        if bypassOnly {
+            conjunctions = Self.bypassOnlyConjunctions()
+            var rules: [SeccompRule] = []
+            for syscall: StaticString in ["socket", "socketpair"] {
+                for comparisons in conjunctions { rules.append(SeccompRule(syscall: syscall, action: .errno(errno), comparisons: comparisons)) }
+            }
+            return rules
+        }
         // Family level.
         var familyDenied = [Bool](repeating: true, count: Self.familySlots)
         for family in 0..<Self.familySlots {
