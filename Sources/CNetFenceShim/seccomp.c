@@ -399,12 +399,17 @@ int nf_seccomp_filter_count(void)
 	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	char buf[4096];
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	/* /proc/self/status is a few KiB (more with long Groups or cpu lists):
+	 * read it whole. */
+	char buf[32768];
+	size_t used = 0;
+	ssize_t n;
+	while (used + 1 < sizeof(buf) && (n = read(fd, buf + used, sizeof(buf) - 1 - used)) > 0)
+		used += (size_t)n;
 	close(fd);
-	if (n <= 0)
+	if (used == 0)
 		return -EIO;
-	buf[n] = '\0';
+	buf[used] = '\0';
 	const char *line = strstr(buf, "\nSeccomp_filters:");
 	if (line == NULL)
 		return -ENOENT;
