@@ -259,7 +259,11 @@ typedef struct netfence_status {
 	uint32_t seccomp_instructions;
 	/** The listen() supervisor's pid in per-port mode, else 0. */
 	int32_t listen_supervisor_pid;
-	uint32_t reserved0;
+	/** 1 if the Landlock domain was added by netfence only to confine
+	 *  ptrace-style access (ptrace, pidfd_getfd, /proc/PID/mem) to processes
+	 *  inside the sandbox: a ruleset whose only layer is seccomp would
+	 *  otherwise let the process reach unsandboxed processes of its user. */
+	uint32_t landlock_isolation;
 } netfence_status;
 
 /** Initialiser: `netfence_status st = NETFENCE_STATUS_INIT;` */
@@ -287,6 +291,10 @@ typedef struct netfence_status {
 #define NETFENCE_SECCOMP_TCP_BYPASS_BLOCKED   (UINT32_C(1) << 3)
 /** Listen rules exist but the supervisor could not run: listen() is denied. */
 #define NETFENCE_SECCOMP_LISTEN_FAIL_CLOSED   (UINT32_C(1) << 4)
+/** TCP Fast Open (MSG_FASTOPEN in sendto/sendmsg/sendmmsg) fails with
+ *  EOPNOTSUPP: it connects without connect(2), which Landlock's CONNECT_TCP
+ *  check never sees. Set whenever CONNECT_TCP is enforced by the kernel. */
+#define NETFENCE_SECCOMP_FAST_OPEN_BLOCKED    (UINT32_C(1) << 5)
 
 /** Formats of netfence_status_format(). */
 #define NETFENCE_FORMAT_TEXT UINT32_C(0) /**< human-readable lines */

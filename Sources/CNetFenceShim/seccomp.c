@@ -13,8 +13,10 @@
 #include <linux/seccomp.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <seccomp.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
@@ -194,6 +196,23 @@ static uint16_t local_port(int fd)
 	return 0;
 }
 
+/* The thread group of a thread id ("Tgid:" in /proc/TID/status), or -1. */
+static int thread_group_of(pid_t tid)
+{
+	char path[64], buf[4096];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	const char *line = strstr(buf, "\nTgid:");
+	return line != NULL ? atoi(line + 6) : -1;
+}
+
 /*
  * Decide and perform one listen(). Race-free by construction: the socket is
  * duplicated out of the target (pidfd_getfd), its port is read from that
@@ -204,7 +223,17 @@ static uint16_t local_port(int fd)
  */
 static int supervise_listen(int notify_fd, const struct seccomp_notif *req, const uint64_t *ports, int allow_unbound)
 {
-	int pidfd = (int)syscall(SYS_pidfd_open, req->pid, 0);
+	/* req->pid is a thread id: listen() may come from any thread. A pidfd
+	 * of the thread (PIDFD_THREAD, Linux 6.9) or, before, of its thread
+	 * group (the descriptor table is shared by the threads). */
+	int pidfd = (int)syscall(SYS_pidfd_open, req->pid, 0x80 /* PIDFD_THREAD */);
+	if (pidfd < 0 && errno == EINVAL)
+		pidfd = (int)syscall(SYS_pidfd_open, req->pid, 0);
+	if (pidfd < 0 && errno == EINVAL) {
+		int tgid = thread_group_of(req->pid);
+		if (tgid > 0)
+			pidfd = (int)syscall(SYS_pidfd_open, tgid, 0);
+	}
 	if (pidfd < 0)
 		return -EACCES;
 	int fd = (int)syscall(SYS_pidfd_getfd, pidfd, (int)req->data.args[0], 0);
@@ -250,6 +279,14 @@ static int supervise_listen(int notify_fd, const struct seccomp_notif *req, cons
 
 static void supervisor_main(int sock, const uint64_t *ports, int allow_unbound, void *caps, int nr_listen)
 {
+	/* Our socket first out of 0-2 (the caller may have closed its stdio,
+	 * and the socket then got one of those numbers). */
+	if (sock < 3) {
+		int moved = fcntl(sock, F_DUPFD, 3);
+		if (moved < 0)
+			_exit(1);
+		sock = moved;
+	}
 	/* Hold nothing of the target's: a lingering copy of its stdout would
 	 * keep a reader waiting for EOF. */
 	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -296,7 +333,8 @@ static void supervisor_main(int sock, const uint64_t *ports, int allow_unbound, 
 	}
 }
 
-int nf_supervisor_start(const uint64_t *ports, int allow_unbound, void *caps, int *sock_out, int32_t *pid_out)
+int nf_supervisor_start(const uint64_t *ports, int allow_unbound, void *caps, int set_ptracer, int *sock_out,
+			int32_t *pid_out)
 {
 	/* Resolved before fork: the child only makes syscalls. */
 	int nr_listen = seccomp_syscall_resolve_name("listen");
@@ -313,7 +351,14 @@ int nf_supervisor_start(const uint64_t *ports, int allow_unbound, void *caps, in
 	/* Double fork: the supervisor is not our child (no zombie for the
 	 * caller to reap, and under Yama the sandboxed process cannot ptrace
 	 * it as a descendant). */
+	/* No handler of the caller may run in the middle or supervisor process
+	 * before they reset them. */
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
 	pid_t middle = fork();
+	if (middle != 0)
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (middle < 0) {
 		int err = errno;
 		close(pair[0]);
@@ -361,8 +406,10 @@ int nf_supervisor_start(const uint64_t *ports, int allow_unbound, void *caps, in
 		return -EAGAIN;
 	}
 	/* Let the supervisor duplicate our descriptors even under Yama
-	 * ptrace_scope 1 (it is not our ancestor). EINVAL: no Yama. */
-	prctl(PR_SET_PTRACER, (unsigned long)pid, 0, 0, 0);
+	 * ptrace_scope 1 (it is not our ancestor). EINVAL: no Yama. For spawn,
+	 * the child sets it for itself instead: the caller stays untouched. */
+	if (set_ptracer)
+		prctl(PR_SET_PTRACER, (unsigned long)pid, 0, 0, 0);
 	*sock_out = pair[0];
 	*pid_out = pid;
 	return 0;
@@ -396,10 +443,11 @@ int nf_read_int_file(const char *path)
 
 int nf_seccomp_filter_count(void)
 {
-	int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+	/* The calling thread's filters: that is the chain a new filter joins. */
+	int fd = open("/proc/thread-self/status", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	/* /proc/self/status is a few KiB (more with long Groups or cpu lists):
+	/* /proc/thread-self/status is a few KiB (more with long Groups or cpu lists):
 	 * read it whole. */
 	char buf[32768];
 	size_t used = 0;

@@ -342,6 +342,9 @@ void nf_apply(const struct nf_apply_plan *plan, struct nf_apply_result *result)
 		if (rc > 0 && (plan->seccomp_flags & NF_SECCOMP_FILTER_FLAG_TSYNC) &&
 		    !(plan->seccomp_flags & NF_SECCOMP_FILTER_FLAG_NEW_LISTENER))
 			rc = -EBUSY;
+		/* TSYNC_ESRCH (with a listener): the same failure, as ESRCH. */
+		if (rc == -ESRCH && (plan->seccomp_flags & NF_SECCOMP_FILTER_FLAG_TSYNC))
+			rc = -EBUSY;
 		if (rc < 0) {
 			result->failed_step = NF_STEP_SECCOMP;
 			result->error = rc;
@@ -392,12 +395,16 @@ int nf_spawn(const struct nf_apply_plan *plan, const struct nf_spawn_request *re
 			prctl(PR_SET_PTRACER, (unsigned long)request->supervisor_pid, 0, 0, 0);
 		struct nf_apply_result result;
 		nf_apply(plan, &result);
+		/* The outcome of the apply goes to the parent in every case (the
+		 * supervisor hand-over too); a second record only if exec fails.
+		 * The pipe is close-on-exec: EOF after the first record = exec'd. */
+		ssize_t ignored = write(report[1], &result, sizeof(result));
 		if (result.failed_step == 0) {
 			execve(request->path, request->argv, request->envp);
 			result.failed_step = NF_STEP_EXEC;
 			result.error = -errno;
+			ignored = write(report[1], &result, sizeof(result));
 		}
-		ssize_t ignored = write(report[1], &result, sizeof(result));
 		(void)ignored;
 		_exit(127);
 	}
@@ -408,18 +415,31 @@ int nf_spawn(const struct nf_apply_plan *plan, const struct nf_spawn_request *re
 		close(report[0]);
 		return -fork_errno;
 	}
-	ssize_t n;
-	do
-		n = read(report[0], child_result, sizeof(*child_result));
-	while (n < 0 && errno == EINTR);
+	struct nf_apply_result records[2];
+	size_t got = 0;
+	for (;;) {
+		ssize_t n = read(report[0], (char *)records + got, sizeof(records) - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
 	close(report[0]);
-	if (n == (ssize_t)sizeof(*child_result)) {
+	size_t count = got / sizeof(records[0]);
+	if (count == 0) {
+		/* The child died before reporting: reap it, report a failure. */
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
+		}
+		return -EFAULT;
+	}
+	*child_result = records[count - 1];
+	if (child_result->failed_step != 0) {
 		/* The child failed before or at execve: reap it, no zombie. */
 		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {
 		}
 		return child_result->error < 0 ? child_result->error : -EFAULT;
 	}
-	memset(child_result, 0, sizeof(*child_result));
 	*pid_out = pid;
 	return 0;
 }

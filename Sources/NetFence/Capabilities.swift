@@ -254,10 +254,19 @@ struct CapabilityPlan: Equatable {
         let lockdown = UInt32(NF_SECUREBITS_LOCKDOWN)
         let alreadyLocked = current.securebits & lockdown == lockdown && current.securebits & Self.secbitKeepCaps == 0
         if euid == 0 && !options.contains(.noSecurebitsLock) && !alreadyLocked {
-            if canSetPCap {
-                // KEEP_CAPS off (and locked off): a setuid() away from root
-                // must not keep capabilities.
-                securebits = (current.securebits | lockdown) & ~Self.secbitKeepCaps
+            // KEEP_CAPS off (and locked off): a setuid() away from root must
+            // not keep capabilities.
+            let wanted = (current.securebits | lockdown) & ~Self.secbitKeepCaps
+            // A bit already locked at another value cannot change (EPERM
+            // after the capabilities were reduced): foresee it here.
+            var lockedDifferently = false
+            for bit in [UInt32(0), 2, 4, 6] where current.securebits & (1 << (bit + 1)) != 0 {
+                if (current.securebits ^ wanted) & (1 << bit) != 0 { lockedDifferently = true }
+            }
+            if lockedDifferently {
+                dropped.append("securebits not locked: some are already locked at other values (0x\(String(current.securebits, radix: 16)))")
+            } else if canSetPCap {
+                securebits = wanted
             } else {
                 dropped.append("securebits not locked: cap_setpcap is not permitted")
             }

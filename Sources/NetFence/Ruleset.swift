@@ -537,6 +537,8 @@ public final class Ruleset {
         var rulesetAttrSize = 0
         var capabilities: CapabilityPlan?
         var seccomp: SeccompPlan?
+        /// A Landlock domain only to confine ptrace-style access (see below).
+        var isolationDomain = false
     }
 
     func compile(abi: Int32, flags: RestrictFlags,
@@ -603,14 +605,33 @@ public final class Ruleset {
         let listenHandled = handledNet.contains(.listenTCP) && !status.netAllPorts.contains(.listenTCP)
         let tcpInKernel = closesTCPBypasses && !plan.kernelNet.isDisjoint(with: [.bindTCP, .connectTCP])
         if socketsHandled || listenHandled || tcpInKernel {
+            // MPTCP, SCTP and SMC sockets bind, connect and listen on real TCP
+            // ports unseen by the TCP rights: closed with the TCP rights and
+            // with the listen restriction alike.
             plan.seccomp = SeccompPlan(socketsHandled: socketsHandled, socketRules: socketRules,
-                                       blockTCPBypass: tcpInKernel,
+                                       blockTCPBypass: tcpInKernel || (closesTCPBypasses && listenHandled),
                                        listen: listenHandled ? (ports.hasRules(for: .listenTCP) ? .perPort : .denyAll) : .off,
-                                       allowUnboundListen: ports.contains(.listenTCP, port: 0))
+                                       allowUnboundListen: ports.contains(.listenTCP, port: 0),
+                                       blockFastOpen: closesTCPBypasses && plan.kernelNet.contains(.connectTCP))
             status.seccomp = plan.seccomp!.predictedStatus
         }
         status.socketsRequested = socketsHandled
         status.socketRules = socketRules.count
+        // Without a Landlock domain, a process under the seccomp layer alone
+        // could still ptrace, pidfd_getfd or write /proc/PID/mem of the
+        // unsandboxed processes of its user, and so create sockets through
+        // them. Any Landlock domain confines that to processes inside it: add
+        // one that restricts nothing else (MAKE_BLOCK handled, allowed
+        // beneath "/"), whenever the kernel has Landlock.
+        if plan.seccomp != nil && !plan.applyLandlock && abi > 0 {
+            plan.isolationDomain = true
+            plan.applyLandlock = true
+            plan.kernelFS = .makeBlock
+            plan.threadSync = support.threadSync
+            plan.rulesetAttrSize = KernelSupport.rulesetAttrSize(abi: abi)
+            plan.kernelFlags = plan.threadSync ? UInt32(NF_LANDLOCK_RESTRICT_SELF_TSYNC) : 0
+            status.landlockIsolation = true
+        }
 
         let dropped = landlockDropped + capabilityDropped
         status.dropped = dropped
@@ -643,7 +664,7 @@ public final class Ruleset {
         status.flagsEnforced.formUnion(flags.intersection(.callingThreadOnly))
         status.netEnforced = plan.kernelNet.union(status.netAllPorts)
         if listenHandled { status.netEnforced.insert(.listenTCP) }
-        status.fsEnforced = plan.kernelFS
+        status.fsEnforced = plan.isolationDomain ? [] : plan.kernelFS
         status.scopesEnforced = plan.kernelScopes
         let capsFull = keptCapabilities == nil || capabilityDropped.isEmpty
         let landlockNone = status.netEnforced.isEmpty && status.fsEnforced.isEmpty && status.scopesEnforced.isEmpty
@@ -748,7 +769,8 @@ public final class Ruleset {
                 "the process has \(threads) threads and \(perThreadLayer!); restrict before starting threads, or pass the calling-thread-only flag to accept it")
         }
 
-        let prepared = try prepare(plan, seccompThreadSync: threads > 1 && status.allThreads, status: &status)
+        // TSYNC whenever other threads may exist (an unknown count included).
+        let prepared = try prepare(plan, seccompThreadSync: threads != 1 && status.allThreads, status: &status)
         // Apply: capabilities, no_new_privs, Landlock, seccomp (one fixed C sequence).
         var result = nf_apply_result()
         prepared.withPlan { nf_apply($0, &result) }
@@ -840,7 +862,8 @@ public final class Ruleset {
     }
 
     /// Prepares everything before the first irreversible step.
-    private func prepare(_ plan: Plan, seccompThreadSync: Bool, status: inout RestrictionStatus) throws(NetFenceError) -> Prepared {
+    private func prepare(_ plan: Plan, seccompThreadSync: Bool, forSpawn: Bool = false,
+                         status: inout RestrictionStatus) throws(NetFenceError) -> Prepared {
         let prepared = Prepared()
         if plan.applyLandlock {
             prepared.rulesetFD = try buildKernelRuleset(plan, status: &status)
@@ -875,7 +898,7 @@ public final class Ruleset {
                 // them may hold it, and we would only learn so after no_new_privs.
                 let existing = nf_seccomp_filter_count()
                 let rc = existing > 0 ? -EBUSY : bitmap.withUnsafeBufferPointer {
-                    nf_supervisor_start($0.baseAddress, seccomp.allowUnboundListen ? 1 : 0, caps, &sock, &pid)
+                    nf_supervisor_start($0.baseAddress, seccomp.allowUnboundListen ? 1 : 0, caps, forSpawn ? 0 : 1, &sock, &pid)
                 }
                 if rc == 0 {
                     prepared.supervisorSock = sock
@@ -895,7 +918,8 @@ public final class Ruleset {
                     // Fail closed: deny every listen().
                     seccomp = SeccompPlan(socketsHandled: socketsHandled, socketRules: socketRules,
                                           blockTCPBypass: seccomp.features.contains(.tcpBypassBlocked),
-                                          listen: .denyAll, allowUnboundListen: false)
+                                          listen: .denyAll, allowUnboundListen: false,
+                                          blockFastOpen: seccomp.blockFastOpen)
                     seccomp.features.insert(.listenFailClosed)
                     status.seccomp.listenMode = .denyAll
                     status.seccomp.features = seccomp.features
@@ -937,6 +961,8 @@ public final class Ruleset {
     private func spawnReporting(path: String, argv: [String], envp: [String]?, status: inout RestrictionStatus) throws(NetFenceError) -> Int32 {
         let flags = try validateForApply(rawFlags: 0)
         if argv.isEmpty { throw .invalid("argv is empty: it needs at least the program name") }
+        try checkCStrings(argv, "argv")
+        if let envp { try checkCStrings(envp, "envp") }
         let executable = try Self.resolveExecutable(path, environment: envp)
         let plan = try self.plan(flags: flags, status: &status)
         // The child is single-threaded: every layer covers it entirely.
@@ -944,7 +970,7 @@ public final class Ruleset {
         status.allThreads = plan.apply
         // A soft requirement not met: the child runs with nothing applied,
         // not even no_new_privs (an empty plan).
-        let prepared = plan.apply ? try prepare(plan, seccompThreadSync: false, status: &status) : Prepared()
+        let prepared = plan.apply ? try prepare(plan, seccompThreadSync: false, forSpawn: true, status: &status) : Prepared()
         var result = nf_apply_result()
         var pid: Int32 = 0
         let rc = withCStringArray(argv) { argvPointer in
@@ -971,6 +997,11 @@ public final class Ruleset {
             var failure = NetFenceError.applyFailed(step: result.failed_step, errno: -result.error, done: result.done)
             failure = NetFenceError(code: failure.code, message: "in the child, " + failure.message + " (the child was reaped; nothing was executed)")
             throw failure
+        }
+        if result.supervisor_error != 0 {
+            status.seccomp.features.insert(.listenFailClosed)
+            if status.enforcement == .fullyEnforced { status.enforcement = .partiallyEnforced }
+            status.dropped.append("listen rules: the supervisor did not get the notification fd (\(String(cString: nf_strerror(-result.supervisor_error)))); every listen() in the child fails with ENOSYS")
         }
         // Reported from the plan: the child applied every step, then exec'd.
         status.capsApplied = plan.apply && plan.capabilities != nil
@@ -1023,6 +1054,14 @@ public final class Ruleset {
         if fd < 0 { throw .system(fd, "landlock_create_ruleset") }
         var ok = false
         defer { if !ok { nf_close(fd) } }
+        if plan.isolationDomain {
+            var isDirectory: Int32 = 0
+            let root = nf_open_path("/", &isDirectory)
+            if root < 0 { throw .system(root, "cannot open \"/\"") }
+            defer { nf_close(root) }
+            let rc = nf_landlock_add_path_beneath_rule(fd, AccessFS.makeBlock.rawValue, root)
+            if rc < 0 { throw .system(rc, "landlock_add_rule(path \"/\")") }
+        }
         for rule in paths {
             let access = rule.access.intersection(plan.kernelFS)
             if access.isEmpty { continue }
@@ -1065,4 +1104,11 @@ func withCStringArray<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutab
     pointers.append(nil)
     defer { for pointer in pointers { free(pointer) } }
     return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+}
+
+/// Refuses what would silently shorten an argv or envp: an embedded NUL.
+func checkCStrings(_ strings: [String], _ what: String) throws(NetFenceError) {
+    for string in strings where string.utf8.contains(0) {
+        throw .invalid("\(what) has an element with an embedded NUL byte")
+    }
 }

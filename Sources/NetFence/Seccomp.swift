@@ -53,10 +53,15 @@ public struct SeccompFeatures: OptionSet, Hashable, Sendable, CustomStringConver
     ///
     /// The corresponding C constant is `NETFENCE_SECCOMP_LISTEN_FAIL_CLOSED`.
     public static let listenFailClosed = SeccompFeatures(rawValue: 1 << 4)
+    /// TCP Fast Open (`MSG_FASTOPEN` in sendto/sendmsg/sendmmsg) is refused with EOPNOTSUPP:
+    /// it connects without `connect(2)`, unseen by Landlock's CONNECT_TCP check.
+    ///
+    /// The corresponding C constant is `NETFENCE_SECCOMP_FAST_OPEN_BLOCKED`.
+    public static let fastOpenBlocked = SeccompFeatures(rawValue: 1 << 5)
 
     static let names: [(UInt64, String)] = [
         (1, "sockets_handled"), (2, "io_uring_blocked"), (4, "foreign_arch_blocked"),
-        (8, "tcp_bypass_blocked"), (16, "listen_fail_closed"),
+        (8, "tcp_bypass_blocked"), (16, "listen_fail_closed"), (32, "fast_open_blocked"),
     ]
 
     /// The features' names joined with `|` (`io_uring_blocked|foreign_arch_blocked`); `none` when empty.
@@ -97,10 +102,27 @@ struct SeccompPlan {
     var features: SeccompFeatures = [.foreignArchBlocked]
     var listen: ListenMode
     var allowUnboundListen: Bool
+    var blockFastOpen: Bool
 
-    init(socketsHandled: Bool, socketRules: [SocketRule], blockTCPBypass: Bool, listen: ListenMode, allowUnboundListen: Bool) {
+    init(socketsHandled: Bool, socketRules: [SocketRule], blockTCPBypass: Bool, listen: ListenMode, allowUnboundListen: Bool,
+         blockFastOpen: Bool = false) {
         self.listen = listen
         self.allowUnboundListen = allowUnboundListen
+        self.blockFastOpen = blockFastOpen
+        if blockFastOpen {
+            // TCP Fast Open connects inside sendto/sendmsg (MSG_FASTOPEN), and
+            // Landlock's CONNECT_TCP check never sees it (landlock-lsm/linux#41):
+            // refuse the flag, so the program connects with connect(2), which
+            // Landlock checks. EOPNOTSUPP: clients fall back to connect().
+            let fastOpen: UInt64 = 0x2000_0000
+            rules.append(SeccompRule(syscall: "sendto", action: .errno(EOPNOTSUPP), comparisons: [
+                SeccompComparison(argument: 3, operation: .maskedEqual, mask: fastOpen, datum: fastOpen)]))
+            rules.append(SeccompRule(syscall: "sendmsg", action: .errno(EOPNOTSUPP), comparisons: [
+                SeccompComparison(argument: 2, operation: .maskedEqual, mask: fastOpen, datum: fastOpen)]))
+            rules.append(SeccompRule(syscall: "sendmmsg", action: .errno(EOPNOTSUPP), comparisons: [
+                SeccompComparison(argument: 3, operation: .maskedEqual, mask: fastOpen, datum: fastOpen)]))
+            features.insert(.fastOpenBlocked)
+        }
         if socketsHandled || blockTCPBypass {
             let policy = SocketPolicy(handled: socketsHandled, rules: socketRules, denyTCPBypass: blockTCPBypass)
             rules += policy.denyRules(errno: EACCES)
@@ -150,7 +172,12 @@ struct SeccompPlan {
         }
         var program = nf_bpf_program()
         let rc = cRules.withUnsafeBufferPointer { nf_seccomp_compile($0.baseAddress, $0.count, &program) }
-        if rc < 0 { throw .system(rc, "compiling the seccomp filter with libseccomp") }
+        if rc == -ENOMEM { throw .system(rc, "compiling the seccomp filter with libseccomp") }
+        // Anything else (an unknown syscall name, a refused rule) is ours: EFAULT.
+        if rc < 0 {
+            throw NetFenceError(code: .internalError, message:
+                "compiling the seccomp filter with libseccomp failed: \(String(cString: nf_strerror(-rc))) (a netfence bug)")
+        }
         return program
     }
 }

@@ -46,6 +46,9 @@ public struct RestrictionStatus: Equatable, Sendable, CustomStringConvertible {
     ///
     /// The corresponding C field is `no_new_privs`.
     public var noNewPrivs = false
+    /// Whether the Landlock domain was added only to confine ptrace-style access
+    /// (a ruleset whose only layer is seccomp). C: `landlock_isolation`.
+    public var landlockIsolation = false
     /// Whether every thread of the process is covered by every layer applied.
     ///
     /// The corresponding C field is `all_threads`.

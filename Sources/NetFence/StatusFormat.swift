@@ -120,7 +120,7 @@ extension RestrictionStatus {
         var lines = ["enforcement: \(levelName)"]
         lines.append("no_new_privs: \(noNewPrivs ? "set" : "not set")")
         lines.append("threads: \(threadCount) (\(allThreads ? "all covered" : "calling thread only"))")
-        lines.append("landlock: \(LandlockABI.describe(landlockABI)), applied: \(landlockApplied ? "yes" : "no")"
+        lines.append("landlock: \(LandlockABI.describe(landlockABI)), applied: \(landlockApplied ? (landlockIsolation ? "yes (only to confine ptrace-style access)" : "yes") : "no")"
             + (landlockErrata >= 0 ? ", errata 0x\(String(landlockErrata, radix: 16))" : ""))
         lines.append("  net: requested \(netRequested), enforced \(netEnforced)"
             + (netAllPorts.isEmpty ? "" : " (all ports: \(netAllPorts))") + ", \(portRules) port rules")
@@ -168,6 +168,7 @@ extension RestrictionStatus {
                 ("available", .bool(landlockABI > 0)),
                 ("errata", landlockErrata >= 0 ? .int(Int64(landlockErrata)) : .null),
                 ("applied", .bool(landlockApplied)),
+                ("isolation_only", .bool(landlockIsolation)),
                 ("flags", .object([("requested", names(UInt64(flagsRequested.rawValue), flagNames)),
                                    ("enforced", names(UInt64(flagsEnforced.rawValue), flagNames))])),
                 ("net", .object([("requested", names(netRequested.rawValue, netNames)),

@@ -290,6 +290,7 @@ private func write(_ report: RestrictionStatus, to destination: UnsafeMutablePoi
     value.listen_mode = report.seccomp.listenMode.rawValue
     value.seccomp_instructions = UInt32(clamping: report.seccomp.instructions)
     value.listen_supervisor_pid = report.seccomp.supervisorPID
+    value.landlock_isolation = report.landlockIsolation ? 1 : 0
     let callerSize = Int(destination.pointee.size)
     withUnsafeBytes(of: &value) { source in
         let count = min(callerSize, source.count)
@@ -337,6 +338,7 @@ private func read(_ value: netfence_status) -> RestrictionStatus {
     report.seccomp.listenMode = ListenMode(rawValue: value.listen_mode) ?? .off
     report.seccomp.instructions = Int(value.seccomp_instructions)
     report.seccomp.supervisorPID = value.listen_supervisor_pid
+    report.landlockIsolation = value.landlock_isolation != 0
     return report
 }
 

@@ -57,15 +57,21 @@ enum SocketActivation {
 
     /// Moves `fds` to 3, 4, ... (not close-on-exec) and returns the
     /// environment entries to add.
+    /// Moves `fd` to the lowest free number at or above 3 + `count` (out of
+    /// the range 3..<3+count that activation fills); close-on-exec.
+    static func moveAbove(_ fd: Int32, count: Int) throws -> Int32 {
+        let floor = Int32(3 + count)
+        if fd >= floor { return fd }
+        let moved = fcntl(fd, F_DUPFD_CLOEXEC, floor)
+        if moved < 0 { throw CLIError(message: "fcntl(F_DUPFD): \(String(cString: strerror(errno)))", hint: "raise the open-file limit (ulimit -n)") }
+        close(fd)
+        return moved
+    }
+
     static func install(_ fds: [Int32], names: [String]) throws -> [String] {
-        // First out of the way (above any target), then down into place.
+        // First out of the way (above every target), then down into place.
         var parked: [Int32] = []
-        for fd in fds {
-            let high = fcntl(fd, F_DUPFD_CLOEXEC, 1024)
-            if high < 0 { throw CLIError(message: "--listen: fcntl: \(String(cString: strerror(errno)))") }
-            close(fd)
-            parked.append(high)
-        }
+        for fd in fds { parked.append(try moveAbove(fd, count: fds.count)) }
         for (index, fd) in parked.enumerated() {
             if dup2(fd, Int32(3 + index)) < 0 { throw CLIError(message: "--listen: dup2: \(String(cString: strerror(errno)))") }
             close(fd)

@@ -138,8 +138,8 @@ struct Run: ParsableCommand {
             if let path = statusJSON {
                 let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
                 if fd < 0 { throw CLIError(message: "--status-json \(path): \(String(cString: strerror(errno)))") }
-                jsonFD = fcntl(fd, F_DUPFD_CLOEXEC, 1024)
-                close(fd)
+                // Above the descriptors socket activation fills (3, 4, ...).
+                jsonFD = try SocketActivation.moveAbove(fd, count: listen.count)
             }
             // Bind early: listeners exist before any restriction.
             let specs = try listen.map(parseListenSpec)
@@ -158,9 +158,12 @@ struct Run: ParsableCommand {
             }
             if printStatus { writeStderr(status.formatted(.text)) }
             if jsonFD >= 0 {
-                let json = status.formatted(.json)
-                _ = json.withCString { write(jsonFD, $0, strlen($0)) }
+                let json = Array(status.formatted(.json).utf8)
+                let written = json.withUnsafeBytes { write(jsonFD, $0.baseAddress, $0.count) }
                 close(jsonFD)
+                if written != json.count {
+                    throw CLIError(message: "--status-json: cannot write the report: \(String(cString: strerror(errno)))")
+                }
             }
         } catch let error as NetFenceError {
             printError(error.message + (hint(for: error).map { "\nhint: " + $0 } ?? ""))

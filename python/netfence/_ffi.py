@@ -86,7 +86,7 @@ class StatusStruct(ctypes.Structure):
         ("listen_mode", c_uint32),
         ("seccomp_instructions", c_uint32),
         ("listen_supervisor_pid", c_int32),
-        ("reserved0", c_uint32),
+        ("landlock_isolation", c_uint32),
     ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

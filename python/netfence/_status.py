@@ -102,6 +102,9 @@ class Status:
     seccomp_instructions: int = 0
     #: The listen() supervisor's pid in per-port mode, else 0.
     listen_supervisor_pid: int = 0
+    #: True when the Landlock domain was added only to confine ptrace-style
+    #: access (a ruleset whose only layer is seccomp).
+    landlock_isolation: bool = False
 
     @classmethod
     def from_struct(cls, struct: _ffi.StatusStruct) -> "Status":
@@ -195,6 +198,7 @@ _FROM_C: Dict[str, Callable[[int], Any]] = {
     "listen_mode": _enum(ListenMode),
     "seccomp_instructions": int,
     "listen_supervisor_pid": int,
+    "landlock_isolation": bool,
 }
 
 

@@ -177,6 +177,8 @@ class SeccompFeatures(enum.IntFlag):
       named by an allow_socket rule.
     - ``LISTEN_FAIL_CLOSED``: listen rules exist but the supervisor could not
       run: listen() is denied.
+    - ``FAST_OPEN_BLOCKED``: TCP Fast Open (``MSG_FASTOPEN``) fails with
+      EOPNOTSUPP, since it connects without connect(2), unseen by Landlock.
     """
 
     SOCKETS_HANDLED = 1 << 0
@@ -184,6 +186,7 @@ class SeccompFeatures(enum.IntFlag):
     FOREIGN_ARCH_BLOCKED = 1 << 2
     TCP_BYPASS_BLOCKED = 1 << 3
     LISTEN_FAIL_CLOSED = 1 << 4
+    FAST_OPEN_BLOCKED = 1 << 5
 
 
 class Format(enum.IntEnum):

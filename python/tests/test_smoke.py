@@ -31,7 +31,7 @@ class Status(ctypes.Structure):
         (name, ctypes.c_uint32) for name in (
             "seccomp_installed", "seccomp_features", "sockets_requested", "socket_rules",
             "listen_mode", "seccomp_instructions")] + [
-        ("listen_supervisor_pid", ctypes.c_int32), ("reserved0", ctypes.c_uint32)]
+        ("listen_supervisor_pid", ctypes.c_int32), ("landlock_isolation", ctypes.c_uint32)]
 
 
 def load():

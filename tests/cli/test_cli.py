@@ -366,3 +366,13 @@ def test_sandboxer_filesystem_and_environment(tmp_path):
 def test_sandboxer_scoped_signal():
     assert sandboxer_probe(f"kill={os.getpid()}", LL_SCOPED="s", **FS) == ["EPERM"]
     assert sandboxer_probe(f"kill={os.getpid()}", **FS) == ["ok"]
+
+
+def test_status_json_with_a_low_open_file_limit(tmp_path):
+    # The report file is moved out of the way of socket activation without
+    # needing descriptors above 1024 (the common soft limit).
+    report = tmp_path / "status.json"
+    result = subprocess.run(["sh", "-c", f'ulimit -n 64; exec "{CLI}" run --bind-tcp 0 --status-json "{report}" -- true'],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(report.read_text())["schema"] == "netfence-status/1"

@@ -149,7 +149,8 @@ NF_HIDDEN int nf_seccomp_load(const struct nf_bpf_program *program, uint32_t fla
  * bitmap of allowed listen ports, allow_unbound whether a never-bound
  * socket may listen, caps the cap_t the supervisor takes (or NULL).
  * *sock_out receives the notify fd later (nf_apply sends it). */
-NF_HIDDEN int nf_supervisor_start(const uint64_t *ports, int allow_unbound, void *caps, int *sock_out, int32_t *pid_out);
+NF_HIDDEN int nf_supervisor_start(const uint64_t *ports, int allow_unbound, void *caps, int set_ptracer, int *sock_out,
+				  int32_t *pid_out);
 NF_HIDDEN int nf_send_fd(int sock, int fd);
 
 /* ---- kernel feature probes (for `netfence status`) ---- */
