@@ -51,7 +51,8 @@ static int sandbox(uint16_t listen_port)
 }
 
 /* Outcomes a case reports through its exit code. */
-enum { DENIED_EACCES = 10, DENIED_ENOSYS = 11, REFUSED_EBUSY = 12, ALLOWED = 13, NOT_ROOT = 14, DENIED_EPERM = 15, SETUP = 99 };
+enum { DENIED_EACCES = 10, DENIED_ENOSYS = 11, REFUSED_EBUSY = 12, ALLOWED = 13, NOT_ROOT = 14, DENIED_EPERM = 15,
+       DENIED_EOPNOTSUPP = 16, SETUP = 99 };
 
 static const char *outcome_name(int status)
 {
@@ -64,6 +65,7 @@ static const char *outcome_name(int status)
 	case ALLOWED: return "allowed";
 	case NOT_ROOT: return "not root";
 	case DENIED_EPERM: return "denied (EPERM)";
+	case DENIED_EOPNOTSUPP: return "denied (EOPNOTSUPP)";
 	case SETUP: return "setup failed";
 	default: return "unexpected";
 	}
@@ -279,6 +281,46 @@ static int case_ptrace_outside(void)
 	return rc;
 }
 
+static int case_fast_open(void)
+{
+	/* A client allowed to connect to one port tries another with TFO. */
+	int server = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in addr = {.sin_family = AF_INET};
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	socklen_t len = sizeof(addr);
+	bind(server, (struct sockaddr *)&addr, sizeof(addr));
+	listen(server, 4);
+	getsockname(server, (struct sockaddr *)&addr, &len);
+	netfence_ruleset *rs = NULL;
+	netfence_ruleset_new(&rs);
+	netfence_ruleset_handle_net(rs, NETFENCE_ACCESS_NET_CONNECT_TCP);
+	netfence_ruleset_allow_port(rs, NETFENCE_ACCESS_NET_CONNECT_TCP, 1);
+	if (netfence_ruleset_restrict_self(rs, 0, NULL))
+		return SETUP;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (sendto(fd, "x", 1, MSG_FASTOPEN, (struct sockaddr *)&addr, sizeof(addr)) == 1)
+		return ALLOWED;
+	return errno == EOPNOTSUPP ? DENIED_EOPNOTSUPP : result_of(errno);
+}
+
+static int case_seccomp_only_ptrace(void)
+{
+	pid_t target = fork();
+	if (target == 0) {
+		pause();
+		_exit(0);
+	}
+	netfence_ruleset *rs = NULL;
+	netfence_ruleset_new(&rs);
+	netfence_ruleset_handle_sockets(rs);
+	netfence_ruleset_allow_socket(rs, AF_UNIX, NETFENCE_ANY, NETFENCE_ANY);
+	int rc = netfence_ruleset_restrict_self(rs, 0, NULL) ? SETUP
+		 : ptrace(PTRACE_ATTACH, target, NULL, NULL) < 0 ? result_of(errno) : ALLOWED;
+	kill(target, SIGKILL);
+	waitpid(target, NULL, 0);
+	return rc;
+}
+
 struct escape {
 	const char *name;
 	int (*fn)(void);
@@ -301,6 +343,8 @@ static struct escape cases[] = {
 	{"exec of a setuid-root binary as non-root", case_setuid_exec, 0, DENIED_EPERM, "no_new_privs ignores setuid"},
 	{"fd passed over SCM_RIGHTS (UDP socket)", case_scm_rights, 0, ALLOWED, "documented: existing fds keep working"},
 	{"ptrace of a process outside the sandbox", case_ptrace_outside, 0, DENIED_EPERM, "Landlock ptrace restriction"},
+	{"TCP Fast Open to an unallowed port", case_fast_open, 0, DENIED_EOPNOTSUPP, "MSG_FASTOPEN refused: connect() is checked"},
+	{"ptrace out of a seccomp-only sandbox", case_seccomp_only_ptrace, 0, DENIED_EPERM, "isolation Landlock domain"},
 };
 
 int main(int argc, char **argv)
