@@ -24,31 +24,12 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Landlock UAPI (Debian 12's <linux/landlock.h> predates network rules). */
-#define LANDLOCK_ACCESS_NET_BIND_TCP (1ULL << 0)
-#define LANDLOCK_ACCESS_NET_CONNECT_TCP (1ULL << 1)
-#define LANDLOCK_RULE_NET_PORT 2
-struct landlock_net_port_attr {
-	uint64_t allowed_access;
-	uint64_t port;
-};
 
 #include <netfence.h>
 
+#include "bench_common.h"
+
 #define MAX_SAMPLES 512
-
-static double now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
-static int compare(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
 
 static double median(double *v, int n)
 {
@@ -160,36 +141,6 @@ static int raw_landlock(long first, long last)
 		return -1;
 	close(fd);
 	return 0;
-}
-
-/* ...and the same seccomp filter netfence adds when TCP is handled (MPTCP,
- * SCTP and SMC denied, io_uring ENOSYS, foreign ABIs killed), via libseccomp. */
-static int raw_bypass_filter(void)
-{
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-	seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
-	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
-	int calls[2] = {SCMP_SYS(socket), SCMP_SYS(socketpair)};
-	int families[2] = {AF_INET, AF_INET6};
-	for (int c = 0; c < 2; c++) {
-		for (int f = 0; f < 2; f++) {
-			uint64_t protocols[3] = {132, 256, 262};
-			for (int p = 0; p < 3; p++)
-				seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), calls[c], 2,
-						 SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffff, (uint64_t)families[f]),
-						 SCMP_A2(SCMP_CMP_MASKED_EQ, 0xffffffff, protocols[p]));
-			seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), calls[c], 3,
-					 SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffff, (uint64_t)families[f]),
-					 SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, SOCK_SEQPACKET), SCMP_A2(SCMP_CMP_MASKED_EQ, 0xffffffff, 0));
-		}
-		seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), calls[c], 1, SCMP_A0(SCMP_CMP_MASKED_EQ, 0xffffffff, AF_SMC));
-	}
-	seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(io_uring_setup), 0);
-	seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(io_uring_enter), 0);
-	seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(io_uring_register), 0);
-	int rc = seccomp_load(ctx);
-	seccomp_release(ctx);
-	return rc;
 }
 
 static double raw_apply_with_filter(long n)

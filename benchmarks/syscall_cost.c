@@ -17,18 +17,7 @@
 
 #include <netfence.h>
 
-static double now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
-static int compare(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
+#include "bench_common.h"
 
 /* Median ns per call over `rounds` rounds of `n` calls. */
 static double measure_getppid(int rounds, int n)

@@ -59,7 +59,7 @@ public struct LandlockABI: RawRepresentable, Hashable, Comparable, Sendable, Cus
                             message: "the kernel cannot report Landlock errata (\(LandlockABI.describe(kernelLandlockABI)))")
     }
 
-    static func describe(_ probed: Int32) -> String {
+    package static func describe(_ probed: Int32) -> String {
         switch probed {
         case let abi where abi > 0: return "Landlock ABI \(abi)"
         case -ENOSYS: return "Landlock not built into this kernel"

@@ -687,16 +687,7 @@ public final class Ruleset {
         do {
             try restrictSelfReporting(rawFlags: rawFlags, status: &status)
         } catch {
-            fillKernelFacts(&status)
-            if !status.noNewPrivsApplied && !status.landlockApplied && !status.capsApplied && !status.seccomp.installed
-                && status.capabilities == status.capabilitiesBefore {
-                // Nothing was applied: the report must not claim anything.
-                status.enforcement = nil
-                status.netEnforced = []
-                status.fsEnforced = []
-                status.scopesEnforced = []
-                status.flagsEnforced = []
-            }
+            reportFailure(&status)
             throw error
         }
     }
@@ -790,6 +781,20 @@ public final class Ruleset {
             throw NetFenceError.applyFailed(step: result.failed_step, errno: -result.error, done: result.done)
         }
         isEnforced = true
+    }
+
+    /// The status of a failed restrict_self or spawn: the kernel and the
+    /// request are always there; when nothing was applied, nothing is claimed.
+    private func reportFailure(_ status: inout RestrictionStatus) {
+        fillKernelFacts(&status)
+        if !status.noNewPrivsApplied && !status.landlockApplied && !status.capsApplied && !status.seccomp.installed
+            && status.capabilities == status.capabilitiesBefore {
+            status.enforcement = nil
+            status.netEnforced = []
+            status.fsEnforced = []
+            status.scopesEnforced = []
+            status.flagsEnforced = []
+        }
     }
 
     /// A call that failed before planning still reports the kernel it ran on
@@ -945,15 +950,7 @@ public final class Ruleset {
         do {
             return try spawnReporting(path: path, argv: argv, envp: envp, status: &status)
         } catch {
-            fillKernelFacts(&status)
-            if !status.landlockApplied && !status.capsApplied && !status.seccomp.installed {
-                status.enforcement = nil
-                status.netEnforced = []
-                status.fsEnforced = []
-                status.scopesEnforced = []
-                status.flagsEnforced = []
-                status.capabilities = status.capabilitiesBefore
-            }
+            reportFailure(&status)
             throw error
         }
     }
@@ -1099,7 +1096,7 @@ extension String {
 }
 
 /// Calls `body` with a NULL-terminated C array of the strings (valid only inside).
-func withCStringArray<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
+package func withCStringArray<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
     var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
     pointers.append(nil)
     defer { for pointer in pointers { free(pointer) } }

@@ -149,28 +149,10 @@ public struct RestrictionStatus: Equatable, Sendable, CustomStringConvertible {
     public init() {}
 
     /// A short summary, one line per layer. ``formatted(_:)`` gives the full report.
+    /// The text report (``formatted(_:)`` with ``StatusFormat/text``).
     public var description: String {
-        var lines: [String] = []
-        let level: String
-        switch enforcement {
-        case .fullyEnforced?: level = "full"
-        case .partiallyEnforced?: level = "partial"
-        case .notEnforced?: level = "none"
-        case nil: level = "undecided"
-        }
-        lines.append("enforcement: \(level) (\(LandlockABI.describe(landlockABI)))")
-        lines.append("landlock applied: \(landlockApplied ? "yes" : "no"), no_new_privs: \(noNewPrivs ? "yes" : "no")")
-        lines.append("threads: \(threadCount), \(allThreads ? "all restricted" : "calling thread only")")
-        lines.append("net: requested \(netRequested), enforced \(netEnforced)"
-            + (netAllPorts.isEmpty ? "" : ", all ports allowed for \(netAllPorts)") + ", \(portRules) port rules")
-        lines.append("fs: requested \(fsRequested), enforced \(fsEnforced), \(pathRules) path rules")
-        lines.append("scopes: requested \(scopesRequested), enforced \(scopesEnforced)")
-        lines.append("flags: requested \(flagsRequested), enforced \(flagsEnforced)")
-        if capsRequested {
-            lines.append("capabilities: keep \(capsKept)\(capsOptions.isEmpty ? "" : " (\(capsOptions))"), applied: \(capsApplied ? "yes" : "no")")
-        }
-        for line in capabilities.briefDescription.split(separator: "\n") { lines.append("  " + line) }
-        for reason in dropped { lines.append("dropped: \(reason)") }
-        return lines.joined(separator: "\n")
+        var text = formatted(.text)
+        if text.hasSuffix("\n") { text.removeLast() }
+        return text
     }
 }

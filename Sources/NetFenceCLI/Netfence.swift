@@ -56,6 +56,16 @@ func hint(for error: NetFenceError) -> String? {
     }
 }
 
+/// execve(2) with Swift arrays; returns errno (it only returns on failure).
+func replaceProcess(_ path: String, _ argv: [String], _ environment: [String]) -> Int32 {
+    withCStringArray(argv) { argvPointer in
+        withCStringArray(environment) { envpPointer in
+            execve(path, argvPointer, envpPointer)
+            return errno
+        }
+    }
+}
+
 /// Replaces this process with the command (no extra process); only returns on failure.
 func execute(_ command: [String], environment: [String]) -> Never {
     let path: String
@@ -65,10 +75,7 @@ func execute(_ command: [String], environment: [String]) -> Never {
         printError("\(command[0]): command not found")
         exit(Exit.notFound)
     }
-    var argv: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
-    var envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup($0) } + [nil]
-    execve(path, &argv, &envp)
-    let error = errno
+    let error = replaceProcess(path, command, environment)
     printError("cannot execute \(path): \(String(cString: strerror(error)))"
         + (error == EACCES ? "\nhint: access to the program, its interpreter or its libraries may be denied by --ro/--rw" : ""))
     exit(error == ENOENT ? Exit.notFound : Exit.cannotExecute)

@@ -104,7 +104,8 @@ struct Run: ParsableCommand {
         }
         if !readOnly.isEmpty || !readWrite.isEmpty {
             // Everything this kernel can restrict on the filesystem is handled.
-            let handled = KernelFeatures.probe().fs.isEmpty ? AccessFS.known : KernelFeatures.probe().fs
+            let supported = KernelFeatures.probe().fs
+            let handled = supported.isEmpty ? AccessFS.known : supported
             try ruleset.handle(handled)
             let read: AccessFS = [.execute, .readFile, .readDir]
             for path in readOnly { try ruleset.allow(read.intersection(handled), beneath: path) }

@@ -163,10 +163,8 @@ struct Sandboxer: ParsableCommand {
         writeStderr("Executing the sandboxed command...\n")
         let env = Ruleset.currentEnvironment()
         let path = (try? Ruleset.resolveExecutable(command[0], environment: env)) ?? command[0]
-        var argv: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
-        var envp: [UnsafeMutablePointer<CChar>?] = env.map { strdup($0) } + [nil]
-        execve(path, &argv, &envp)
-        throw fail("Failed to execute \"\(command[0])\": \(String(cString: strerror(errno)))\nHint: access to the binary, the interpreter or shared libraries may be denied.")
+        let error = replaceProcess(path, command, env)
+        throw fail("Failed to execute \"\(command[0])\": \(String(cString: strerror(error)))\nHint: access to the binary, the interpreter or shared libraries may be denied.")
     }
 
     static func kernelABI() -> Int32 {

@@ -20,14 +20,10 @@ struct Status: ParsableCommand {
         print(json ? Self.json(features) : Self.table(features), terminator: "")
     }
 
-    static func landlockText(_ abi: Int32) -> String {
-        abi > 0 ? "ABI \(abi)" : abi == -ENOSYS ? "not built into this kernel" : "disabled at boot"
-    }
-
     static func table(_ f: KernelFeatures) -> String {
         var lines: [String] = []
         func row(_ name: String, _ value: String) { lines.append(name.padding(30) + value) }
-        row("Landlock", landlockText(f.landlockABI))
+        row("Landlock", LandlockABI.describe(f.landlockABI))
         row("Landlock errata", f.landlockErrata >= 0 ? "0x" + String(f.landlockErrata, radix: 16) : "not reported")
         for (right, name) in KernelFeatures.netRightNames {
             let needed = KernelFeatures.landlockABI(for: right).map { "Landlock ABI \($0)" } ?? "netfence (seccomp)"

@@ -17,8 +17,9 @@ func expect(_ condition: Bool, _ what: String, line: Int = #line) {
     }
 }
 
-/// Binds a fresh IPv4 TCP socket to 127.0.0.1:port; returns 0 or errno.
-func tryBind(_ port: UInt16) -> Int32 {
+/// Runs `operation` (bind or connect) on a fresh IPv4 TCP socket with
+/// 127.0.0.1:port; returns 0 or errno.
+func onLoopback(_ port: UInt16, _ operation: (Int32, UnsafePointer<sockaddr>, socklen_t) -> Int32) -> Int32 {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
     if fd < 0 { return errno }
     defer { close(fd) }
@@ -27,29 +28,13 @@ func tryBind(_ port: UInt16) -> Int32 {
     address.sin_port = port.bigEndian
     address.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
     let rc = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-        }
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { operation(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
     }
     return rc == 0 ? 0 : errno
 }
 
-/// Connects a fresh IPv4 TCP socket to 127.0.0.1:port; returns 0 or errno.
-func tryConnect(_ port: UInt16) -> Int32 {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-    if fd < 0 { return errno }
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = port.bigEndian
-    address.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
-    let rc = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-        }
-    }
-    return rc == 0 ? 0 : errno
-}
+func tryBind(_ port: UInt16) -> Int32 { onLoopback(port) { bind($0, $1, $2) } }
+func tryConnect(_ port: UInt16) -> Int32 { onLoopback(port) { connect($0, $1, $2) } }
 
 /// A port that is free now: bound to 0, read back, released.
 func freePort() -> UInt16 {
