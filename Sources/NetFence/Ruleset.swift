@@ -547,12 +547,7 @@ public final class Ruleset {
         var status = RestrictionStatus()
         status.landlockABI = abi
         status.flagsRequested = flags
-        status.netRequested = handledNet
-        status.fsRequested = handledFS
-        status.scopesRequested = scopes
-        status.capsRequested = keptCapabilities != nil
-        status.capsKept = keptCapabilities ?? []
-        status.capsOptions = capabilityOptions
+        fillRequest(&status)
         // A right allowed on every port restricts nothing: it is in force by
         // not handling it, whatever the kernel supports (never 65536 rules).
         status.netAllPorts = handledNet.intersection(ports.rightsCoveringAllPorts)
@@ -615,8 +610,6 @@ public final class Ruleset {
                                        blockFastOpen: closesTCPBypasses && plan.kernelNet.contains(.connectTCP))
             status.seccomp = plan.seccomp!.predictedStatus
         }
-        status.socketsRequested = socketsHandled
-        status.socketRules = socketRules.count
         // Without a Landlock domain, a process under the seccomp layer alone
         // could still ptrace, pidfd_getfd or write /proc/PID/mem of the
         // unsandboxed processes of its user, and so create sockets through
@@ -797,19 +790,24 @@ public final class Ruleset {
         }
     }
 
+    /// What this ruleset requests, into a status.
+    private func fillRequest(_ status: inout RestrictionStatus) {
+        status.netRequested = handledNet
+        status.fsRequested = handledFS
+        status.scopesRequested = scopes
+        status.capsRequested = keptCapabilities != nil
+        status.capsKept = keptCapabilities ?? []
+        status.capsOptions = capabilityOptions
+        status.socketsRequested = socketsHandled
+        status.socketRules = socketRules.count
+    }
+
     /// A call that failed before planning still reports the kernel it ran on
     /// and what was requested.
     private func fillKernelFacts(_ status: inout RestrictionStatus) {
         if status.enforcement == nil && status.netRequested.isEmpty && status.fsRequested.isEmpty
             && status.scopesRequested.isEmpty && !status.capsRequested && !status.socketsRequested {
-            status.netRequested = handledNet
-            status.fsRequested = handledFS
-            status.scopesRequested = scopes
-            status.capsRequested = keptCapabilities != nil
-            status.capsKept = keptCapabilities ?? []
-            status.capsOptions = capabilityOptions
-            status.socketsRequested = socketsHandled
-            status.socketRules = socketRules.count
+            fillRequest(&status)
         }
         if status.landlockABI == 0 {
             status.landlockABI = kernelLandlockABI
