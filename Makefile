@@ -17,6 +17,9 @@ SOVERSION  := $(VERSION_MAJOR)
 BUILD      := build
 LIBNAME    := libnetfence.so.$(VERSION)
 LIB        := $(BUILD)/lib/$(LIBNAME)
+# -z now -z relro: every symbol bound at load, the GOT read-only after it
+# (full RELRO), and no lazy binding later: not in the apply sequence, which
+# also runs between fork and exec, nor as first-use cost in a fresh process.
 # The C library gets its own scratch path: its linker flags (static Swift
 # runtime, version script, soname) must not touch the normal .build tree.
 CABI_SCRATCH := .build-cabi
@@ -40,7 +43,8 @@ $(LIB): FORCE
 	$(SWIFT) build -c release --product NetFenceCABI --scratch-path $(CABI_SCRATCH) --disable-local-rpath \
 	  -Xswiftc -static-stdlib \
 	  -Xswiftc -Xfrontend -Xswiftc -prespecialize-generic-metadata \
-	  -Xlinker --version-script=$(CURDIR)/exports.map -Xlinker -soname=libnetfence.so.$(SOVERSION)
+	  -Xlinker --version-script=$(CURDIR)/exports.map -Xlinker -soname=libnetfence.so.$(SOVERSION) \
+	  -Xlinker -z -Xlinker now -Xlinker -z -Xlinker relro
 	@mkdir -p $(BUILD)/lib
 	cp $(CABI_SCRATCH)/release/libNetFenceCABI.so $@.tmp
 	strip --strip-unneeded $@.tmp

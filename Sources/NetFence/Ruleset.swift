@@ -51,7 +51,7 @@ public final class Ruleset {
     package var closesTCPBypasses = true
     /// Whether ``restrictSelf(_:)`` succeeded; a spent ruleset refuses every change.
     public private(set) var isEnforced = false
-    var ports = PortSet()
+    let ports = PortSet()
     var paths: [PathRule] = []
 
     /// An empty ruleset: handles nothing, ``CompatibilityLevel/bestEffort``.
@@ -539,6 +539,14 @@ public final class Ruleset {
         var seccomp: SeccompPlan?
         /// A Landlock domain only to confine ptrace-style access (see below).
         var isolationDomain = false
+
+        /// Whether capabilities are changed. (A pattern, not `!= nil`: that
+        /// copies the optional through a generic witness, which costs a
+        /// metadata lookup on first use in a new process.)
+        var changesCapabilities: Bool {
+            if case .some = capabilities { return true }
+            return false
+        }
     }
 
     func compile(abi: Int32, flags: RestrictFlags,
@@ -711,6 +719,20 @@ public final class Ruleset {
         return plan
     }
 
+    /// A layer that covers only the calling thread. Put into words only when
+    /// reported: building strings on the success path costs first-use time.
+    private enum PerThreadLayer {
+        case capabilities, landlockWithoutTSYNC, noNewPrivs
+
+        func reason(abi: Int32) -> String {
+            switch self {
+            case .capabilities: "capabilities are per thread"
+            case .landlockWithoutTSYNC: "\(LandlockABI.describe(abi)) can only restrict the calling thread (TSYNC needs ABI 8)"
+            case .noNewPrivs: "no_new_privs is per thread"
+            }
+        }
+    }
+
     private func restrictSelfReporting(rawFlags: UInt32, status: inout RestrictionStatus) throws(NetFenceError) {
         let flags = try validateForApply(rawFlags: rawFlags)
         let abi = kernelLandlockABI
@@ -731,13 +753,13 @@ public final class Ruleset {
 
         // Threads: capabilities and no_new_privs are per thread, Landlock too
         // before ABI 8; TSYNC (Landlock ABI 8, seccomp) covers every thread.
-        let perThreadLayer: String?
-        if plan.capabilities != nil {
-            perThreadLayer = "capabilities are per thread"
+        let perThreadLayer: PerThreadLayer?
+        if plan.changesCapabilities {
+            perThreadLayer = .capabilities
         } else if plan.applyLandlock && !plan.threadSync {
-            perThreadLayer = "\(LandlockABI.describe(abi)) can only restrict the calling thread (TSYNC needs ABI 8)"
+            perThreadLayer = .landlockWithoutTSYNC
         } else if !plan.applyLandlock && plan.seccomp == nil {
-            perThreadLayer = "no_new_privs is per thread"
+            perThreadLayer = .noNewPrivs
         } else {
             perThreadLayer = nil
         }
@@ -750,7 +772,7 @@ public final class Ruleset {
                 "cannot count the threads of this process (/proc/self/task: \(String(cString: nf_strerror(-threads)))), so cannot prove the sandbox covers them; pass the calling-thread-only flag to accept restricting only this thread")
         } else {
             throw NetFenceError(code: .otherThreads, message:
-                "the process has \(threads) threads and \(perThreadLayer!); restrict before starting threads, or pass the calling-thread-only flag to accept it")
+                "the process has \(threads) threads and \(perThreadLayer!.reason(abi: abi)); restrict before starting threads, or pass the calling-thread-only flag to accept it")
         }
 
         // TSYNC whenever other threads may exist (an unknown count included).
@@ -768,7 +790,7 @@ public final class Ruleset {
             if status.enforcement == .fullyEnforced { status.enforcement = .partiallyEnforced }
             status.dropped.append("listen rules: the supervisor did not get the notification fd (\(String(cString: nf_strerror(-result.supervisor_error)))); every listen() fails with ENOSYS")
         }
-        if plan.capabilities != nil, let after = try? CapabilityState.current() { status.capabilities = after }
+        if plan.changesCapabilities, let after = try? CapabilityState.current() { status.capabilities = after }
         if result.failed_step != 0 {
             Self.recordFailure(result, into: &status)
             throw NetFenceError.applyFailed(step: result.failed_step, errno: -result.error, done: result.done)
@@ -999,7 +1021,7 @@ public final class Ruleset {
             status.dropped.append("listen rules: the supervisor did not get the notification fd (\(String(cString: nf_strerror(-result.supervisor_error)))); every listen() in the child fails with ENOSYS")
         }
         // Reported from the plan: the child applied every step, then exec'd.
-        status.capsApplied = plan.apply && plan.capabilities != nil
+        status.capsApplied = plan.apply && plan.changesCapabilities
         status.noNewPrivs = plan.apply || status.noNewPrivs
         status.landlockApplied = plan.apply && plan.applyLandlock
         status.seccomp.installed = prepared.hasSeccomp

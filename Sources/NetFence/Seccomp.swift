@@ -98,47 +98,49 @@ public struct SeccompStatus: Equatable, Sendable {
 
 /// The seccomp part of a plan: pure.
 struct SeccompPlan {
-    var rules: [SeccompRule] = []
+    /// The rules, in the form libseccomp is given.
+    let ruleList = SeccompRuleList()
     var features: SeccompFeatures = [.foreignArchBlocked]
     var listen: ListenMode
     var allowUnboundListen: Bool
     var blockFastOpen: Bool
+
+    /// The rules as values (tests and reports).
+    var rules: [SeccompRule] { ruleList.rules }
 
     init(socketsHandled: Bool, socketRules: [SocketRule], blockTCPBypass: Bool, listen: ListenMode, allowUnboundListen: Bool,
          blockFastOpen: Bool = false) {
         self.listen = listen
         self.allowUnboundListen = allowUnboundListen
         self.blockFastOpen = blockFastOpen
+        // Written out rule by rule, without array literals: see SeccompRuleList.
         if blockFastOpen {
             // TCP Fast Open connects inside sendto/sendmsg (MSG_FASTOPEN), and
             // Landlock's CONNECT_TCP check never sees it (landlock-lsm/linux#41):
             // refuse the flag, so the program connects with connect(2), which
             // Landlock checks. EOPNOTSUPP: clients fall back to connect().
             let fastOpen: UInt64 = 0x2000_0000
-            rules.append(SeccompRule(syscall: "sendto", action: .errno(EOPNOTSUPP), comparisons: [
-                SeccompComparison(argument: 3, operation: .maskedEqual, mask: fastOpen, datum: fastOpen)]))
-            rules.append(SeccompRule(syscall: "sendmsg", action: .errno(EOPNOTSUPP), comparisons: [
-                SeccompComparison(argument: 2, operation: .maskedEqual, mask: fastOpen, datum: fastOpen)]))
-            rules.append(SeccompRule(syscall: "sendmmsg", action: .errno(EOPNOTSUPP), comparisons: [
-                SeccompComparison(argument: 3, operation: .maskedEqual, mask: fastOpen, datum: fastOpen)]))
+            ruleList.append("sendto", .errno(EOPNOTSUPP), SeccompComparison(argument: 3, operation: .maskedEqual, mask: fastOpen, datum: fastOpen))
+            ruleList.append("sendmsg", .errno(EOPNOTSUPP), SeccompComparison(argument: 2, operation: .maskedEqual, mask: fastOpen, datum: fastOpen))
+            ruleList.append("sendmmsg", .errno(EOPNOTSUPP), SeccompComparison(argument: 3, operation: .maskedEqual, mask: fastOpen, datum: fastOpen))
             features.insert(.fastOpenBlocked)
         }
         if socketsHandled || blockTCPBypass {
             let policy = SocketPolicy(handled: socketsHandled, rules: socketRules, denyTCPBypass: blockTCPBypass)
-            rules += policy.denyRules(errno: EACCES)
+            policy.appendDenyRules(errno: EACCES, to: ruleList)
             if socketsHandled { features.insert(.socketsHandled) }
             if blockTCPBypass { features.insert(.tcpBypassBlocked) }
         }
         switch listen {
         case .off: break
-        case .denyAll: rules.append(SeccompRule(syscall: "listen", action: .errno(EACCES), comparisons: []))
-        case .perPort: rules.append(SeccompRule(syscall: "listen", action: .notify, comparisons: []))
+        case .denyAll: ruleList.append("listen", .errno(EACCES))
+        case .perPort: ruleList.append("listen", .notify)
         }
         // io_uring can create, bind and listen sockets without these syscalls.
         // ENOSYS: programs treat it as "no io_uring here" and fall back.
-        for syscall: StaticString in ["io_uring_setup", "io_uring_enter", "io_uring_register"] {
-            rules.append(SeccompRule(syscall: syscall, action: .errno(ENOSYS), comparisons: []))
-        }
+        ruleList.append("io_uring_setup", .errno(ENOSYS))
+        ruleList.append("io_uring_enter", .errno(ENOSYS))
+        ruleList.append("io_uring_register", .errno(ENOSYS))
         features.insert(.ioUringBlocked)
     }
 
@@ -151,27 +153,8 @@ struct SeccompPlan {
 
     /// Compiles the rules with libseccomp into a BPF program (before applying anything).
     func compile() throws(NetFenceError) -> nf_bpf_program {
-        var cRules: [nf_seccomp_rule] = []
-        cRules.reserveCapacity(rules.count)
-        for rule in rules {
-            var c = nf_seccomp_rule()
-            c.syscall = UnsafeRawPointer(rule.syscall.utf8Start).assumingMemoryBound(to: CChar.self)
-            switch rule.action {
-            case .errno(let value): c.action = UInt32(value)
-            case .notify: c.action = UInt32(NF_SECCOMP_NOTIFY)
-            }
-            c.count = UInt32(rule.comparisons.count)
-            withUnsafeMutableBytes(of: &c.cmp) { raw in
-                let slots = raw.bindMemory(to: nf_seccomp_cmp.self)
-                for (index, comparison) in rule.comparisons.prefix(3).enumerated() {
-                    slots[index] = nf_seccomp_cmp(argument: comparison.argument, op: comparison.operation.rawValue,
-                                                  mask: comparison.mask, datum: comparison.datum)
-                }
-            }
-            cRules.append(c)
-        }
         var program = nf_bpf_program()
-        let rc = cRules.withUnsafeBufferPointer { nf_seccomp_compile($0.baseAddress, $0.count, &program) }
+        let rc = ruleList.withCRules { nf_seccomp_compile($0, $1, &program) }
         if rc == -ENOMEM { throw .system(rc, "compiling the seccomp filter with libseccomp") }
         // Anything else (an unknown syscall name, a refused rule) is ours: EFAULT.
         if rc < 0 {
@@ -182,12 +165,101 @@ struct SeccompPlan {
     }
 }
 
+/// Seccomp rules in the form libseccomp is given (`nf_seccomp_rule`, at most
+/// three comparisons each), in malloc'd memory.
+///
+/// Not a Swift array, on purpose: the first array of an element type in a
+/// process instantiates its metadata through the runtime's demangler, and in
+/// a freshly forked process that alone cost more than the rest of netfence's
+/// work on the apply path (page faults on cold runtime code; see
+/// docs/performance.md). Appended to while a plan is built, read-only after.
+final class SeccompRuleList {
+    private(set) var count = 0
+    private var capacity = 0
+    private var cRules: UnsafeMutablePointer<nf_seccomp_rule>?
+    /// The syscall names again, to give the rules back as values.
+    private var names: UnsafeMutablePointer<StaticString>?
+
+    init() {}
+
+    deinit {
+        cRules?.deallocate()
+        names?.deallocate()
+    }
+
+    /// Appends a rule: `action` when every given comparison holds.
+    func append(_ syscall: StaticString, _ action: SeccompRule.Action,
+                _ first: SeccompComparison? = nil, _ second: SeccompComparison? = nil, _ third: SeccompComparison? = nil) {
+        if count == capacity { grow() }
+        var rule = nf_seccomp_rule()
+        rule.syscall = UnsafeRawPointer(syscall.utf8Start).assumingMemoryBound(to: CChar.self)
+        switch action {
+        case .errno(let value): rule.action = UInt32(value)
+        case .notify: rule.action = UInt32(NF_SECCOMP_NOTIFY)
+        }
+        if let first {
+            rule.cmp.0 = nf_seccomp_cmp(first)
+            rule.count = 1
+            if let second {
+                rule.cmp.1 = nf_seccomp_cmp(second)
+                rule.count = 2
+                if let third {
+                    rule.cmp.2 = nf_seccomp_cmp(third)
+                    rule.count = 3
+                }
+            }
+        }
+        (cRules! + count).initialize(to: rule)
+        (names! + count).initialize(to: syscall)
+        count += 1
+    }
+
+    /// Appends a rule of the general path (at most three comparisons).
+    func append(_ rule: SeccompRule) {
+        let comparisons = rule.comparisons
+        precondition(comparisons.count <= 3, "a seccomp rule compares at most three arguments")
+        append(rule.syscall, rule.action, comparisons.count > 0 ? comparisons[0] : nil,
+               comparisons.count > 1 ? comparisons[1] : nil, comparisons.count > 2 ? comparisons[2] : nil)
+    }
+
+    private func grow() {
+        let newCapacity = max(32, capacity * 2)
+        let newRules = UnsafeMutablePointer<nf_seccomp_rule>.allocate(capacity: newCapacity)
+        let newNames = UnsafeMutablePointer<StaticString>.allocate(capacity: newCapacity)
+        if let cRules, let names {
+            newRules.moveInitialize(from: cRules, count: count)
+            newNames.moveInitialize(from: names, count: count)
+            cRules.deallocate()
+            names.deallocate()
+        }
+        cRules = newRules
+        names = newNames
+        capacity = newCapacity
+    }
+
+    func withCRules<R>(_ body: (UnsafePointer<nf_seccomp_rule>?, Int) -> R) -> R {
+        body(cRules.map { UnsafePointer($0) }, count)
+    }
+
+    /// The rules as values.
+    var rules: [SeccompRule] {
+        (0..<count).map { index in
+            let rule = cRules![index]
+            let action: SeccompRule.Action = rule.action == UInt32(NF_SECCOMP_NOTIFY) ? .notify : .errno(Int32(rule.action))
+            let slots = [rule.cmp.0, rule.cmp.1, rule.cmp.2].prefix(Int(rule.count))
+            return SeccompRule(syscall: names![index], action: action, comparisons: slots.map {
+                SeccompComparison(argument: $0.arg, operation: SeccompComparison.Operation(rawValue: $0.op)!, mask: $0.mask, datum: $0.datum)
+            })
+        }
+    }
+}
+
 extension nf_seccomp_cmp {
-    init(argument: UInt32, op: UInt32, mask: UInt64, datum: UInt64) {
+    init(_ comparison: SeccompComparison) {
         self.init()
-        self.arg = argument
-        self.op = op
-        self.mask = mask
-        self.datum = datum
+        self.arg = comparison.argument
+        self.op = comparison.operation.rawValue
+        self.mask = comparison.mask
+        self.datum = comparison.datum
     }
 }

@@ -146,8 +146,16 @@ struct SocketPolicy: Equatable {
     ///   - handled: socket creation is deny-by-default.
     ///   - denyTCPBypass: TCP rights are handled by Landlock: MPTCP, SCTP and
     ///     AF_SMC are denied unless a rule names them explicitly.
-    init(handled: Bool, rules: [SocketRule], denyTCPBypass: Bool) {
-        bypassOnly = !handled && rules.isEmpty && denyTCPBypass
+    ///   - shortcut: false builds the table even for the bypass-only policy
+    ///     (tests compare the shortcut with the general path).
+    init(handled: Bool, rules: [SocketRule], denyTCPBypass: Bool, shortcut: Bool = true) {
+        bypassOnly = shortcut && !handled && rules.isEmpty && denyTCPBypass
+        if bypassOnly {
+            // The most common policy: no table at all (see entry(family:type:)).
+            table = []
+            otherFamiliesAllowed = true
+            return
+        }
         let inet = [SocketConstants.afInet, SocketConstants.afInet6]
         let slots = Self.familySlots * Self.typeSlots
         if handled {
@@ -187,7 +195,12 @@ struct SocketPolicy: Equatable {
     }
 
     func entry(family: Int, type: Int) -> Protocols? {
-        table[family * Self.typeSlots + type]
+        if bypassOnly {
+            if family == Int(SocketConstants.afSMC) { return nil }
+            let inet = family == Int(SocketConstants.afInet) || family == Int(SocketConstants.afInet6)
+            return inet ? .allExcept(SocketConstants.tcpBypass(type: Int32(type))) : .all
+        }
+        return table[family * Self.typeSlots + type]
     }
 
     /// For AF_INET/AF_INET6, protocol 0 and the type's default protocol are the same socket.
@@ -214,31 +227,41 @@ struct SocketPolicy: Equatable {
     /// bypasses (sockets not handled, no rule): the most common one.
     private(set) var bypassOnly = false
 
-    /// The bypass-only rules, written out: no table walk on the common path.
-    private static func bypassOnlyConjunctions() -> [[SeccompComparison]] {
-        var conjunctions: [[SeccompComparison]] = [[.intEquals(0, Int64(SocketConstants.afSMC))]]
-        for family in [SocketConstants.afInet, SocketConstants.afInet6] {
+    /// Appends the deny rules for socket() and socketpair() to `list`. The
+    /// bypass-only policy is written out rule by rule: no table walk and no
+    /// array on the common path (see SeccompRuleList).
+    func appendDenyRules(errno: Int32, to list: SeccompRuleList) {
+        guard bypassOnly else {
+            for rule in denyRules(errno: errno) { list.append(rule) }
+            return
+        }
+        func family(_ syscall: StaticString, _ family: Int32) {
             let familyMatch = SeccompComparison.intEquals(0, Int64(family))
             // Protocol 0 of SOCK_SEQPACKET is SCTP.
-            conjunctions.append([familyMatch,
-                                 SeccompComparison(argument: 1, operation: .maskedEqual, mask: 0xf, datum: UInt64(SocketConstants.sockSeqpacket)),
-                                 .intEquals(2, 0)])
-            for value in SocketConstants.tcpBypassProtocols { conjunctions.append([familyMatch, .intEquals(2, value)]) }
+            list.append(syscall, .errno(errno), familyMatch,
+                        SeccompComparison(argument: 1, operation: .maskedEqual, mask: 0xf, datum: UInt64(SocketConstants.sockSeqpacket)),
+                        .intEquals(2, 0))
+            list.append(syscall, .errno(errno), familyMatch, .intEquals(2, SocketConstants.ipprotoSCTP))
+            list.append(syscall, .errno(errno), familyMatch, .intEquals(2, SocketConstants.ipprotoSMC))
+            list.append(syscall, .errno(errno), familyMatch, .intEquals(2, SocketConstants.ipprotoMPTCP))
         }
-        return conjunctions
+        func syscall(_ name: StaticString) {
+            list.append(name, .errno(errno), .intEquals(0, Int64(SocketConstants.afSMC)))
+            family(name, SocketConstants.afInet)
+            family(name, SocketConstants.afInet6)
+        }
+        syscall("socket")
+        syscall("socketpair")
     }
 
     /// The deny rules, for both socket() and socketpair().
     func denyRules(errno: Int32) -> [SeccompRule] {
-        var conjunctions: [[SeccompComparison]] = []
         if bypassOnly {
-            conjunctions = Self.bypassOnlyConjunctions()
-            var rules: [SeccompRule] = []
-            for syscall: StaticString in ["socket", "socketpair"] {
-                for comparisons in conjunctions { rules.append(SeccompRule(syscall: syscall, action: .errno(errno), comparisons: comparisons)) }
-            }
-            return rules
+            let list = SeccompRuleList()
+            appendDenyRules(errno: errno, to: list)
+            return list.rules
         }
+        var conjunctions: [[SeccompComparison]] = []
         // Family level.
         var familyDenied = [Bool](repeating: true, count: Self.familySlots)
         for family in 0..<Self.familySlots {

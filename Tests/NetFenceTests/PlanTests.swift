@@ -148,7 +148,7 @@ final class PlanTests: XCTestCase {
     }
 
     func testPortSetWordBoundariesAndMerging() {
-        var set = PortSet()
+        let set = PortSet()
         set.insert(.bindTCP, first: 63, last: 64)
         set.insert(.bindTCP, first: 127, last: 129)
         set.insert([.bindTCP, .connectTCP], first: 65535, last: 65535)
@@ -161,7 +161,7 @@ final class PlanTests: XCTestCase {
         XCTAssertEqual(set.ruleCount(for: .connectTCP), 2)
         XCTAssertFalse(set.contains(.bindTCP, port: 62))
         XCTAssertTrue(set.contains(.bindTCP, port: 63))
-        var full = PortSet()
+        let full = PortSet()
         full.insert(.bindTCP, first: 0, last: 65535)
         full.insert(.bindTCP, first: 100, last: 200)
         XCTAssertEqual(full.counts[0], 65536)

@@ -113,6 +113,26 @@ final class SocketPolicyTests: XCTestCase {
         XCTAssertLessThanOrEqual(blocks.count, 16)
     }
 
+    /// The bypass-only shortcut (no table, rules written out) must deny exactly
+    /// what the general path's table denies for the same request.
+    func testBypassOnlyShortcutMatchesTheGeneralPath() {
+        let shortcut = SocketPolicy(handled: false, rules: [], denyTCPBypass: true)
+        let general = SocketPolicy(handled: false, rules: [], denyTCPBypass: true, shortcut: false)
+        let rules = shortcut.denyRules(errno: 13)
+        XCTAssertEqual(rules.count, 18)
+        for family in Int32(0)..<64 {
+            for type in Int32(0)..<16 {
+                for proto: Int64 in [0, 1, 6, 17, 58, 132, 255, 256, 262, 263, 4096, 65535] {
+                    XCTAssertEqual(general.allows(family: family, type: type, protocol: proto),
+                                   !denied(rules, args(family, type, proto)), "(\(family), \(type), \(proto))")
+                    XCTAssertEqual(general.allows(family: family, type: type, protocol: proto),
+                                   shortcut.allows(family: family, type: type, protocol: proto))
+                }
+            }
+        }
+        assertRulesMatchTable(general)
+    }
+
     func testSeccompPlanListenModesAndIoUring() {
         let off = SeccompPlan(socketsHandled: false, socketRules: [], blockTCPBypass: true, listen: .off, allowUnboundListen: false)
         XCTAssertFalse(off.rules.contains { $0.syscall.description == "listen" })
