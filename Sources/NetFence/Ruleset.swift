@@ -991,7 +991,7 @@ public final class Ruleset {
         var result = nf_apply_result()
         var pid: Int32 = 0
         let rc = withCStringArray(argv) { argvPointer in
-            withCStringArray(envp ?? Self.currentEnvironment()) { envpPointer in
+            withEnvironment(envp) { envpPointer in
                 executable.withCString { pathPointer in
                     var request = nf_spawn_request()
                     request.path = pathPointer
@@ -1042,8 +1042,12 @@ public final class Ruleset {
     package static func resolveExecutable(_ path: String, environment: [String]?) throws(NetFenceError) -> String {
         if path.isEmpty { throw .invalid("empty path") }
         if path.contains("/") { return path }
-        let pathVariable = (environment ?? currentEnvironment()).first { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) }
-            ?? "/usr/local/bin:/usr/bin:/bin"
+        let pathVariable: String
+        if let environment {
+            pathVariable = environment.first { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) } ?? "/usr/local/bin:/usr/bin:/bin"
+        } else {
+            pathVariable = getenv("PATH").map { String(cString: $0) } ?? "/usr/local/bin:/usr/bin:/bin"
+        }
         for directory in pathVariable.split(separator: ":", omittingEmptySubsequences: false) {
             let candidate = (directory.isEmpty ? "." : String(directory)) + "/" + path
             if access(candidate, X_OK) == 0 { return candidate }
@@ -1116,11 +1120,28 @@ extension String {
 }
 
 /// Calls `body` with a NULL-terminated C array of the strings (valid only inside).
+/// (Raw memory, not an array of optional pointers: that array type would be
+/// instantiated through the runtime's demangler on first use in a process.)
 package func withCStringArray<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
-    var pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) }
-    pointers.append(nil)
-    defer { for pointer in pointers { free(pointer) } }
-    return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+    let pointers = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>.allocate(capacity: strings.count + 1)
+    var count = 0
+    for string in strings {
+        (pointers + count).initialize(to: strdup(string))
+        count += 1
+    }
+    (pointers + count).initialize(to: nil)
+    defer {
+        for index in 0..<count { free(pointers[index]) }
+        pointers.deallocate()
+    }
+    return body(pointers)
+}
+
+/// Calls `body` with `environment` as a C array, or with this process's own
+/// `environ` when it is nil (passed as is: no copy).
+package func withEnvironment<R>(_ environment: [String]?, _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
+    if let environment { return withCStringArray(environment, body) }
+    return body(environ)
 }
 
 /// Refuses what would silently shorten an argv or envp: an embedded NUL.

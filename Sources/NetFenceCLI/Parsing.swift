@@ -9,20 +9,55 @@ struct CLIError: Error, CustomStringConvertible {
     var description: String { message + (hint.map { "\nhint: " + $0 } ?? "") }
 }
 
-/// "80,443,8000-8100" → inclusive ranges. "" → no range (handled, nothing allowed).
+/// "80,443,8000-8100" → inclusive ranges, in order (see forEachPortRange).
 func parsePortList(_ text: String, option: String) throws -> [ClosedRange<UInt16>] {
-    if text.isEmpty { return [] }
     var ranges: [ClosedRange<UInt16>] = []
-    for item in text.split(separator: ",", omittingEmptySubsequences: false) {
-        if item.isEmpty { throw CLIError(message: "\(option): empty item in \"\(text)\"", hint: "write ports as 80,443,8000-8100") }
-        let bounds = item.split(separator: "-", omittingEmptySubsequences: false)
-        guard bounds.count <= 2 else { throw CLIError(message: "\(option): \"\(item)\" is not a port or a range", hint: "a range is FIRST-LAST") }
-        let numbers = try bounds.map { try parsePort(String($0), option: option) }
-        let first = numbers[0], last = numbers.count == 2 ? numbers[1] : numbers[0]
-        if first > last { throw CLIError(message: "\(option): empty range \(item) (first is greater than last)") }
-        ranges.append(first...last)
-    }
+    try forEachPortRange(text, option: option) { ranges.append($0...$1) }
     return ranges
+}
+
+/// Calls `body(first, last)` for each port or range of "80,443,8000-8100";
+/// "" has none (the right is handled, nothing allowed). Scans the text in
+/// place, without intermediate arrays: `netfence run` parses its port lists
+/// at every start, and the first array of a type costs a metadata
+/// instantiation in a new process.
+func forEachPortRange(_ text: String, option: String, _ body: (UInt16, UInt16) throws -> Void) throws {
+    if text.isEmpty { return }
+    var rest = Substring(text)
+    while true {
+        let comma = rest.firstIndex(of: ",")
+        let item = comma.map { rest[..<$0] } ?? rest
+        if item.isEmpty { throw CLIError(message: "\(option): empty item in \"\(text)\"", hint: "write ports as 80,443,8000-8100") }
+        let first: UInt16, last: UInt16
+        if let dash = item.firstIndex(of: "-") {
+            let upper = item[item.index(after: dash)...]
+            if upper.contains("-") {
+                throw CLIError(message: "\(option): \"\(item)\" is not a port or a range", hint: "a range is FIRST-LAST")
+            }
+            first = try parsePort(item[..<dash], option: option)
+            last = try parsePort(upper, option: option)
+        } else {
+            first = try parsePort(item, option: option)
+            last = first
+        }
+        if first > last { throw CLIError(message: "\(option): empty range \(item) (first is greater than last)") }
+        try body(first, last)
+        guard let comma else { return }
+        rest = rest[rest.index(after: comma)...]
+    }
+}
+
+/// Decimal digits only, at most 5, at most 65535; anything else is left to
+/// the String version for its message.
+func parsePort(_ text: Substring, option: String) throws -> UInt16 {
+    var value = 0, digits = 0
+    for byte in text.utf8 {
+        guard byte >= 48 && byte <= 57, digits < 5 else { return try parsePort(String(text), option: option) }
+        value = value * 10 + Int(byte - 48)
+        digits += 1
+    }
+    guard digits > 0, value <= 65535 else { return try parsePort(String(text), option: option) }
+    return UInt16(value)
 }
 
 func parsePort(_ text: String, option: String) throws -> UInt16 {

@@ -76,103 +76,33 @@ struct Run: ParsableCommand {
         if command.isEmpty { throw ValidationError("missing COMMAND after --") }
     }
 
-    /// Builds the ruleset from the options (no kernel effect but opening paths).
-    func ruleset() throws -> Ruleset {
-        let ruleset = Ruleset()
-        try ruleset.setCompatibility(compat == .hard ? .hardRequirement : compat == .soft ? .softRequirement : .bestEffort)
-        let lists: [(String?, AccessNet, String)] = [
-            (bindTCP, .bindTCP, "--bind-tcp"), (connectTCP, .connectTCP, "--connect-tcp"),
-            (bindUDP, .bindUDP, "--bind-udp"), (connectUDP, .connectSendUDP, "--connect-udp"),
-            (listenTCP, .listenTCP, "--listen-tcp"),
-        ]
-        if noNetwork {
-            try ruleset.handleSockets()
-            try ruleset.handle([.bindTCP, .connectTCP, .listenTCP])
-        }
-        for (value, right, option) in lists {
-            guard let value else { continue }
-            let ranges = try parsePortList(value, option: option)
-            try ruleset.handle(right)
-            for range in ranges { try ruleset.allow(right, ports: range) }
-        }
-        if !allowSocket.isEmpty {
-            try ruleset.handleSockets()
-            for spec in allowSocket {
-                let rule = try parseSocketSpec(spec)
-                try ruleset.allowSocket(family: rule.family, type: rule.type, protocol: rule.protocol)
-            }
-        }
-        if !readOnly.isEmpty || !readWrite.isEmpty {
-            // Everything this kernel can restrict on the filesystem is handled.
-            let supported = KernelFeatures.probe().fs
-            let handled = supported.isEmpty ? AccessFS.known : supported
-            try ruleset.handle(handled)
-            let read: AccessFS = [.execute, .readFile, .readDir]
-            for path in readOnly { try ruleset.allow(read.intersection(handled), beneath: path) }
-            for path in readWrite { try ruleset.allow(handled, beneath: path) }
-        }
-        if let scope { try ruleset.setScopes(try parseScopes(scope)) }
-        if let keepCaps {
-            try ruleset.keepCapabilities(named: keepCaps)
-            // The command is exec'd: without the ambient set, kept capabilities
-            // would not survive execve (for root too, once SECBIT_NOROOT is locked).
-            var options: CapabilityOptions = [.ambient]
-            if noSecurebitsLock { options.insert(.noSecurebitsLock) }
-            try ruleset.setCapabilityOptions(options)
-        }
-        return ruleset
-    }
-
-    var restrictFlags: RestrictFlags {
-        var flags: RestrictFlags = []
-        if logSameExecOff { flags.insert(.logSameExecOff) }
-        if logNewExecOn { flags.insert(.logNewExecOn) }
-        if logSubdomainsOff { flags.insert(.logSubdomainsOff) }
-        return flags
+    /// The parsed options as plain values (the fast path fills the same).
+    var options: RunOptions {
+        var options = RunOptions()
+        options.bindTCP = bindTCP
+        options.connectTCP = connectTCP
+        options.bindUDP = bindUDP
+        options.connectUDP = connectUDP
+        options.listenTCP = listenTCP
+        options.allowSocket = allowSocket
+        options.noNetwork = noNetwork
+        options.listen = listen
+        options.readOnly = readOnly
+        options.readWrite = readWrite
+        options.scope = scope
+        options.keepCaps = keepCaps
+        options.noSecurebitsLock = noSecurebitsLock
+        options.compat = compat
+        options.logSameExecOff = logSameExecOff
+        options.logNewExecOn = logNewExecOn
+        options.logSubdomainsOff = logSubdomainsOff
+        options.printStatus = printStatus
+        options.statusJSON = statusJSON
+        options.command = command
+        return options
     }
 
     func run() throws {
-        var environment = Ruleset.currentEnvironment()
-        do {
-            // Open the report file first: --rw may not allow it afterwards.
-            var jsonFD: Int32 = -1
-            if let path = statusJSON {
-                let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-                if fd < 0 { throw CLIError(message: "--status-json \(path): \(String(cString: strerror(errno)))") }
-                // Above the descriptors socket activation fills (3, 4, ...).
-                jsonFD = try SocketActivation.moveAbove(fd, count: listen.count)
-            }
-            // Bind early: listeners exist before any restriction.
-            let specs = try listen.map(parseListenSpec)
-            let fds = try specs.map(SocketActivation.open)
-            let ruleset = try self.ruleset()
-            if !fds.isEmpty {
-                environment.removeAll { $0.hasPrefix("LISTEN_FDS=") || $0.hasPrefix("LISTEN_PID=") || $0.hasPrefix("LISTEN_FDNAMES=") }
-                environment += try SocketActivation.install(fds, names: specs.map { "\($0.port)" })
-            }
-            let status: RestrictionStatus
-            do {
-                status = try ruleset.restrictSelf(restrictFlags)
-            } catch {
-                if let partial = error.status, printStatus { writeStderr(partial.formatted(.text)) }
-                throw error
-            }
-            if printStatus { writeStderr(status.formatted(.text)) }
-            if jsonFD >= 0 {
-                let json = Array(status.formatted(.json).utf8)
-                let written = json.withUnsafeBytes { write(jsonFD, $0.baseAddress, $0.count) }
-                close(jsonFD)
-                if written != json.count {
-                    throw CLIError(message: "--status-json: cannot write the report: \(String(cString: strerror(errno)))")
-                }
-            }
-        } catch let error as NetFenceError {
-            printError(error.message + (hint(for: error).map { "\nhint: " + $0 } ?? ""))
-            throw ExitCode(Exit.ownError)
-        } catch let error as CLIError {
-            printError(error.description)
-            throw ExitCode(Exit.ownError)
-        }
-        execute(command, environment: environment)
+        throw ExitCode(options.run())
     }
 }

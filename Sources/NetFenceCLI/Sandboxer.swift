@@ -161,9 +161,9 @@ struct Sandboxer: ParsableCommand {
         }
 
         writeStderr("Executing the sandboxed command...\n")
-        let env = Ruleset.currentEnvironment()
-        let path = (try? Ruleset.resolveExecutable(command[0], environment: env)) ?? command[0]
-        let error = replaceProcess(path, command, env)
+        // The environment as is (the LL_* variables were unset above).
+        let path = (try? Ruleset.resolveExecutable(command[0], environment: nil)) ?? command[0]
+        let error = replaceProcess(path, command, nil)
         throw fail("Failed to execute \"\(command[0])\": \(String(cString: strerror(error)))\nHint: access to the binary, the interpreter or shared libraries may be denied.")
     }
 

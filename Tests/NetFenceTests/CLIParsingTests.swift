@@ -39,3 +39,47 @@ final class CLIParsingTests: XCTestCase {
         XCTAssertThrowsError(try parseScopes("signal,,"))
     }
 }
+
+/// `netfence run`'s fast parser against swift-argument-parser: the same
+/// options for every invocation it accepts, and nil (the full parser decides)
+/// for everything else.
+final class RunFastParserTests: XCTestCase {
+    func full(_ arguments: [String]) throws -> RunOptions {
+        try Run.parse(Array(arguments.dropFirst())).options
+    }
+
+    func testAgreesWithArgumentParser() throws {
+        let invocations: [[String]] = [
+            ["run", "--bind-tcp", "1", "--", "/bin/true"],
+            ["run", "--bind-tcp=80,443", "--connect-tcp", "", "--", "cmd", "--bind-tcp", "9"],
+            ["run", "--no-network", "--status", "--", "a", "b", "c"],
+            ["run", "--bind-udp", "53", "--connect-udp", "53-54", "--listen-tcp", "0,8080", "--", "x"],
+            ["run", "--allow-socket", "inet:stream", "--allow-socket=unix", "--listen", "8080", "--listen", "127.0.0.1:9",
+             "--", "x"],
+            ["run", "--ro", "/usr", "--ro=/etc", "--rw", "/tmp", "--scope", "signal", "--", "x"],
+            ["run", "--keep-caps", "", "--no-securebits-lock", "--hard", "--", "x"],
+            ["run", "--soft", "--log-same-exec-off", "--log-new-exec-on", "--log-subdomains-off", "--", "x"],
+            ["run", "--best-effort", "--status-json", "/tmp/report.json", "--keep-caps=cap_net_bind_service", "--", "x"],
+            ["run", "--", "x"],
+            ["run", "--connect-tcp", "70000", "--", "x"], // semantic errors are checked later, by both alike
+        ]
+        for arguments in invocations {
+            let quick = try XCTUnwrap(RunOptions(quickParsing: arguments), "\(arguments)")
+            XCTAssertEqual(quick, try full(arguments), "\(arguments)")
+        }
+    }
+
+    func testLeavesEverythingElseToArgumentParser() {
+        let invocations: [[String]] = [
+            [], ["status"], ["run"], ["run", "--bind-tcp", "1"], ["run", "--bind-tcp", "1", "--"],
+            ["run", "--help"], ["run", "-h"], ["--version"], ["run", "--bind-tcp"],
+            ["run", "--bind-tcp", "1", "--bind-tcp", "2", "--", "x"], ["run", "--soft", "--hard", "--", "x"],
+            ["run", "--status", "--status", "--", "x"], ["run", "--status=1", "--", "x"],
+            ["run", "--unknown", "--", "x"], ["run", "positional", "--", "x"], ["run", "--bind-tcp", "-1", "--", "x"],
+            ["sandboxer", "--", "x"],
+        ]
+        for arguments in invocations {
+            XCTAssertNil(RunOptions(quickParsing: arguments), "\(arguments)")
+        }
+    }
+}

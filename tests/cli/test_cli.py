@@ -120,6 +120,33 @@ def test_usage_errors():
         assert help_text.returncode == 0 and "Example" in help_text.stdout, sub
 
 
+# `netfence run` parses well-formed invocations itself (a fast path that skips
+# swift-argument-parser's reflection); NETFENCE_CLI_FULL_PARSER=1 forces the
+# full parser. Both must give the same result, report and messages.
+@pytest.mark.parametrize("options", [
+    ["--bind-tcp", "1", "--status"],
+    ["--bind-tcp=80,443", "--connect-tcp", "", "--listen-tcp", ""],
+    ["--no-network", "--soft"],
+    ["--allow-socket", "inet:stream", "--allow-socket=unix", "--hard"],
+    ["--ro", "/usr", "--rw", "/tmp", "--scope", "signal", "--log-new-exec-on"],
+    ["--keep-caps", "", "--no-securebits-lock"],
+    ["--connect-tcp", "70000"],
+    ["--bind-tcp=-5"],
+    ["--allow-socket", "bogus:stream"],
+])
+def test_fast_and_full_parsers_agree(options, tmp_path):
+    outcomes = []
+    for full in (False, True):
+        env = {k: v for k, v in os.environ.items() if k != "NETFENCE_CLI_FULL_PARSER"}
+        if full:
+            env["NETFENCE_CLI_FULL_PARSER"] = "1"
+        report = tmp_path / f"report-{full}.json"
+        result = run("run", *options, "--status-json", str(report), "--", "/bin/true", env=env)
+        outcomes.append((result.returncode, result.stdout, result.stderr,
+                         report.read_text() if report.exists() else None))
+    assert outcomes[0] == outcomes[1]
+
+
 def test_exit_status_passthrough():
     assert run("run", "--bind-tcp", "", "--", "sh", "-c", "exit 7").returncode == 7
     assert run("run", "--bind-tcp", "", "--", "true").returncode == 0
