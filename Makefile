@@ -121,6 +121,7 @@ bench: deps lib cli
 	$(CC) $(BENCH_CFLAGS) -Iinclude benchmarks/bench.c -o $(BUILD)/bin/bench \
 	  -L$(BUILD)/lib -lnetfence -lseccomp -Wl,-rpath,'$$ORIGIN/../lib'
 	$(CC) $(BENCH_CFLAGS) benchmarks/raw_sandboxer.c -o $(BUILD)/bin/bench-raw-sandboxer -lseccomp
+	$(CC) $(BENCH_CFLAGS) -static benchmarks/raw_sandboxer.c -o $(BUILD)/bin/bench-raw-sandboxer-static -lseccomp
 	$(CC) $(BENCH_CFLAGS) benchmarks/load_plain.c -o $(BUILD)/bin/bench-load-plain
 	$(CC) $(BENCH_CFLAGS) -Iinclude benchmarks/load_linked.c -o $(BUILD)/bin/bench-load-linked \
 	  -L$(BUILD)/lib -lnetfence -Wl,-rpath,'$$ORIGIN/../lib'

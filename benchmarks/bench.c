@@ -266,8 +266,9 @@ static double spawn_lib(long unused)
 	(void)unused;
 	netfence_ruleset *rs = NULL;
 	netfence_ruleset_new(&rs);
-	netfence_ruleset_handle_net(rs, NETFENCE_ACCESS_NET_BIND_TCP);
-	netfence_ruleset_allow_port(rs, NETFENCE_ACCESS_NET_BIND_TCP, 1);
+	/* The same ruleset as raw_landlock(1, 1): both TCP rights, port 1. */
+	netfence_ruleset_handle_net(rs, NETFENCE_ACCESS_NET_BIND_TCP | NETFENCE_ACCESS_NET_CONNECT_TCP);
+	netfence_ruleset_allow_port(rs, NETFENCE_ACCESS_NET_BIND_TCP | NETFENCE_ACCESS_NET_CONNECT_TCP, 1);
 	char *argv[] = {"/bin/true", NULL};
 	double start = now_ns();
 	int32_t pid = 0;
@@ -367,15 +368,20 @@ int main(int argc, char **argv)
 	compare_pair("loopback connect() under Landlock", "landlock", per_call, 13, "none", per_call, 3, 9, 1, "ns", "kernel hook only");
 
 	/* 3. whole process */
-	char cli[4096], sandboxer[4096], plain[4096], linked[4096];
+	char cli[4096], sandboxer[4096], static_sandboxer[4096], plain[4096], linked[4096];
 	snprintf(cli, sizeof(cli), "%s/netfence", bin);
 	snprintf(sandboxer, sizeof(sandboxer), "%s/bench-raw-sandboxer", bin);
+	snprintf(static_sandboxer, sizeof(static_sandboxer), "%s/bench-raw-sandboxer-static", bin);
 	snprintf(plain, sizeof(plain), "%s/bench-load-plain", bin);
 	snprintf(linked, sizeof(linked), "%s/bench-load-linked", bin);
 	char *cli_argv[] = {cli, "run", "--bind-tcp", "1", "--", "/bin/true", NULL};
 	char *raw_argv[] = {sandboxer, "1", "/bin/true", NULL};
+	char *static_raw_argv[] = {static_sandboxer, "1", "/bin/true", NULL};
 	char *true_argv[] = {"/bin/true", NULL};
 	compare_processes("netfence run (1 rule) + exec /bin/true", "netfence", cli_argv, "C sandboxer", raw_argv, 101, "<= 1.3x", NULL, NULL);
+	/* netfence is a static executable; the same C sandboxer linked statically
+	 * (no dynamic loader, no libseccomp.so) is the stricter floor. */
+	compare_processes("netfence run vs a static C sandboxer", "netfence", cli_argv, "static C", static_raw_argv, 101, "reference", NULL, NULL);
 	compare_processes("C sandboxer vs plain exec /bin/true", "C sandboxer", raw_argv, "plain", true_argv, 101, "reference", NULL, NULL);
 	compare_pair("netfence_ruleset_spawn vs fork+exec in C", "spawn", spawn_lib, 0, "fork+exec", spawn_raw, 0, 101, 1e3, "us", "~1x");
 

@@ -36,12 +36,22 @@ static inline int compare(const void *a, const void *b)
 }
 
 /* ...and the same seccomp filter netfence adds when TCP is handled (MPTCP,
- * SCTP and SMC denied, io_uring ENOSYS, foreign ABIs killed), via libseccomp. */
-static inline int raw_bypass_filter(void)
+ * SCTP and SMC denied, io_uring ENOSYS, foreign ABIs killed, and, when
+ * CONNECT_TCP is handled, TCP Fast Open refused), via libseccomp. */
+static inline int raw_bypass_filter_for(int connect_handled)
 {
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
 	seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
 	seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+	if (connect_handled) {
+		const uint64_t fast_open = 0x20000000; /* MSG_FASTOPEN */
+		seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EOPNOTSUPP), SCMP_SYS(sendto), 1,
+				 SCMP_A3(SCMP_CMP_MASKED_EQ, fast_open, fast_open));
+		seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EOPNOTSUPP), SCMP_SYS(sendmsg), 1,
+				 SCMP_A2(SCMP_CMP_MASKED_EQ, fast_open, fast_open));
+		seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EOPNOTSUPP), SCMP_SYS(sendmmsg), 1,
+				 SCMP_A3(SCMP_CMP_MASKED_EQ, fast_open, fast_open));
+	}
 	int calls[2] = {SCMP_SYS(socket), SCMP_SYS(socketpair)};
 	int families[2] = {AF_INET, AF_INET6};
 	for (int c = 0; c < 2; c++) {
@@ -63,6 +73,12 @@ static inline int raw_bypass_filter(void)
 	int rc = seccomp_load(ctx);
 	seccomp_release(ctx);
 	return rc;
+}
+
+/* The filter of a ruleset handling BIND_TCP and CONNECT_TCP. */
+static inline int raw_bypass_filter(void)
+{
+	return raw_bypass_filter_for(1);
 }
 
 #endif

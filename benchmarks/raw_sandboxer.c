@@ -30,7 +30,7 @@ int main(int argc, char **argv)
 	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || syscall(SYS_landlock_restrict_self, fd, 0))
 		return 1;
 	close(fd);
-	if (raw_bypass_filter())
+	if (raw_bypass_filter_for(0)) /* CONNECT_TCP not handled: no TCP Fast Open rule */
 		return 1;
 	execv(argv[2], argv + 2);
 	return 127;

@@ -156,6 +156,10 @@ struct SeccompPlan {
         var program = nf_bpf_program()
         let rc = ruleList.withCRules { nf_seccomp_compile($0, $1, &program) }
         if rc == -ENOMEM { throw .system(rc, "compiling the seccomp filter with libseccomp") }
+        if rc == -E2BIG {
+            throw NetFenceError(code: NetFenceError.Code(rawValue: E2BIG), message:
+                "the seccomp filter for these \(ruleList.count) rules is over the kernel's limit of 4096 instructions: allow fewer (family, type, protocol) triples, or use wildcards")
+        }
         // Anything else (an unknown syscall name, a refused rule) is ours: EFAULT.
         if rc < 0 {
             throw NetFenceError(code: .internalError, message:

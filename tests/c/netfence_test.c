@@ -1097,6 +1097,27 @@ static int test_socket_wildcards_and_aliases(void)
 	return 0;
 }
 
+/* A socket allow-list whose filter would exceed the kernel's 4096 BPF
+ * instructions is refused with -E2BIG while compiling, before anything is
+ * applied (never loaded cut short). */
+static int test_oversized_socket_filter_is_refused(void)
+{
+	netfence_ruleset *rs = NULL;
+	CHECK_RC(netfence_ruleset_new(&rs), 0);
+	CHECK_RC(netfence_ruleset_handle_sockets(rs), 0);
+	for (int family = 1; family <= 14; family++)
+		for (int type = 1; type <= 3; type++)
+			for (int protocol = 0; protocol < 256; protocol += 2)
+				CHECK_RC(netfence_ruleset_allow_socket(rs, family, type, protocol), 0);
+	netfence_status st = NETFENCE_STATUS_INIT;
+	CHECK_RC(netfence_ruleset_restrict_self(rs, 0, &st), -E2BIG);
+	CHECK(strstr(netfence_last_error(), "4096 instructions") != NULL);
+	CHECK(st.seccomp_installed == 0 && st.landlock_applied == 0 && st.no_new_privs == 0);
+	CHECK(prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 0);
+	netfence_ruleset_free(rs);
+	return 0;
+}
+
 static int test_socket_rule_bad_input(void)
 {
 	netfence_ruleset *rs = NULL;
@@ -1784,6 +1805,7 @@ static const struct test tests[] = {
 	{"bind_early_then_deny_everything", test_bind_early_then_deny_everything, 0, 0},
 	{"socket_wildcards_and_aliases", test_socket_wildcards_and_aliases, 0, 0},
 	{"socket_rule_bad_input", test_socket_rule_bad_input, 0, 0},
+	{"oversized_socket_filter_is_refused", test_oversized_socket_filter_is_refused, 0, 0},
 	{"tcp_bypass_protocols", test_tcp_bypass_protocols, 4, 0},
 	{"io_uring_blocked", test_io_uring_blocked, 0, 0},
 	{"foreign_abi_killed", test_foreign_abi_killed, 0, 0},
