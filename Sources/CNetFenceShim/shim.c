@@ -142,7 +142,7 @@ static int error_key_ok;
 
 static void error_key_init(void)
 {
-	error_key_ok = pthread_key_create(&error_key, free) == 0;
+	__atomic_store_n(&error_key_ok, pthread_key_create(&error_key, free) == 0, __ATOMIC_RELEASE);
 }
 
 void nf_error_set(const char *message)
@@ -167,8 +167,10 @@ void nf_error_set(const char *message)
 
 void nf_error_clear(void)
 {
-	pthread_once(&error_once, error_key_init);
-	if (!error_key_ok)
+	/* Nothing to clear before the key exists (no message was ever set in
+	 * this process): every successful call clears, so skip the key's
+	 * creation on that path (a fresh process's first call pays for it). */
+	if (!__atomic_load_n(&error_key_ok, __ATOMIC_ACQUIRE))
 		return;
 	char *old = pthread_getspecific(error_key);
 	if (old != NULL)
@@ -177,8 +179,8 @@ void nf_error_clear(void)
 
 const char *nf_error_get(void)
 {
-	pthread_once(&error_once, error_key_init);
-	if (!error_key_ok)
+	/* No key yet: no message was ever set. */
+	if (!__atomic_load_n(&error_key_ok, __ATOMIC_ACQUIRE))
 		return "";
 	const char *msg = pthread_getspecific(error_key);
 	return msg != NULL ? msg : "";
