@@ -129,6 +129,7 @@ bench: deps lib cli
 	  -L$(BUILD)/lib -lnetfence -Wl,-rpath,'$$ORIGIN/../lib'
 	BENCH_PYTHON=$$(command -v python3) PYTHONPATH=$(CURDIR)/python NETFENCE_LIBRARY=$(CURDIR)/$(BUILD)/lib/libnetfence.so.$(SOVERSION) \
 	  $(BUILD)/bin/bench $(CURDIR)/$(BUILD)/bin $(BUILD)/bench.json
+	$(BUILD)/bin/syscall_cost
 
 # Fuzzing the C ABI (libFuzzer, with ASan and UBSan on the harness): not part
 # of `make test`. FUZZ_TIME seconds; the corpus grows in $(BUILD)/fuzz-corpus.

@@ -3,8 +3,12 @@
  * Per-syscall cost of netfence's seccomp filter: ns per getppid() (a
  * syscall the filter allows without looking at arguments) and per
  * socket()+close() (the argument-checking path), without and with the
- * filter. Not a timed test: it prints numbers. Modes alternate (A B A B ...)
- * in fresh child processes, since these machines are noisy.
+ * filter, and per socket() refused on its arguments before any allocation
+ * (type with a stray high bit: EINVAL from the kernel, or EACCES from the
+ * filter), which isolates the filter's argument checks from the socket
+ * allocation noise (+-100 ns) of socket()+close(). Not a timed test: it
+ * prints numbers. Modes alternate (A B A B ...) in fresh child processes,
+ * since these machines are noisy.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -46,8 +50,21 @@ static double measure_socket(int rounds, int n)
 	return samples[rounds / 2];
 }
 
-/* Runs one measurement in a child; writes {getppid ns, socket ns}. */
-static int run(int filtered, double out[2])
+static double measure_refused_socket(int rounds, int n)
+{
+	double samples[32];
+	for (int r = 0; r < rounds; r++) {
+		double start = now_ns();
+		for (int i = 0; i < n; i++)
+			syscall(SYS_socket, AF_INET, SOCK_STREAM | 0x100, 0);
+		samples[r] = (now_ns() - start) / n;
+	}
+	qsort(samples, (size_t)rounds, sizeof(double), compare);
+	return samples[rounds / 2];
+}
+
+/* Runs one measurement in a child; writes {getppid, socket+close, refused socket} in ns. */
+static int run(int filtered, double out[3])
 {
 	int fds[2];
 	if (pipe(fds) != 0)
@@ -65,45 +82,44 @@ static int run(int filtered, double out[2])
 			}
 			netfence_ruleset_free(rs);
 		}
-		double result[2] = {measure_getppid(9, 200000), measure_socket(9, 20000)};
+		double result[3] = {measure_getppid(9, 200000), measure_socket(9, 20000), measure_refused_socket(9, 200000)};
 		if (write(fds[1], result, sizeof(result)) != sizeof(result))
 			_exit(1);
 		_exit(0);
 	}
 	close(fds[1]);
-	ssize_t got = read(fds[0], out, 2 * sizeof(double));
+	ssize_t got = read(fds[0], out, 3 * sizeof(double));
 	close(fds[0]);
 	int status = 0;
 	waitpid(pid, &status, 0);
-	return got == 2 * sizeof(double) && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+	return got == 3 * sizeof(double) && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+static double median_of(double *values, int n)
+{
+	qsort(values, (size_t)n, sizeof(double), compare);
+	return values[n / 2];
 }
 
 int main(void)
 {
-	enum { PAIRS = 5 };
-	double base[PAIRS][2], filt[PAIRS][2], dp[PAIRS], ds[PAIRS];
+	enum { PAIRS = 7, MEASURES = 3 };
+	static const char *names[MEASURES] = {"getppid()", "socket()+close()", "socket() refused on args"};
+	double base[MEASURES][PAIRS], filt[MEASURES][PAIRS], delta[MEASURES][PAIRS];
 	for (int i = 0; i < PAIRS; i++) {
-		if (run(0, base[i]) != 0 || run(1, filt[i]) != 0)
+		double b[3], f[3];
+		if (run(0, b) != 0 || run(1, f) != 0)
 			return 1;
-		dp[i] = filt[i][0] - base[i][0];
-		ds[i] = filt[i][1] - base[i][1];
+		for (int m = 0; m < MEASURES; m++) {
+			base[m][i] = b[m];
+			filt[m][i] = f[m];
+			delta[m][i] = f[m] - b[m];
+		}
 	}
-	double bp[PAIRS], fp[PAIRS], bs[PAIRS], fs[PAIRS];
-	for (int i = 0; i < PAIRS; i++) {
-		bp[i] = base[i][0];
-		fp[i] = filt[i][0];
-		bs[i] = base[i][1];
-		fs[i] = filt[i][1];
-	}
-	qsort(bp, PAIRS, sizeof(double), compare);
-	qsort(fp, PAIRS, sizeof(double), compare);
-	qsort(bs, PAIRS, sizeof(double), compare);
-	qsort(fs, PAIRS, sizeof(double), compare);
-	qsort(dp, PAIRS, sizeof(double), compare);
-	qsort(ds, PAIRS, sizeof(double), compare);
 	printf("netfence %s seccomp filter cost (medians of %d interleaved pairs)\n", netfence_version(), PAIRS);
-	printf("  %-22s %10s %10s %12s\n", "operation", "no filter", "filter", "paired delta");
-	printf("  %-22s %8.1f ns %8.1f ns %+10.1f ns\n", "getppid()", bp[PAIRS / 2], fp[PAIRS / 2], dp[PAIRS / 2]);
-	printf("  %-22s %8.1f ns %8.1f ns %+10.1f ns\n", "socket()+close()", bs[PAIRS / 2], fs[PAIRS / 2], ds[PAIRS / 2]);
+	printf("  %-26s %10s %10s %12s\n", "operation", "no filter", "filter", "paired delta");
+	for (int m = 0; m < MEASURES; m++)
+		printf("  %-26s %8.1f ns %8.1f ns %+10.1f ns\n", names[m], median_of(base[m], PAIRS), median_of(filt[m], PAIRS),
+		       median_of(delta[m], PAIRS));
 	return 0;
 }
