@@ -4,7 +4,10 @@
  * libseccomp into a classic BPF program (prepared before anything is
  * applied), and the listen() supervisor (seccomp user notification).
  */
+/* Package.swift defines it for SwiftPM builds; tools may compile this file alone. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include "netfence_shim.h"
 
 #include <errno.h>

@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: MIT */
+/* Package.swift defines it for SwiftPM builds; tools may compile this file alone. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include "netfence_shim.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <stdlib.h>
 #include <string.h>
@@ -369,6 +374,53 @@ void nf_apply(const struct nf_apply_plan *plan, struct nf_apply_result *result)
 
 /* ---- spawn ---- */
 
+/* What the spawned child needs; it lives in the parent's frame (the child
+ * shares the parent's memory until it executes or exits). */
+struct spawn_args {
+	const struct nf_apply_plan *plan;
+	const struct nf_spawn_request *request;
+	int report_fd;
+	sigset_t parent_mask;
+};
+
+/* The child: only syscalls and the prepared plan, on its own stack. It
+ * shares the parent's memory (CLONE_VM), so it writes nothing but its stack
+ * and the report pipe; the parent's calling thread is suspended meanwhile. */
+static int spawn_child(void *opaque)
+{
+	const struct spawn_args *args = opaque;
+	/* Handlers of the parent must not run here: back to the default (the
+	 * child has its own copy of the table, no CLONE_SIGHAND). */
+	for (int sig = 1; sig < NSIG; sig++) {
+		struct sigaction sa;
+		if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler != SIG_IGN && sa.sa_handler != SIG_DFL) {
+			sa.sa_handler = SIG_DFL;
+			sa.sa_flags = 0;
+			sigaction(sig, &sa, NULL);
+		}
+	}
+	sigprocmask(SIG_SETMASK, &args->parent_mask, NULL);
+	if (args->request->supervisor_pid > 0)
+		prctl(PR_SET_PTRACER, (unsigned long)args->request->supervisor_pid, 0, 0, 0);
+	struct nf_apply_result result;
+	nf_apply(args->plan, &result);
+	/* The outcome of the apply goes to the parent in every case (the
+	 * supervisor hand-over too); a second record only if exec fails.
+	 * The pipe is close-on-exec: EOF after the first record = exec'd. */
+	ssize_t ignored = write(args->report_fd, &result, sizeof(result));
+	if (result.failed_step == 0) {
+		execve(args->request->path, args->request->argv, args->request->envp);
+		result.failed_step = NF_STEP_EXEC;
+		result.error = -errno;
+		ignored = write(args->report_fd, &result, sizeof(result));
+	}
+	(void)ignored;
+	_exit(127);
+}
+
+/* The child's stack: nf_apply and libcap need little; a guard page below. */
+#define SPAWN_STACK_SIZE (256 * 1024)
+
 int nf_spawn(const struct nf_apply_plan *plan, const struct nf_spawn_request *request,
 	     struct nf_apply_result *child_result, int32_t *pid_out)
 {
@@ -376,42 +428,31 @@ int nf_spawn(const struct nf_apply_plan *plan, const struct nf_spawn_request *re
 	int report[2];
 	if (pipe2(report, O_CLOEXEC) != 0)
 		return -errno;
-	/* Block every signal across fork so that no handler of the parent runs
-	 * in the child before it has reset them. */
-	sigset_t all, old;
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	pid_t pid = fork();
-	if (pid == 0) {
+	long page = sysconf(_SC_PAGESIZE);
+	char *stack = mmap(NULL, SPAWN_STACK_SIZE + (size_t)page, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (stack == MAP_FAILED || mprotect(stack, (size_t)page, PROT_NONE) != 0) {
+		int error = errno;
+		if (stack != MAP_FAILED)
+			munmap(stack, SPAWN_STACK_SIZE + (size_t)page);
 		close(report[0]);
-		for (int sig = 1; sig < NSIG; sig++) {
-			struct sigaction sa;
-			if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler != SIG_IGN && sa.sa_handler != SIG_DFL) {
-				sa.sa_handler = SIG_DFL;
-				sa.sa_flags = 0;
-				sigaction(sig, &sa, NULL);
-			}
-		}
-		sigprocmask(SIG_SETMASK, &old, NULL);
-		if (request->supervisor_pid > 0)
-			prctl(PR_SET_PTRACER, (unsigned long)request->supervisor_pid, 0, 0, 0);
-		struct nf_apply_result result;
-		nf_apply(plan, &result);
-		/* The outcome of the apply goes to the parent in every case (the
-		 * supervisor hand-over too); a second record only if exec fails.
-		 * The pipe is close-on-exec: EOF after the first record = exec'd. */
-		ssize_t ignored = write(report[1], &result, sizeof(result));
-		if (result.failed_step == 0) {
-			execve(request->path, request->argv, request->envp);
-			result.failed_step = NF_STEP_EXEC;
-			result.error = -errno;
-			ignored = write(report[1], &result, sizeof(result));
-		}
-		(void)ignored;
-		_exit(127);
+		close(report[1]);
+		return -error;
 	}
+	/* vfork-style, as posix_spawn(3) does: the child shares this memory and
+	 * this thread waits until it has executed the command or exited. No
+	 * copy of the page tables (spawning from a large process costs the same
+	 * as from a small one) and no atfork handlers in the child. Every signal
+	 * is blocked across the clone, so no handler of the parent runs in the
+	 * child before it has reset them. */
+	struct spawn_args args = {.plan = plan, .request = request, .report_fd = report[1]};
+	sigset_t all;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &args.parent_mask);
+	pid_t pid = clone(spawn_child, stack + SPAWN_STACK_SIZE + page, CLONE_VM | CLONE_VFORK | SIGCHLD, &args);
 	int fork_errno = errno;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_sigmask(SIG_SETMASK, &args.parent_mask, NULL);
+	munmap(stack, SPAWN_STACK_SIZE + (size_t)page);
 	close(report[1]);
 	if (pid < 0) {
 		close(report[0]);
