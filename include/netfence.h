@@ -42,7 +42,7 @@
  *               (no privileges / 16 stacked layers)
  *   EMFILE, ENFILE no file descriptor left for the kernel ruleset
  *   open(2)'s errno (ENOENT, EACCES, ENOTDIR, ELOOP, ENAMETOOLONG, ...) from
- *               netfence_ruleset_allow_path(), and execve(2)'s or fork(2)'s
+ *               netfence_ruleset_allow_path(), and execve(2)'s or clone(2)'s
  *               errno (ENOENT, EACCES, ENOEXEC, EAGAIN, ...) from
  *               netfence_ruleset_spawn(): these two pass the system's errno through
  *   EFAULT      internal error (a bug in netfence; please report it)
@@ -528,8 +528,9 @@ NETFENCE_EXTERN int netfence_ruleset_restrict_self(netfence_ruleset *rs, uint32_
  * Run a program in a new process restricted by this ruleset.
  *
  * Everything that can fail or allocate happens here, in the caller, before
- * fork(): the kernel ruleset with every rule, the capability sets, the
- * seccomp program, the listen() supervisor, the PATH search. The child then
+ * the child is created (vfork-style, as posix_spawn does): the kernel
+ * ruleset with every rule, the capability sets, the seccomp program, the
+ * listen() supervisor, the PATH search. The child then
  * only makes raw syscalls: it resets signal handlers, applies the prepared
  * sequence (capabilities, no_new_privs, Landlock, seccomp) and calls
  * execve(2). So it is safe to call from a multi-threaded process (the child
@@ -553,7 +554,8 @@ NETFENCE_EXTERN int netfence_ruleset_restrict_self(netfence_ruleset *rs, uint32_
  *         (the ruleset was spent by restrict_self), -ENOENT (not found in
  *         PATH), the child's execve(2) errno (-ENOENT, -EACCES, -ENOEXEC,
  *         -E2BIG, ...), -EPERM / -E2BIG (a layer refused in the child),
- *         -EOPNOTSUPP / -ENOSYS (hard requirement), -EAGAIN / -ENOMEM (fork),
+ *         -EOPNOTSUPP / -ENOSYS (hard requirement), -EAGAIN / -ENOMEM (creating
+ *         the child: clone(2), its stack),
  *         -EMFILE / -ENFILE, -EFAULT.
  */
 NETFENCE_EXTERN int netfence_ruleset_spawn(netfence_ruleset *rs, const char *path, char *const argv[],
