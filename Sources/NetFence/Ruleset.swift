@@ -634,7 +634,10 @@ public final class Ruleset {
             status.landlockIsolation = true
         }
 
-        let dropped = landlockDropped + capabilityDropped
+        // (Appended only when there is something: `+` on arrays runs array
+        // code that a fresh process would fault in for nothing.)
+        var dropped = landlockDropped
+        if !capabilityDropped.isEmpty { dropped.append(contentsOf: capabilityDropped) }
         status.dropped = dropped
         if !dropped.isEmpty && compatibility == .hardRequirement {
             // EOPNOTSUPP (or ENOSYS) when the kernel lacks a feature; EPERM
