@@ -305,10 +305,70 @@ uint32_t nf_geteuid(void)
 		result->done |= (bit);                   \
 	} while (0)
 
+/* capset(2) for the calling thread, without libcap (version 3: 64 bits). */
+struct nf_cap_header {
+	uint32_t version;
+	int pid;
+};
+struct nf_cap_data {
+	uint32_t effective, permitted, inheritable;
+};
+#define NF_CAPABILITY_VERSION_3 0x20080522
+
+static int raw_capset(uint64_t effective_permitted, uint64_t inheritable)
+{
+	struct nf_cap_header header = {NF_CAPABILITY_VERSION_3, 0};
+	struct nf_cap_data data[2] = {
+		{(uint32_t)effective_permitted, (uint32_t)effective_permitted, (uint32_t)inheritable},
+		{(uint32_t)(effective_permitted >> 32), (uint32_t)(effective_permitted >> 32), (uint32_t)(inheritable >> 32)},
+	};
+	return syscall(SYS_capset, &header, data) == 0 ? 0 : -1;
+}
+
+/* The capability steps with raw syscalls: the same sequence as the libcap
+ * calls of nf_apply. For the spawn child, which shares the parent's memory:
+ * libcap may route these calls through libpsx (when the program uses it),
+ * whose machinery belongs to the parent's threads. */
+static void apply_caps_raw(const struct nf_apply_plan *plan, struct nf_apply_result *result)
+{
+	STEP(NF_STEP_CAPS_REDUCED, raw_capset(plan->caps_working_set, plan->caps_inheritable));
+	for (int cap = 0; cap < 64; cap++) {
+		if ((plan->bounding_drop & (UINT64_C(1) << cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0) {
+			result->failed_step = NF_STEP_BOUNDING;
+			result->error = -errno;
+			return;
+		}
+	}
+	result->done |= NF_STEP_BOUNDING;
+	STEP(NF_STEP_AMBIENT, prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0));
+	for (int cap = 0; cap < 64; cap++) {
+		if ((plan->ambient_raise & (UINT64_C(1) << cap)) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) != 0) {
+			result->done &= ~NF_STEP_AMBIENT;
+			result->failed_step = NF_STEP_AMBIENT;
+			result->error = -errno;
+			return;
+		}
+	}
+	if (plan->set_securebits)
+		STEP(NF_STEP_SECUREBITS, prctl(PR_SET_SECUREBITS, plan->securebits, 0, 0, 0));
+	STEP(NF_STEP_CAPS_FINAL, raw_capset(plan->caps_final_set, plan->caps_inheritable));
+}
+
+static void apply(const struct nf_apply_plan *plan, struct nf_apply_result *result, int raw_caps);
+
 void nf_apply(const struct nf_apply_plan *plan, struct nf_apply_result *result)
 {
+	apply(plan, result, 0);
+}
+
+static void apply(const struct nf_apply_plan *plan, struct nf_apply_result *result, int raw_caps)
+{
 	memset(result, 0, sizeof(*result));
-	if (plan->caps_working != NULL) {
+	if (plan->caps_working != NULL && raw_caps) {
+		apply_caps_raw(plan, result);
+		if (result->failed_step != 0)
+			return;
+	} else if (plan->caps_working != NULL) {
 		/* Capabilities first: CAP_SETPCAP (kept while working) is needed to
 		 * shrink the bounding set and to set securebits, and nothing later
 		 * may depend on capabilities we are about to lose. */
@@ -380,30 +440,48 @@ struct spawn_args {
 	const struct nf_apply_plan *plan;
 	const struct nf_spawn_request *request;
 	int report_fd;
-	sigset_t parent_mask;
+	uint64_t parent_mask; /* the kernel's signal mask (rt_sigprocmask) */
 };
 
 /* The child: only syscalls and the prepared plan, on its own stack. It
  * shares the parent's memory (CLONE_VM), so it writes nothing but its stack
  * and the report pipe; the parent's calling thread is suspended meanwhile. */
+/* The kernel's struct sigaction for rt_sigaction(2) (x86_64, aarch64, ...). */
+struct nf_kernel_sigaction {
+	void (*handler)(int);
+	unsigned long flags;
+	void (*restorer)(void);
+	uint64_t mask;
+};
+
+/* glibc's internal signals (thread cancellation, set*id broadcast), which
+ * its wrappers neither block nor let a program change. */
+static int is_internal_signal(int sig)
+{
+	return sig == 32 || sig == 33;
+}
+
 static int spawn_child(void *opaque)
 {
 	const struct spawn_args *args = opaque;
-	/* Handlers of the parent must not run here: back to the default (the
-	 * child has its own copy of the table, no CLONE_SIGHAND). */
-	for (int sig = 1; sig < NSIG; sig++) {
-		struct sigaction sa;
-		if (sigaction(sig, NULL, &sa) == 0 && sa.sa_handler != SIG_IGN && sa.sa_handler != SIG_DFL) {
-			sa.sa_handler = SIG_DFL;
-			sa.sa_flags = 0;
-			sigaction(sig, &sa, NULL);
-		}
+	/* Handlers of the parent must not run here: back to the default, and
+	 * glibc's internal ones ignored, as posix_spawn does (the child has its
+	 * own copy of the table, no CLONE_SIGHAND). Raw syscalls: glibc's
+	 * wrappers skip the internal signals. */
+	for (int sig = 1; sig < 64; sig++) {
+		struct nf_kernel_sigaction sa;
+		if (syscall(SYS_rt_sigaction, sig, NULL, &sa, sizeof(sa.mask)) != 0)
+			continue;
+		if (sa.handler == SIG_IGN || (sa.handler == SIG_DFL && !is_internal_signal(sig)))
+			continue;
+		struct nf_kernel_sigaction reset = {.handler = is_internal_signal(sig) ? SIG_IGN : SIG_DFL};
+		syscall(SYS_rt_sigaction, sig, &reset, NULL, sizeof(reset.mask));
 	}
-	sigprocmask(SIG_SETMASK, &args->parent_mask, NULL);
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &args->parent_mask, NULL, sizeof(args->parent_mask));
 	if (args->request->supervisor_pid > 0)
 		prctl(PR_SET_PTRACER, (unsigned long)args->request->supervisor_pid, 0, 0, 0);
 	struct nf_apply_result result;
-	nf_apply(args->plan, &result);
+	apply(args->plan, &result, 1);
 	/* The outcome of the apply goes to the parent in every case (the
 	 * supervisor hand-over too); a second record only if exec fails.
 	 * The pipe is close-on-exec: EOF after the first record = exec'd. */
@@ -446,12 +524,15 @@ int nf_spawn(const struct nf_apply_plan *plan, const struct nf_spawn_request *re
 	 * is blocked across the clone, so no handler of the parent runs in the
 	 * child before it has reset them. */
 	struct spawn_args args = {.plan = plan, .request = request, .report_fd = report[1]};
-	sigset_t all;
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &args.parent_mask);
+	/* Every signal, glibc's internal ones included (raw syscall). */
+	uint64_t all = ~UINT64_C(0);
+	syscall(SYS_rt_sigprocmask, SIG_BLOCK, &all, &args.parent_mask, sizeof(all));
+	/* The child runs on this thread's TLS: keep the caller's errno. */
+	int saved_errno = errno;
 	pid_t pid = clone(spawn_child, stack + SPAWN_STACK_SIZE + page, CLONE_VM | CLONE_VFORK | SIGCHLD, &args);
 	int fork_errno = errno;
-	pthread_sigmask(SIG_SETMASK, &args.parent_mask, NULL);
+	errno = saved_errno;
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &args.parent_mask, NULL, sizeof(args.parent_mask));
 	munmap(stack, SPAWN_STACK_SIZE + (size_t)page);
 	close(report[1]);
 	if (pid < 0) {

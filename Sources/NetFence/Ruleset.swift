@@ -902,6 +902,10 @@ public final class Ruleset {
         if let caps = plan.capabilities {
             prepared.apply.caps_working = nf_caps_new(caps.working.rawValue, caps.working.rawValue, caps.inheritable.rawValue)
             prepared.apply.caps_final = nf_caps_new(caps.final.rawValue, caps.final.rawValue, caps.inheritable.rawValue)
+            // The same sets as masks: the spawn child applies them with raw capset(2).
+            prepared.apply.caps_working_set = caps.working.rawValue
+            prepared.apply.caps_final_set = caps.final.rawValue
+            prepared.apply.caps_inheritable = caps.inheritable.rawValue
             if prepared.apply.caps_working == nil || prepared.apply.caps_final == nil {
                 throw NetFenceError(code: .outOfMemory, message: "cap_init: out of memory")
             }

@@ -20,7 +20,7 @@ struct Netfence: ParsableCommand {
     static func main() {
         // `netfence run` starts a program each time: a well-formed invocation
         // skips swift-argument-parser's reflection (~1.5 ms; see RunOptions).
-        // NETFENCE_CLI_FULL_PARSER=1 forces the full parser (tests compare).
+        // NETFENCE_CLI_FULL_PARSER set (to anything) forces the full parser (tests compare).
         if getenv("NETFENCE_CLI_FULL_PARSER") == nil,
            let options = RunOptions(quickParsing: Array(CommandLine.arguments.dropFirst())) {
             Glibc.exit(options.run())

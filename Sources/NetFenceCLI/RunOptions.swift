@@ -74,6 +74,9 @@ struct RunOptions: Equatable {
             default:
                 let value: String
                 if let inlineValue {
+                    // swift-argument-parser refuses `--option=` (a missing value),
+                    // while `--option ''` is an empty one: it decides.
+                    if inlineValue.isEmpty { return nil }
                     value = inlineValue
                 } else {
                     // A value that looks like an option is ambiguous: the full parser decides.

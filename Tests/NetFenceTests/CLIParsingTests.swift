@@ -76,7 +76,7 @@ final class RunFastParserTests: XCTestCase {
             ["run", "--bind-tcp", "1", "--bind-tcp", "2", "--", "x"], ["run", "--soft", "--hard", "--", "x"],
             ["run", "--status", "--status", "--", "x"], ["run", "--status=1", "--", "x"],
             ["run", "--unknown", "--", "x"], ["run", "positional", "--", "x"], ["run", "--bind-tcp", "-1", "--", "x"],
-            ["sandboxer", "--", "x"],
+            ["sandboxer", "--", "x"], ["run", "--bind-tcp=", "--", "x"], ["run", "--keep-caps=", "--", "x"],
         ]
         for arguments in invocations {
             XCTAssertNil(RunOptions(quickParsing: arguments), "\(arguments)")

@@ -1548,6 +1548,44 @@ static int test_spawn_with_listen_supervisor(void)
 	return 0;
 }
 
+/* The spawned child drops capabilities itself, with raw syscalls (it shares
+ * the parent's memory until exec): it keeps exactly CAP_NET_BIND_SERVICE,
+ * in the bounding and ambient sets too, with securebits locked; the parent
+ * keeps everything. */
+static int child_caps_main(void)
+{
+	const uint64_t bind_service = UINT64_C(1) << 10;
+	if (proc_status_hex("CapEff") != bind_service || proc_status_hex("CapPrm") != bind_service ||
+	    proc_status_hex("CapBnd") != bind_service || proc_status_hex("CapAmb") != bind_service)
+		return 1;
+	int bits = prctl(PR_GET_SECUREBITS, 0, 0, 0, 0);
+	return bits >= 0 && (bits & 0x2a) == 0x2a ? PASS_SENTINEL : 2; /* the *_LOCKED bits of NOROOT, NO_SETUID_FIXUP, KEEP_CAPS */
+}
+
+static int test_spawn_drops_capabilities(void)
+{
+	uint64_t before = proc_status_hex("CapEff");
+	netfence_ruleset *rs = NULL;
+	CHECK_RC(netfence_ruleset_new(&rs), 0);
+	CHECK_RC(netfence_ruleset_keep_caps(rs, "cap_net_bind_service"), 0);
+	CHECK_RC(netfence_ruleset_set_caps_options(rs, NETFENCE_CAPS_AMBIENT), 0);
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	CHECK(n > 0);
+	self[n] = '\0';
+	char *argv[] = {self, "child-caps", NULL};
+	int32_t pid = 0;
+	netfence_status st = NETFENCE_STATUS_INIT;
+	errno = 0;
+	CHECK_RC(netfence_ruleset_spawn(rs, self, argv, NULL, &pid, &st), 0);
+	CHECK(st.caps_applied == 1 && st.caps_effective == (UINT64_C(1) << 10));
+	int status = 0;
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == PASS_SENTINEL);
+	CHECK(proc_status_hex("CapEff") == before);
+	netfence_ruleset_free(rs);
+	return 0;
+}
+
 static int test_second_per_port_layer_fails_closed(void)
 {
 	uint16_t allowed = free_port();
@@ -1826,12 +1864,15 @@ static const struct test tests[] = {
 	{"spawn_exec_failure", test_spawn_exec_failure, 4, 0},
 	{"spawn_from_threaded_parent", test_spawn_from_threaded_parent, 4, 0},
 	{"spawn_with_listen_supervisor", test_spawn_with_listen_supervisor, 0, 0},
+	{"spawn_drops_capabilities", test_spawn_drops_capabilities, 0, 1},
 };
 
 int main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "child-bind") == 0)
 		return child_bind_main(argc, argv);
+	if (argc > 1 && strcmp(argv[1], "child-caps") == 0)
+		return child_caps_main();
 	landlock_abi = netfence_landlock_abi();
 	int passed = 0, failed = 0, skipped = 0;
 	printf("netfence C ABI tests (library %s, Landlock ABI %d)\n", netfence_version(), landlock_abi);

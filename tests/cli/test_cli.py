@@ -132,6 +132,7 @@ def test_usage_errors():
     ["--keep-caps", "", "--no-securebits-lock"],
     ["--connect-tcp", "70000"],
     ["--bind-tcp=-5"],
+    ["--keep-caps="],
     ["--allow-socket", "bogus:stream"],
 ])
 def test_fast_and_full_parsers_agree(options, tmp_path):

@@ -187,6 +187,11 @@ NF_HIDDEN int nf_seccomp_filter_count(void);
 struct nf_apply_plan {
 	void *caps_working;      /* cap_t, or NULL: leave capabilities untouched */
 	void *caps_final;        /* cap_t */
+	/* The same sets as masks, for the spawn child, which applies them with
+	 * raw capset(2) (see nf_spawn). Effective = permitted in both. */
+	uint64_t caps_working_set;
+	uint64_t caps_final_set;
+	uint64_t caps_inheritable;
 	uint64_t bounding_drop;  /* capabilities to drop from the bounding set */
 	uint64_t ambient_raise;  /* capabilities to raise in the ambient set */
 	int32_t set_securebits;
@@ -217,8 +222,10 @@ struct nf_spawn_request {
 };
 
 /*
- * fork(); the child resets signal handlers, runs nf_apply and execve and
- * nothing else (only syscalls: safe from a multi-threaded parent). A child
+ * A vfork-style child (clone with CLONE_VM | CLONE_VFORK, as posix_spawn
+ * does); it resets signal handlers, applies the plan and calls execve with
+ * raw syscalls only (safe from a multi-threaded parent, and nothing of the
+ * parent's libraries runs in the shared memory). A child
  * failure comes back through a close-on-exec pipe into *child_result, the
  * child is reaped, and -errno is returned. Returns 0 with *pid_out set when
  * the exec succeeded.
