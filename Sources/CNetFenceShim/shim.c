@@ -91,7 +91,8 @@ struct nf_dirent64 {
 	char d_name[];
 };
 
-int nf_thread_count(void)
+/* Counts the entries of /proc/self/task. */
+static int count_task_entries(void)
 {
 	int fd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
@@ -117,6 +118,24 @@ int nf_thread_count(void)
 	}
 	close(fd);
 	return count;
+}
+
+int nf_thread_count(void)
+{
+	/* procfs gives /proc/PID/task a link count of 2 plus the number of
+	 * threads (proc_task_getattr, since Linux 2.6): one stat(2), about half
+	 * the cost of reading the directory in a fresh process. A count that
+	 * does not fit that rule is not trusted: the entries are counted. */
+	struct stat st;
+	if (stat("/proc/self/task", &st) == 0 && S_ISDIR(st.st_mode) && st.st_nlink >= 3 && st.st_nlink - 2 <= INT32_MAX)
+		return (int)(st.st_nlink - 2);
+	return count_task_entries();
+}
+
+/* The directory count, for tests that compare it with nf_thread_count. */
+int nf_thread_count_by_entries(void)
+{
+	return count_task_entries();
 }
 
 int nf_open_path(const char *path, int *is_dir)

@@ -54,9 +54,12 @@ NF_HIDDEN int nf_landlock_restrict_self(int ruleset_fd, uint32_t flags);
 NF_HIDDEN int nf_set_no_new_privs(void);
 NF_HIDDEN int nf_get_no_new_privs(void);
 
-/* Number of threads of the calling process (entries of /proc/self/task),
- * or -errno. Uses getdents64 on a stack buffer: no allocation. */
+/* Number of threads of the calling process, or -errno: the link count of
+ * /proc/self/task (2 + threads), else its entries (getdents64 on a stack
+ * buffer). No allocation. */
 NF_HIDDEN int nf_thread_count(void);
+/* The entries of /proc/self/task only (tests compare the two). */
+NF_HIDDEN int nf_thread_count_by_entries(void);
 
 /* open(path, O_PATH | O_CLOEXEC); *is_dir = S_ISDIR. fd or -errno. */
 NF_HIDDEN int nf_open_path(const char *path, int *is_dir);
