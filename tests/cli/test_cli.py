@@ -148,6 +148,15 @@ def test_fast_and_full_parsers_agree(options, tmp_path):
     assert outcomes[0] == outcomes[1]
 
 
+def test_command_arguments_are_passed_byte_for_byte():
+    # Not UTF-8: the command must get the bytes it was given, not U+FFFD.
+    for env in ({}, {"NETFENCE_CLI_FULL_PARSER": "1"}):
+        result = subprocess.run([CLI, "run", "--bind-tcp", "", "--", "/usr/bin/printf", "%s|%s", b"\xff\xfe", "--"],
+                                capture_output=True, env={**os.environ, **env}, timeout=60)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == b"\xff\xfe|--"
+
+
 def test_exit_status_passthrough():
     assert run("run", "--bind-tcp", "", "--", "sh", "-c", "exit 7").returncode == 7
     assert run("run", "--bind-tcp", "", "--", "true").returncode == 0
