@@ -50,6 +50,48 @@ int nf_landlock_create_ruleset(const struct nf_landlock_ruleset_attr *attr, size
 	return result(syscall(SYS_landlock_create_ruleset, attr, size, flags));
 }
 
+
+/* The running kernel's Landlock ABI, probed once when the library is loaded
+ * (a constructor), so that the first restrict in a process (often a freshly
+ * forked one) does not pay for it: > 0, or -ENOSYS / -EOPNOTSUPP. */
+static int kernel_abi;
+
+__attribute__((constructor)) static void probe_kernel_abi(void)
+{
+	int saved_errno = errno;
+	int rc = nf_landlock_create_ruleset(NULL, 0, NF_LANDLOCK_CREATE_RULESET_VERSION);
+	if (rc > 0) {
+		/* Test-only: NETFENCE_TEST_ABI=N makes netfence behave as on an
+		 * older kernel (ABI N, never more than the real one), to test
+		 * downgrades on the real kernel (docs/security-testing.md). */
+		const char *text = getenv("NETFENCE_TEST_ABI");
+		if (text != NULL) {
+			char *end = NULL;
+			errno = 0;
+			long value = strtol(text, &end, 10);
+			if (errno == 0 && end != text && *end == '\0' && value >= 1 && value < rc)
+				rc = (int)value;
+		}
+	} else if (rc != -ENOSYS && rc != -EOPNOTSUPP) {
+		/* Anything else than "not built" / "disabled" is a kernel we do
+		 * not understand: unavailable rather than a guess. */
+		rc = -EOPNOTSUPP;
+	}
+	__atomic_store_n(&kernel_abi, rc, __ATOMIC_RELEASE);
+	errno = saved_errno;
+}
+
+int nf_kernel_landlock_abi(void)
+{
+	int abi = __atomic_load_n(&kernel_abi, __ATOMIC_ACQUIRE);
+	if (abi == 0) {
+		/* Only before constructors ran (another library's constructor). */
+		probe_kernel_abi();
+		abi = __atomic_load_n(&kernel_abi, __ATOMIC_ACQUIRE);
+	}
+	return abi;
+}
+
 int nf_landlock_add_net_port_rule(int ruleset_fd, uint64_t allowed_access, uint64_t port)
 {
 	const struct nf_landlock_net_port_attr attr = {

@@ -29,7 +29,7 @@ public struct LandlockABI: RawRepresentable, Hashable, Comparable, Sendable, Cus
     /// A kernel with a newer ABI works: netfence uses the features of this one on it.
     public static let newestKnown = LandlockABI(10)
 
-    /// The running kernel's Landlock ABI, probed once per process and cached.
+    /// The running kernel's Landlock ABI, probed once per process (when the library is loaded) and cached.
     ///
     /// - Returns: The ABI, 1 or more.
     /// - Throws: ``NetFenceError/Code/notImplemented`` (Landlock not built, `ENOSYS`) or
@@ -69,23 +69,11 @@ public struct LandlockABI: RawRepresentable, Hashable, Comparable, Sendable, Cus
     }
 }
 
-/// The ABI probe result: the ABI (> 0) or -ENOSYS / -EOPNOTSUPP. A Swift global
-/// is initialised once, thread-safely, on first use.
-let kernelLandlockABI: Int32 = {
-    let rc = nf_landlock_create_ruleset(nil, 0, UInt32(NF_LANDLOCK_CREATE_RULESET_VERSION))
-    if rc > 0 {
-        // Test-only: NETFENCE_TEST_ABI=N makes netfence behave as on an older
-        // kernel (ABI N, never more than the real one), to test downgrades on
-        // the real kernel. Documented in docs/security-testing.md.
-        if let text = getenv("NETFENCE_TEST_ABI"), let value = Int32(String(cString: text)), value >= 1, value < rc {
-            return value
-        }
-        return rc
-    }
-    // Anything else than "not built"/"disabled" would be a kernel we do not
-    // understand; treat it as unavailable rather than guess.
-    return rc == -ENOSYS || rc == -EOPNOTSUPP ? rc : -EOPNOTSUPP
-}()
+/// The ABI probe result: the ABI (> 0) or -ENOSYS / -EOPNOTSUPP, probed once
+/// when the library is loaded (the shim's constructor), so that a first restrict
+/// in a freshly forked process does not pay for the probe. The test-only
+/// NETFENCE_TEST_ABI=N lowers it (docs/security-testing.md).
+var kernelLandlockABI: Int32 { nf_kernel_landlock_abi() }
 
 func kernelLandlockErrata() -> Int32 {
     let abi = kernelLandlockABI
