@@ -65,7 +65,7 @@ __attribute__((constructor)) static void probe_kernel_abi(void)
 		 * older kernel (ABI N, never more than the real one), to test
 		 * downgrades on the real kernel (docs/security-testing.md). */
 		const char *text = getenv("NETFENCE_TEST_ABI");
-		if (text != NULL) {
+		if (text != NULL && text[0] >= '0' && text[0] <= '9') { /* digits only: no sign, no space */
 			char *end = NULL;
 			errno = 0;
 			long value = strtol(text, &end, 10);
