@@ -4,7 +4,7 @@ not need, with Landlock and seccomp.
 
 A pure-ctypes binding of the netfence C library (``libnetfence.so.0``). The
 library is looked up, in order, at ``$NETFENCE_LIBRARY`` (only there when it
-is set), with ``ctypes.util.find_library("netfence")``, then by its soname;
+is set), by its soname, then with ``ctypes.util.find_library("netfence")``;
 importing this package raises ImportError, naming every attempt, when none
 loads.
 

@@ -16,7 +16,6 @@ Ownership rules (docs/error-handling.md, netfence.h):
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 from ctypes import (
     POINTER,
@@ -28,7 +27,7 @@ from ctypes import (
     c_uint64,
     c_void_p,
 )
-from typing import Any, Callable, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 from ._errors import error_for
 
@@ -109,28 +108,32 @@ ruleset_p = POINTER(_RulesetOpaque)
 
 def library_candidates(
     environ: Mapping[str, str] = os.environ,
-    find_library: Callable[[str], Optional[str]] = ctypes.util.find_library,
-) -> List[Tuple[str, str]]:
-    """The (origin, name) pairs to try loading, in order.
+    find_library: Optional[Callable[[str], Optional[str]]] = None,
+) -> Iterator[Tuple[str, str]]:
+    """The (origin, name) pairs to try loading, in order, produced lazily.
 
     ``NETFENCE_LIBRARY`` when set (and then only it: an explicit choice must
-    not silently fall back to another library), else
-    ``ctypes.util.find_library("netfence")`` when it finds something, then the
-    soname ``libnetfence.so.0`` (the dynamic loader's search path).
+    not silently fall back to another library), else the soname
+    ``libnetfence.so.0`` (the dynamic loader's search path), then what
+    ``ctypes.util.find_library("netfence")`` finds. find_library runs
+    ``ldconfig -p`` in a subprocess, several milliseconds: it is imported and
+    called only when the soname did not load.
     """
     explicit = environ.get(LIBRARY_ENV)
     if explicit:
-        return [(LIBRARY_ENV, explicit)]
-    candidates: List[Tuple[str, str]] = []
+        yield (LIBRARY_ENV, explicit)
+        return
+    yield ("soname", SONAME)
+    if find_library is None:
+        import ctypes.util
+
+        find_library = ctypes.util.find_library
     found = find_library("netfence")
-    if found:
-        candidates.append(('ctypes.util.find_library("netfence")', found))
-    if found != SONAME:
-        candidates.append(("soname", SONAME))
-    return candidates
+    if found and found != SONAME:
+        yield ('ctypes.util.find_library("netfence")', found)
 
 
-def load_library(candidates: Sequence[Tuple[str, str]]) -> Tuple[ctypes.CDLL, str]:
+def load_library(candidates: Iterable[Tuple[str, str]]) -> Tuple[ctypes.CDLL, str]:
     """Load the first candidate that loads; ImportError naming every attempt
     otherwise. Returns the library and the name it was loaded by."""
     failures = []

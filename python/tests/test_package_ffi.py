@@ -174,13 +174,25 @@ def test_strerror_out_of_range_is_never_truncated(bad):
 
 
 def test_library_candidates_order():
-    assert _ffi.library_candidates({"NETFENCE_LIBRARY": "/x/libnetfence.so.0"}, lambda name: "other") == [
+    def candidates(environ, found):
+        return list(_ffi.library_candidates(environ, lambda name: found))
+
+    assert candidates({"NETFENCE_LIBRARY": "/x/libnetfence.so.0"}, "other") == [
         ("NETFENCE_LIBRARY", "/x/libnetfence.so.0")]
-    assert _ffi.library_candidates({}, lambda name: None) == [("soname", "libnetfence.so.0")]
-    assert _ffi.library_candidates({"NETFENCE_LIBRARY": ""}, lambda name: "libnetfence.so.0") == [
-        ('ctypes.util.find_library("netfence")', "libnetfence.so.0")]
-    assert _ffi.library_candidates({}, lambda name: "/opt/lib/libnetfence.so") == [
-        ('ctypes.util.find_library("netfence")', "/opt/lib/libnetfence.so"), ("soname", "libnetfence.so.0")]
+    assert candidates({}, None) == [("soname", "libnetfence.so.0")]
+    assert candidates({"NETFENCE_LIBRARY": ""}, "libnetfence.so.0") == [("soname", "libnetfence.so.0")]
+    assert candidates({}, "/opt/lib/libnetfence.so") == [
+        ("soname", "libnetfence.so.0"), ('ctypes.util.find_library("netfence")', "/opt/lib/libnetfence.so")]
+
+
+def test_find_library_only_when_the_soname_fails():
+    # ctypes.util.find_library spawns ldconfig: not when the soname loads.
+    calls = []
+    generator = _ffi.library_candidates({}, lambda name: calls.append(name) or "/opt/lib/libnetfence.so")
+    assert next(generator) == ("soname", "libnetfence.so.0") and calls == []
+    assert next(generator)[1] == "/opt/lib/libnetfence.so" and calls == ["netfence"]
+    result = run_python("import sys, netfence; print('ctypes.util' in sys.modules)")
+    assert result.returncode == 0 and result.stdout.strip() == "False", result.stderr
 
 
 def test_load_failure_names_every_attempt():
