@@ -352,10 +352,11 @@ public final class Ruleset {
 
     /// Runs a program in a new process restricted by this ruleset.
     ///
-    /// Everything that can fail or allocate happens here, in the caller, before `fork(2)`: the
-    /// kernel ruleset, the capability sets, the seccomp program, the listen supervisor, the `PATH`
-    /// search. The child only resets its signal handlers, applies the prepared sequence
-    /// (capabilities, no_new_privs, Landlock, seccomp) with plain system calls and calls `execve(2)`.
+    /// Everything that can fail or allocate happens here, in the caller, before the child is created
+    /// (vfork-style, as `posix_spawn(3)` does): the kernel ruleset, the capability sets, the seccomp
+    /// program, the listen supervisor, the `PATH` search. The child only resets its signal handlers,
+    /// applies the prepared sequence (capabilities, no_new_privs, Landlock, seccomp) with raw system
+    /// calls and calls `execve(2)`.
     /// So this is safe to call from a multi-threaded process, and every layer covers the child, which
     /// has a single thread. No restrict flags are used: the child gets no log flags.
     ///
@@ -368,7 +369,7 @@ public final class Ruleset {
     ///   - arguments: The complete `argv`, `argv[0]` included; not empty.
     ///   - environment: The child's environment as `NAME=value` strings; `nil` passes this process's.
     /// - Returns: The child, which the caller must wait for, and what it applied.
-    /// - Throws: ``NetFenceError``, before the fork: the errors of ``restrictSelf(_:)`` (except
+    /// - Throws: ``NetFenceError``, before the child exists: the errors of ``restrictSelf(_:)`` (except
     ///   ``NetFenceError/Code/otherThreads``), ``NetFenceError/Code/invalidArgument`` for empty
     ///   `arguments`, `ENOENT` when the program is not in `PATH`; from the child: its `execve(2)`
     ///   errno (`ENOENT`, `EACCES`, `ENOEXEC`, ...) or a layer the kernel refused (`EPERM`, `E2BIG`).
@@ -1010,7 +1011,7 @@ public final class Ruleset {
             }
         }
         if rc < 0 {
-            if result.failed_step == 0 { throw .system(rc, "fork") }
+            if result.failed_step == 0 { throw .system(rc, "creating the child (clone)") }
             status.capsApplied = result.done & UInt32(NF_STEP_CAPS_FINAL) != 0
             status.landlockApplied = result.done & UInt32(NF_STEP_LANDLOCK) != 0
             status.seccomp.installed = result.done & UInt32(NF_STEP_SECCOMP) != 0

@@ -373,8 +373,8 @@ class Ruleset:
         (``netfence_ruleset_spawn()``); this process is not restricted.
 
         Safe from a multi-threaded process: everything that can fail runs
-        here before fork(), the child only applies the prepared layers and
-        calls execve(2). An exec failure in the child is raised here (errno
+        here before the child is created (vfork-style, as posix_spawn does),
+        the child only applies the prepared layers and calls execve(2). An exec failure in the child is raised here (errno
         ``ENOENT``, ``EACCES``...) and the child is reaped. The ruleset is not
         spent: it can spawn again.
 
@@ -397,7 +397,8 @@ class Ruleset:
                 name with ``=``, or the C function's EINVAL causes.
             AlreadyEnforcedError: spent by :meth:`restrict_self`.
             NetFenceError: the child's execve(2) errno (``ENOENT``...),
-                fork's ``EAGAIN``, and the other codes of restrict_self;
+                ``EAGAIN`` when the child cannot be created, and the other
+                codes of restrict_self;
                 ``error.status`` is set.
         """
         function = "netfence_ruleset_spawn"
