@@ -8,19 +8,21 @@
 /// insertion word-wise (64 ports per step) and keep an exact per-right count,
 /// so "every port allowed" is known without scanning.
 ///
-/// Storage is raw memory, not a Swift array, holding a block per right in use
-/// (its bitmap, then its port count), zeroed at the right's first insert.
-/// This keeps the first use in a new process cheap: the first Swift array of
-/// an element type instantiates its metadata through the runtime's demangler
-/// (tens of page faults in a fresh process), and each zeroed page costs a
+/// Each bitmap is split into 16 chunks of 4096 ports (512 bytes), allocated
+/// and zeroed when a port in them is first allowed: a ruleset with a few ports
+/// touches a few hundred bytes, a range over every port 8 KiB per right. The
+/// storage is raw memory, not Swift arrays: the first Swift array of an
+/// element type instantiates its metadata through the runtime's demangler
+/// (tens of page faults in a fresh process), and each page touched costs a
 /// fault (see docs/performance.md). A class: a ruleset owns exactly one.
 final class PortSet {
     static let portCount = 65536
     static let wordCount = portCount / 64
     /// Kernel rights are bits 0..<4 of AccessNet; slot 4 holds LISTEN_TCP (bit 63).
     static let rightSlots = 5
-    /// A block: the bitmap, then the count of ports allowed.
-    private static let blockSize = wordCount + 1
+    /// 64-bit words per chunk, and chunks per right.
+    private static let chunkWords = 64
+    private static let chunksPerRight = wordCount / chunkWords
 
     static func slot(ofBit bit: Int) -> Int? {
         bit < 4 ? bit : bit == 63 ? 4 : nil
@@ -35,39 +37,48 @@ final class PortSet {
         Int(rights.rawValue & 0xf) | (rights.rawValue & (1 << 63) != 0 ? 1 << 4 : 0)
     }
 
-    /// Room for every slot's block, then the right of each block, allocated at
-    /// the first insert; a block is initialised (zeroed) at its slot's first
-    /// insert, in that order.
-    private var words: UnsafeMutablePointer<UInt64>?
-    private var blocksUsed = 0
-    /// Per slot, 4 bits: 0 when the slot has no block, else its block index + 1.
-    private var blockOfSlot: UInt64 = 0
+    /// chunks[slot * chunksPerRight + chunk]: nil until a port in it is allowed.
+    /// Allocated at the first insert, with the per-slot port counts after it.
+    private var table: UnsafeMutableRawPointer?
 
     init() {}
 
-    deinit { words?.deallocate() }
+    deinit {
+        guard let table else { return }
+        let chunks = table.assumingMemoryBound(to: UnsafeMutablePointer<UInt64>?.self)
+        for index in 0..<Self.rightSlots * Self.chunksPerRight { chunks[index]?.deallocate() }
+        table.deallocate()
+    }
 
-    /// The offset of the slot's block in `words`, nil when it has none.
-    private func base(ofSlot slot: Int) -> Int? {
-        let entry = Int((blockOfSlot >> UInt64(4 * slot)) & 0xf)
-        return entry == 0 ? nil : (entry - 1) * Self.blockSize
+    private var chunks: UnsafeMutablePointer<UnsafeMutablePointer<UInt64>?>? {
+        table?.assumingMemoryBound(to: UnsafeMutablePointer<UInt64>?.self)
+    }
+
+    /// The per-slot port counts, after the chunk pointers.
+    private var counts: UnsafeMutablePointer<Int>? {
+        table.map { ($0 + Self.rightSlots * Self.chunksPerRight * MemoryLayout<UnsafeMutablePointer<UInt64>?>.stride)
+            .assumingMemoryBound(to: Int.self) }
     }
 
     private func count(ofSlot slot: Int) -> Int {
-        guard let words, let base = base(ofSlot: slot) else { return 0 }
-        return Int(words[base + Self.wordCount])
+        counts?[slot] ?? 0
     }
 
     /// Ports allowed per slot (for tests and reports).
-    var counts: [Int] { (0..<Self.rightSlots).map { count(ofSlot: $0) } }
+    var portCounts: [Int] { (0..<Self.rightSlots).map { count(ofSlot: $0) } }
+
+    /// The word of `slot`'s bitmap, 0 when its chunk does not exist.
+    private func word(_ index: Int, ofSlot slot: Int) -> UInt64 {
+        guard let chunk = chunks?[slot * Self.chunksPerRight + index / Self.chunkWords] else { return 0 }
+        return chunk[index % Self.chunkWords]
+    }
 
     /// The 1024-word bitmap of one right (all zero when no rule uses it).
     func bitmap(of right: AccessNet) -> [UInt64] {
         let mask = Self.slotMask(right)
-        guard mask != 0, let words, let base = base(ofSlot: mask.trailingZeroBitCount) else {
-            return Array(repeating: 0, count: Self.wordCount)
-        }
-        return Array(UnsafeBufferPointer(start: words + base, count: Self.wordCount))
+        guard mask != 0 else { return Array(repeating: 0, count: Self.wordCount) }
+        let slot = mask.trailingZeroBitCount
+        return (0..<Self.wordCount).map { word($0, ofSlot: slot) }
     }
 
     /// Whether any port is allowed for `right`.
@@ -83,39 +94,48 @@ final class PortSet {
     /// Allow `rights` on `first...last` (already validated: first <= last <= 65535).
     func insert(_ rights: AccessNet, first: Int, last: Int) {
         var mask = Self.slotMask(rights)
+        if mask == 0 { return }
+        if table == nil {
+            let pointers = Self.rightSlots * Self.chunksPerRight
+            let raw = UnsafeMutableRawPointer.allocate(
+                byteCount: pointers * MemoryLayout<UnsafeMutablePointer<UInt64>?>.stride + Self.rightSlots * MemoryLayout<Int>.stride,
+                alignment: MemoryLayout<Int>.alignment)
+            raw.bindMemory(to: UnsafeMutablePointer<UInt64>?.self, capacity: pointers).initialize(repeating: nil, count: pointers)
+            (raw + pointers * MemoryLayout<UnsafeMutablePointer<UInt64>?>.stride)
+                .bindMemory(to: Int.self, capacity: Self.rightSlots).initialize(repeating: 0, count: Self.rightSlots)
+            table = raw
+        }
+        let chunks = self.chunks!, counts = self.counts!
         let firstWord = first >> 6, lastWord = last >> 6
         while mask != 0 {
             let slot = mask.trailingZeroBitCount
             mask &= mask - 1
-            let words = self.words ?? UnsafeMutablePointer<UInt64>.allocate(capacity: Self.rightSlots * (Self.blockSize + 1))
-            self.words = words
-            let base: Int
-            if let existing = self.base(ofSlot: slot) {
-                base = existing
-            } else {
-                base = blocksUsed * Self.blockSize
-                (words + base).initialize(repeating: 0, count: Self.blockSize)
-                (words + Self.rightSlots * Self.blockSize + blocksUsed).initialize(to: Self.right(ofSlot: slot).rawValue)
-                blocksUsed += 1
-                blockOfSlot |= UInt64(blocksUsed) << UInt64(4 * slot)
-            }
-            var added: UInt64 = 0
+            var added = 0
             for word in firstWord...lastWord {
+                let index = slot * Self.chunksPerRight + word / Self.chunkWords
+                let chunk: UnsafeMutablePointer<UInt64>
+                if let existing = chunks[index] {
+                    chunk = existing
+                } else {
+                    chunk = UnsafeMutablePointer<UInt64>.allocate(capacity: Self.chunkWords)
+                    chunk.initialize(repeating: 0, count: Self.chunkWords)
+                    chunks[index] = chunk
+                }
                 let low = word == firstWord ? first & 63 : 0
                 let high = word == lastWord ? last & 63 : 63
                 let width = high - low + 1
                 let bits: UInt64 = width == 64 ? ~0 : ((1 << UInt64(width)) - 1) << UInt64(low)
-                added += UInt64((bits & ~words[base + word]).nonzeroBitCount)
-                words[base + word] |= bits
+                added += (bits & ~chunk[word % Self.chunkWords]).nonzeroBitCount
+                chunk[word % Self.chunkWords] |= bits
             }
-            words[base + Self.wordCount] += added
+            counts[slot] += added
         }
     }
 
     func contains(_ right: AccessNet, port: Int) -> Bool {
         let mask = Self.slotMask(right)
-        guard mask != 0, let words, let base = base(ofSlot: mask.trailingZeroBitCount) else { return false }
-        return words[base + port >> 6] & (1 << UInt64(port & 63)) != 0
+        guard mask != 0 else { return false }
+        return word(port >> 6, ofSlot: mask.trailingZeroBitCount) & (1 << UInt64(port & 63)) != 0
     }
 
     /// Rights whose rules cover every port: handling them would restrict nothing.
@@ -137,48 +157,45 @@ final class PortSet {
     /// Calls `body(port, rights)` once per port allowed for any of `rights`, in
     /// ascending port order, with the subset of `rights` allowed on that port.
     func forEachRule<E: Error>(for rights: AccessNet, _ body: (UInt64, UInt64) throws(E) -> Void) throws(E) {
-        guard let words else { return }
-        var usedBlocks = 0 // the blocks to merge, as a bitmask of block indices
+        guard let chunks else { return }
+        var used = 0 // the slots to merge, as a bitmask
         var mask = Self.slotMask(rights)
         while mask != 0 {
             let slot = mask.trailingZeroBitCount
             mask &= mask - 1
-            if let base = base(ofSlot: slot), words[base + Self.wordCount] > 0 { usedBlocks |= 1 << (base / Self.blockSize) }
+            if count(ofSlot: slot) > 0 { used |= 1 << slot }
         }
-        if usedBlocks == 0 { return }
-        let rightOfBlock = words + Self.rightSlots * Self.blockSize
-        if usedBlocks.nonzeroBitCount == 1 {
-            // One right: its bitmap alone, every port with the same rights.
-            let block = usedBlocks.trailingZeroBitCount
-            let bitmap = words + block * Self.blockSize, access = rightOfBlock[block]
-            for word in 0..<Self.wordCount {
-                var bits = bitmap[word]
-                while bits != 0 {
-                    let bit = bits.trailingZeroBitCount
-                    bits &= bits - 1
-                    try body(UInt64(word << 6 | bit), access)
-                }
+        for chunkIndex in 0..<Self.chunksPerRight {
+            var present = 0 // the used slots that have this chunk
+            var slots = used
+            while slots != 0 {
+                let slot = slots.trailingZeroBitCount
+                slots &= slots - 1
+                if chunks[slot * Self.chunksPerRight + chunkIndex] != nil { present |= 1 << slot }
             }
-            return
-        }
-        for word in 0..<Self.wordCount {
-            var union: UInt64 = 0
-            var blocks = usedBlocks
-            while blocks != 0 {
-                union |= words[blocks.trailingZeroBitCount * Self.blockSize + word]
-                blocks &= blocks - 1
-            }
-            while union != 0 {
-                let bit = union.trailingZeroBitCount
-                union &= union - 1
-                var access: UInt64 = 0
-                blocks = usedBlocks
-                while blocks != 0 {
-                    let block = blocks.trailingZeroBitCount
-                    blocks &= blocks - 1
-                    if words[block * Self.blockSize + word] & (1 << UInt64(bit)) != 0 { access |= rightOfBlock[block] }
+            if present == 0 { continue }
+            for offset in 0..<Self.chunkWords {
+                var union: UInt64 = 0
+                slots = present
+                while slots != 0 {
+                    let slot = slots.trailingZeroBitCount
+                    slots &= slots - 1
+                    union |= chunks[slot * Self.chunksPerRight + chunkIndex]![offset]
                 }
-                try body(UInt64(word << 6 | bit), access)
+                while union != 0 {
+                    let bit = union.trailingZeroBitCount
+                    union &= union - 1
+                    var access: UInt64 = 0
+                    slots = present
+                    while slots != 0 {
+                        let slot = slots.trailingZeroBitCount
+                        slots &= slots - 1
+                        if chunks[slot * Self.chunksPerRight + chunkIndex]![offset] & (1 << UInt64(bit)) != 0 {
+                            access |= Self.right(ofSlot: slot).rawValue
+                        }
+                    }
+                    try body(UInt64((chunkIndex * Self.chunkWords + offset) << 6 | bit), access)
+                }
             }
         }
     }

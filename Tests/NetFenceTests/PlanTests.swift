@@ -153,8 +153,8 @@ final class PlanTests: XCTestCase {
         set.insert(.bindTCP, first: 127, last: 129)
         set.insert([.bindTCP, .connectTCP], first: 65535, last: 65535)
         set.insert(.connectTCP, first: 64, last: 64)
-        XCTAssertEqual(set.counts[0], 6)
-        XCTAssertEqual(set.counts[1], 2)
+        XCTAssertEqual(set.portCounts[0], 6)
+        XCTAssertEqual(set.portCounts[1], 2)
         var rules: [UInt64: UInt64] = [:]
         set.forEachRule(for: [.bindTCP, .connectTCP]) { port, access in rules[port] = access }
         XCTAssertEqual(rules, [63: 1, 64: 3, 127: 1, 128: 1, 129: 1, 65535: 3])
@@ -164,9 +164,34 @@ final class PlanTests: XCTestCase {
         let full = PortSet()
         full.insert(.bindTCP, first: 0, last: 65535)
         full.insert(.bindTCP, first: 100, last: 200)
-        XCTAssertEqual(full.counts[0], 65536)
+        XCTAssertEqual(full.portCounts[0], 65536)
         XCTAssertEqual(full.rightsCoveringAllPorts, .bindTCP)
         XCTAssertEqual(full.ruleCount(for: .bindTCP), 65536)
+    }
+
+    /// Chunks of 4096 ports: a range across a chunk boundary, rights whose
+    /// chunks differ, and the bitmap handed to the listen supervisor.
+    func testPortSetChunkBoundaries() {
+        let set = PortSet()
+        set.insert(.bindTCP, first: 4090, last: 4100)
+        set.insert(.connectTCP, first: 4096, last: 4096)
+        set.insert(.connectTCP, first: 65000, last: 65000)
+        XCTAssertEqual(set.portCounts[0], 11)
+        XCTAssertEqual(set.portCounts[1], 2)
+        var rules: [UInt64: UInt64] = [:]
+        set.forEachRule(for: [.bindTCP, .connectTCP]) { port, access in rules[port] = access }
+        var expected: [UInt64: UInt64] = [65000: 2]
+        for port in UInt64(4090)...4100 { expected[port] = port == 4096 ? 3 : 1 }
+        XCTAssertEqual(rules, expected)
+        XCTAssertEqual(set.ruleCount(for: .connectTCP), 2)
+        XCTAssertTrue(set.contains(.connectTCP, port: 65000))
+        XCTAssertFalse(set.contains(.connectTCP, port: 64999))
+        XCTAssertFalse(set.contains(.bindTCP, port: 30000)) // a chunk that does not exist
+        let bitmap = set.bitmap(of: .connectTCP)
+        XCTAssertEqual(bitmap.count, 1024)
+        XCTAssertEqual(bitmap.reduce(0) { $0 + $1.nonzeroBitCount }, 2)
+        XCTAssertEqual(bitmap[4096 >> 6], 1)
+        XCTAssertEqual(PortSet().bitmap(of: .listenTCP), Array(repeating: 0, count: 1024))
     }
 
     func testValidationErrors() throws {
