@@ -9,15 +9,12 @@ import CNetFenceShim
 import Glibc
 import NetFence
 
-/// The object behind `netfence_ruleset *`.
-final class RulesetHandle {
-    let ruleset = Ruleset()
-}
-
+/// `netfence_ruleset *` is a retained ``Ruleset`` (one object: no wrapper to
+/// allocate on the first call of a process).
 @inline(__always)
-private func handle(_ pointer: OpaquePointer?) -> RulesetHandle? {
+private func handle(_ pointer: OpaquePointer?) -> Ruleset? {
     guard let pointer else { return nil }
-    return Unmanaged<RulesetHandle>.fromOpaque(UnsafeRawPointer(pointer)).takeUnretainedValue()
+    return Unmanaged<Ruleset>.fromOpaque(UnsafeRawPointer(pointer)).takeUnretainedValue()
 }
 
 /// Errno lists of the header, per function; anything else is a netfence bug
@@ -74,7 +71,7 @@ public func netfence_version() -> UnsafePointer<CChar>? {
 @c @implementation
 public func netfence_ruleset_new(_ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     guard let out else { return invalid("netfence_ruleset_new", "out is NULL") }
-    let object = Unmanaged.passRetained(RulesetHandle())
+    let object = Unmanaged.passRetained(Ruleset())
     out.pointee = OpaquePointer(object.toOpaque())
     nf_error_clear()
     return 0
@@ -83,14 +80,14 @@ public func netfence_ruleset_new(_ out: UnsafeMutablePointer<OpaquePointer?>?) -
 @c @implementation
 public func netfence_ruleset_free(_ rs: OpaquePointer?) {
     guard let rs else { return }
-    Unmanaged<RulesetHandle>.fromOpaque(UnsafeRawPointer(rs)).release()
+    Unmanaged<Ruleset>.fromOpaque(UnsafeRawPointer(rs)).release()
 }
 
 @c @implementation
 public func netfence_ruleset_set_compat(_ rs: OpaquePointer?, _ level: UInt32) -> Int32 {
     guard let object = handle(rs) else { return invalid("netfence_ruleset_set_compat", "rs is NULL") }
     return call("netfence_ruleset_set_compat") { () throws(NetFenceError) in
-        try object.ruleset.setCompatibility(raw: level)
+        try object.setCompatibility(raw: level)
     }
 }
 
@@ -98,7 +95,7 @@ public func netfence_ruleset_set_compat(_ rs: OpaquePointer?, _ level: UInt32) -
 public func netfence_ruleset_handle_net(_ rs: OpaquePointer?, _ access: UInt64) -> Int32 {
     guard let object = handle(rs) else { return invalid("netfence_ruleset_handle_net", "rs is NULL") }
     return call("netfence_ruleset_handle_net") { () throws(NetFenceError) in
-        try object.ruleset.handleNet(raw: access)
+        try object.handleNet(raw: access)
     }
 }
 
@@ -106,7 +103,7 @@ public func netfence_ruleset_handle_net(_ rs: OpaquePointer?, _ access: UInt64) 
 public func netfence_ruleset_allow_port(_ rs: OpaquePointer?, _ access: UInt64, _ port: UInt64) -> Int32 {
     guard let object = handle(rs) else { return invalid("netfence_ruleset_allow_port", "rs is NULL") }
     return call("netfence_ruleset_allow_port") { () throws(NetFenceError) in
-        try object.ruleset.allowPorts(raw: access, first: port, last: port)
+        try object.allowPorts(raw: access, first: port, last: port)
     }
 }
 
@@ -114,7 +111,7 @@ public func netfence_ruleset_allow_port(_ rs: OpaquePointer?, _ access: UInt64, 
 public func netfence_ruleset_allow_port_range(_ rs: OpaquePointer?, _ access: UInt64, _ first: UInt64, _ last: UInt64) -> Int32 {
     guard let object = handle(rs) else { return invalid("netfence_ruleset_allow_port_range", "rs is NULL") }
     return call("netfence_ruleset_allow_port_range") { () throws(NetFenceError) in
-        try object.ruleset.allowPorts(raw: access, first: first, last: last)
+        try object.allowPorts(raw: access, first: first, last: last)
     }
 }
 
@@ -122,7 +119,7 @@ public func netfence_ruleset_allow_port_range(_ rs: OpaquePointer?, _ access: UI
 public func netfence_ruleset_handle_fs(_ rs: OpaquePointer?, _ access: UInt64) -> Int32 {
     guard let object = handle(rs) else { return invalid("netfence_ruleset_handle_fs", "rs is NULL") }
     return call("netfence_ruleset_handle_fs") { () throws(NetFenceError) in
-        try object.ruleset.handleFS(raw: access)
+        try object.handleFS(raw: access)
     }
 }
 
@@ -133,7 +130,7 @@ public func netfence_ruleset_allow_path(_ rs: OpaquePointer?, _ access: UInt64, 
     let text = String(cString: path)
     // open(2)'s errno is part of this function's documented list.
     return call("netfence_ruleset_allow_path", allowed: anyErrno) { () throws(NetFenceError) in
-        try object.ruleset.allowPath(raw: access, path: text)
+        try object.allowPath(raw: access, path: text)
     }
 }
 
@@ -141,7 +138,7 @@ public func netfence_ruleset_allow_path(_ rs: OpaquePointer?, _ access: UInt64, 
 public func netfence_ruleset_set_scope(_ rs: OpaquePointer?, _ scopes: UInt64) -> Int32 {
     guard let object = handle(rs) else { return invalid("netfence_ruleset_set_scope", "rs is NULL") }
     return call("netfence_ruleset_set_scope") { () throws(NetFenceError) in
-        try object.ruleset.setScopes(raw: scopes)
+        try object.setScopes(raw: scopes)
     }
 }
 
@@ -149,7 +146,7 @@ public func netfence_ruleset_set_scope(_ rs: OpaquePointer?, _ scopes: UInt64) -
 public func netfence_ruleset_handle_sockets(_ rs: OpaquePointer?) -> Int32 {
     guard let object = handle(rs) else { return invalid("netfence_ruleset_handle_sockets", "rs is NULL") }
     return call("netfence_ruleset_handle_sockets") { () throws(NetFenceError) in
-        try object.ruleset.handleSocketsRaw()
+        try object.handleSocketsRaw()
     }
 }
 
@@ -157,7 +154,7 @@ public func netfence_ruleset_handle_sockets(_ rs: OpaquePointer?) -> Int32 {
 public func netfence_ruleset_allow_socket(_ rs: OpaquePointer?, _ family: Int32, _ type: Int32, _ proto: Int32) -> Int32 {
     guard let object = handle(rs) else { return invalid("netfence_ruleset_allow_socket", "rs is NULL") }
     return call("netfence_ruleset_allow_socket") { () throws(NetFenceError) in
-        try object.ruleset.addSocketRule(family: family, type: type, protocol: proto)
+        try object.addSocketRule(family: family, type: type, protocol: proto)
     }
 }
 
@@ -167,7 +164,7 @@ public func netfence_ruleset_keep_caps(_ rs: OpaquePointer?, _ caps: UnsafePoint
     guard let caps else { return invalid("netfence_ruleset_keep_caps", "caps is NULL (pass \"\" to keep none)") }
     let text = String(cString: caps)
     return call("netfence_ruleset_keep_caps") { () throws(NetFenceError) in
-        try object.ruleset.keepCapabilities(names: text)
+        try object.keepCapabilities(names: text)
     }
 }
 
@@ -180,7 +177,7 @@ public func netfence_ruleset_keep_caps_array(_ rs: OpaquePointer?, _ caps: Unsaf
     if count < 0 || count > 64 { return invalid(function, "count \(UInt(bitPattern: count)) is larger than the number of capabilities") }
     let numbers = caps.map { Array(UnsafeBufferPointer(start: $0, count: count)) } ?? []
     return call(function) { () throws(NetFenceError) in
-        try object.ruleset.keepCapabilities(numbers: numbers)
+        try object.keepCapabilities(numbers: numbers)
     }
 }
 
@@ -188,7 +185,7 @@ public func netfence_ruleset_keep_caps_array(_ rs: OpaquePointer?, _ caps: Unsaf
 public func netfence_ruleset_set_caps_options(_ rs: OpaquePointer?, _ options: UInt32) -> Int32 {
     guard let object = handle(rs) else { return invalid("netfence_ruleset_set_caps_options", "rs is NULL") }
     return call("netfence_ruleset_set_caps_options") { () throws(NetFenceError) in
-        try object.ruleset.setCapabilityOptions(raw: options)
+        try object.setCapabilityOptions(raw: options)
     }
 }
 
@@ -206,7 +203,7 @@ public func netfence_ruleset_restrict_self(_ rs: OpaquePointer?, _ flags: UInt32
     }
     var report = RestrictionStatus()
     let rc = call(function, allowed: restrictErrors) { () throws(NetFenceError) in
-        try object.ruleset.restrictSelf(rawFlags: flags, status: &report)
+        try object.restrictSelf(rawFlags: flags, status: &report)
     }
     if let status { write(report, to: status) }
     return rc
@@ -243,7 +240,7 @@ public func netfence_ruleset_spawn(_ rs: OpaquePointer?, _ path: UnsafePointer<C
     var pid: Int32 = 0
     // execve's errno (ENOENT, EACCES, ENOEXEC, ...) is part of this function's list.
     let rc = call(function, allowed: nil) { () throws(NetFenceError) in
-        pid = try object.ruleset.spawn(path: program, argv: arguments, envp: environment, status: &report)
+        pid = try object.spawn(path: program, argv: arguments, envp: environment, status: &report)
     }
     if rc == 0 { pidOut.pointee = pid }
     if let status { write(report, to: status) }
