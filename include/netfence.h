@@ -565,8 +565,7 @@ NETFENCE_EXTERN int netfence_ruleset_spawn(netfence_ruleset *rs, const char *pat
 /** @defgroup kernel Kernel queries @{ */
 
 /**
- * The Landlock ABI version of the running kernel (probed once, when the
- * library is loaded, then cached).
+ * The Landlock ABI version of the running kernel (probed once, then cached).
  * @return the ABI (> 0), -ENOSYS (not built), -EOPNOTSUPP (disabled at boot).
  */
 NETFENCE_EXTERN int netfence_landlock_abi(void);

@@ -51,20 +51,25 @@ int nf_landlock_create_ruleset(const struct nf_landlock_ruleset_attr *attr, size
 }
 
 
-/* The running kernel's Landlock ABI, probed once when the library is loaded
- * (a constructor), so that the first restrict in a process (often a freshly
- * forked one) does not pay for it: > 0, or -ENOSYS / -EOPNOTSUPP. */
-static int kernel_abi;
+/* The running kernel's Landlock ABI, probed on first use and cached: > 0, or
+ * -ENOSYS / -EOPNOTSUPP. In C, not a Swift lazy global: a first restrict in a
+ * freshly forked process then runs none of the Swift runtime's one-time
+ * initialisation machinery for it. (Not in a constructor: a process under a
+ * seccomp allow-list that kills on unknown syscalls must not die merely for
+ * loading the library.) */
+static int kernel_abi; /* 0: not probed yet */
 
-__attribute__((constructor)) static void probe_kernel_abi(void)
+static int probe_kernel_abi(void)
 {
 	int saved_errno = errno;
 	int rc = nf_landlock_create_ruleset(NULL, 0, NF_LANDLOCK_CREATE_RULESET_VERSION);
 	if (rc > 0) {
 		/* Test-only: NETFENCE_TEST_ABI=N makes netfence behave as on an
 		 * older kernel (ABI N, never more than the real one), to test
-		 * downgrades on the real kernel (docs/security-testing.md). */
-		const char *text = getenv("NETFENCE_TEST_ABI");
+		 * downgrades on the real kernel (docs/security-testing.md).
+		 * secure_getenv: never in a setuid or otherwise privileged
+		 * program, whose invoker controls the environment. */
+		const char *text = secure_getenv("NETFENCE_TEST_ABI");
 		if (text != NULL && text[0] >= '0' && text[0] <= '9') { /* digits only: no sign, no space */
 			char *end = NULL;
 			errno = 0;
@@ -77,17 +82,17 @@ __attribute__((constructor)) static void probe_kernel_abi(void)
 		 * not understand: unavailable rather than a guess. */
 		rc = -EOPNOTSUPP;
 	}
-	__atomic_store_n(&kernel_abi, rc, __ATOMIC_RELEASE);
 	errno = saved_errno;
+	return rc;
 }
 
 int nf_kernel_landlock_abi(void)
 {
 	int abi = __atomic_load_n(&kernel_abi, __ATOMIC_ACQUIRE);
 	if (abi == 0) {
-		/* Only before constructors ran (another library's constructor). */
-		probe_kernel_abi();
-		abi = __atomic_load_n(&kernel_abi, __ATOMIC_ACQUIRE);
+		/* Threads racing here probe alike and store the same value. */
+		abi = probe_kernel_abi();
+		__atomic_store_n(&kernel_abi, abi, __ATOMIC_RELEASE);
 	}
 	return abi;
 }

@@ -29,7 +29,7 @@ public struct LandlockABI: RawRepresentable, Hashable, Comparable, Sendable, Cus
     /// A kernel with a newer ABI works: netfence uses the features of this one on it.
     public static let newestKnown = LandlockABI(10)
 
-    /// The running kernel's Landlock ABI, probed once per process (when the library is loaded) and cached.
+    /// The running kernel's Landlock ABI, probed once per process and cached.
     ///
     /// - Returns: The ABI, 1 or more.
     /// - Throws: ``NetFenceError/Code/notImplemented`` (Landlock not built, `ENOSYS`) or
@@ -69,10 +69,9 @@ public struct LandlockABI: RawRepresentable, Hashable, Comparable, Sendable, Cus
     }
 }
 
-/// The ABI probe result: the ABI (> 0) or -ENOSYS / -EOPNOTSUPP, probed once
-/// when the library is loaded (the shim's constructor), so that a first restrict
-/// in a freshly forked process does not pay for the probe. The test-only
-/// NETFENCE_TEST_ABI=N lowers it (docs/security-testing.md).
+/// The ABI probe result: the ABI (> 0) or -ENOSYS / -EOPNOTSUPP, probed on
+/// first use and cached in the shim (no Swift lazy global: see there). The
+/// test-only NETFENCE_TEST_ABI=N lowers it (docs/security-testing.md).
 var kernelLandlockABI: Int32 { nf_kernel_landlock_abi() }
 
 func kernelLandlockErrata() -> Int32 {

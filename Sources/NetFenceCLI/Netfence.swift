@@ -72,7 +72,13 @@ func hint(for error: NetFenceError) -> String? {
 func replaceProcess(_ path: String, _ argv: [String], _ environment: [String]?) -> Int32 {
     withCommandArgv(argv) { argvPointer in
         withEnvironment(environment) { envpPointer in
-            execve(path, argvPointer, envpPointer)
+            // A path taken as given (it has a `/`) is executed with the
+            // bytes of argv[0], which may not be UTF-8.
+            if path == argv.first, let raw = argvPointer[0] {
+                execve(raw, argvPointer, envpPointer)
+            } else {
+                execve(path, argvPointer, envpPointer)
+            }
             return errno
         }
     }

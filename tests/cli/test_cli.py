@@ -148,6 +148,18 @@ def test_fast_and_full_parsers_agree(options, tmp_path):
     assert outcomes[0] == outcomes[1]
 
 
+def test_command_path_is_used_byte_for_byte(tmp_path):
+    # A program whose name is not UTF-8, given with a slash: found and run.
+    program = os.path.join(os.fsencode(tmp_path), b"prog\xff")
+    with open(program, "wb") as f:
+        f.write(b"#!/bin/sh\necho ran\n")
+    os.chmod(program, 0o755)
+    for env in ({}, {"NETFENCE_CLI_FULL_PARSER": "1"}):
+        result = subprocess.run([CLI, "run", "--bind-tcp", "", "--", program], capture_output=True,
+                                env={**os.environ, **env}, timeout=60)
+        assert result.returncode == 0 and result.stdout == b"ran\n", result.stderr
+
+
 def test_command_arguments_are_passed_byte_for_byte():
     # Not UTF-8: the command must get the bytes it was given, not U+FFFD.
     for env in ({}, {"NETFENCE_CLI_FULL_PARSER": "1"}):

@@ -46,8 +46,8 @@ struct nf_landlock_net_port_attr {
 
 /* Landlock syscalls; each returns the syscall result or -errno. */
 NF_HIDDEN int nf_landlock_create_ruleset(const struct nf_landlock_ruleset_attr *attr, size_t size, uint32_t flags);
-/* The kernel's Landlock ABI (> 0) or -ENOSYS / -EOPNOTSUPP, probed once when
- * the library is loaded (lowered by the test-only NETFENCE_TEST_ABI). */
+/* The kernel's Landlock ABI (> 0) or -ENOSYS / -EOPNOTSUPP, probed on first
+ * use and cached (lowered by the test-only NETFENCE_TEST_ABI). */
 NF_HIDDEN int nf_kernel_landlock_abi(void);
 NF_HIDDEN int nf_landlock_add_net_port_rule(int ruleset_fd, uint64_t allowed_access, uint64_t port);
 NF_HIDDEN int nf_landlock_add_path_beneath_rule(int ruleset_fd, uint64_t allowed_access, int parent_fd);
