@@ -28,6 +28,8 @@
 
 #include <netfence.h>
 
+#include "net_helpers.h"
+
 #define PASS_SENTINEL 42
 
 #define CHECK(cond)                                                                    \
@@ -52,93 +54,6 @@
 	} while (0)
 
 static int landlock_abi;
-
-/* ---- socket helpers: return 0 or a positive errno ---- */
-
-static int make_addr(int family, uint16_t port, struct sockaddr_storage *ss, socklen_t *len)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (family == AF_INET) {
-		struct sockaddr_in *in = (struct sockaddr_in *)ss;
-		in->sin_family = AF_INET;
-		in->sin_port = htons(port);
-		in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		*len = sizeof(*in);
-	} else {
-		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
-		in6->sin6_family = AF_INET6;
-		in6->sin6_port = htons(port);
-		in6->sin6_addr = in6addr_loopback;
-		*len = sizeof(*in6);
-	}
-	return 0;
-}
-
-static int bind_fd(int fd, int family, uint16_t port)
-{
-	struct sockaddr_storage ss;
-	socklen_t len;
-	make_addr(family, port, &ss, &len);
-	return bind(fd, (struct sockaddr *)&ss, len) < 0 ? errno : 0;
-}
-
-/* bind a fresh TCP socket (protocol 0 or IPPROTO_TCP) and close it. */
-static int try_bind(int family, int protocol, uint16_t port)
-{
-	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, protocol);
-	if (fd < 0)
-		return errno;
-	int err = bind_fd(fd, family, port);
-	close(fd);
-	return err;
-}
-
-static int try_connect(int family, uint16_t port)
-{
-	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return errno;
-	struct sockaddr_storage ss;
-	socklen_t len;
-	make_addr(family, port, &ss, &len);
-	int err = connect(fd, (struct sockaddr *)&ss, len) < 0 ? errno : 0;
-	close(fd);
-	return err;
-}
-
-static uint16_t local_port(int fd)
-{
-	struct sockaddr_storage ss;
-	socklen_t len = sizeof(ss);
-	getsockname(fd, (struct sockaddr *)&ss, &len);
-	return ss.ss_family == AF_INET ? ntohs(((struct sockaddr_in *)&ss)->sin_port)
-				       : ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-}
-
-/* A listening socket on an ephemeral loopback port (made before restricting). */
-static int listener(int family, uint16_t *port)
-{
-	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind_fd(fd, family, 0) != 0 || listen(fd, 16) < 0)
-		return -1;
-	*port = local_port(fd);
-	return fd;
-}
-
-/* A port free right now on both loopback families (bound, then released). */
-static uint16_t free_port(void)
-{
-	for (int attempt = 0; attempt < 50; attempt++) {
-		int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
-		if (fd < 0 || bind_fd(fd, AF_INET6, 0) != 0)
-			return 0;
-		uint16_t port = local_port(fd);
-		close(fd);
-		if (try_bind(AF_INET, 0, port) == 0)
-			return port;
-	}
-	return 0;
-}
 
 /* Build, restrict, free. Returns the restrict_self code. */
 static int restrict_net(uint64_t handled, uint64_t access, uint16_t port, netfence_status *st)
@@ -903,26 +818,6 @@ static int test_failure_part_way_is_reported(void)
 #endif
 #define LISTEN NETFENCE_ACCESS_NET_LISTEN_TCP
 
-/* errno of socket(family, type, protocol), 0 if it was created. */
-static int try_socket(int family, int type, int protocol)
-{
-	int fd = socket(family, type, protocol);
-	if (fd < 0)
-		return errno;
-	close(fd);
-	return 0;
-}
-
-static int try_socketpair(int family, int type)
-{
-	int sv[2];
-	if (socketpair(family, type, 0, sv) < 0)
-		return errno;
-	close(sv[0]);
-	close(sv[1]);
-	return 0;
-}
-
 static int test_no_network_program(void)
 {
 	/* Controls: each family can be created before. */
@@ -1499,13 +1394,6 @@ static int test_spawn_exec_failure(void)
 	return 0;
 }
 
-static void *idle_thread(void *arg)
-{
-	(void)arg;
-	pause();
-	return NULL;
-}
-
 static int test_spawn_from_threaded_parent(void)
 {
 	pthread_t threads[3];
@@ -1728,11 +1616,7 @@ static int test_fast_open_refused(void)
  * process cannot ptrace or pidfd_getfd its way into unsandboxed processes. */
 static int test_seccomp_only_ruleset_is_isolated(void)
 {
-	pid_t outside = fork();
-	if (outside == 0) {
-		pause();
-		_exit(0);
-	}
+	pid_t outside = paused_child();
 	netfence_ruleset *rs = NULL;
 	netfence_status st = NETFENCE_STATUS_INIT;
 	CHECK_RC(netfence_ruleset_new(&rs), 0);
@@ -1749,8 +1633,7 @@ static int test_seccomp_only_ruleset_is_isolated(void)
 	errno = 0;
 	int stolen = pidfd >= 0 ? (int)syscall(SYS_pidfd_getfd, pidfd, 0, 0) : -1;
 	int getfd_errno = errno;
-	kill(outside, SIGKILL);
-	waitpid(outside, NULL, 0);
+	end_child(outside);
 	CHECK(traced < 0 && ptrace_errno == EPERM);
 	CHECK(stolen < 0 && getfd_errno == EPERM);
 	/* Nothing else changed: the filesystem is as before. */

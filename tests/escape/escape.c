@@ -25,6 +25,8 @@
 
 #include <netfence.h>
 
+#include "../c/net_helpers.h"
+
 #ifndef IPPROTO_MPTCP
 #define IPPROTO_MPTCP 262
 #endif
@@ -112,15 +114,6 @@ static int case_x32_socket(void)
 	return ret >= 0 ? ALLOWED : result_of(errno);
 }
 
-static int try_socket(int family, int type, int protocol)
-{
-	int fd = socket(family, type, protocol);
-	if (fd < 0)
-		return errno;
-	close(fd);
-	return 0;
-}
-
 static int case_mptcp(void)
 {
 	return sandbox(0) ? SETUP : result_of(try_socket(AF_INET, SOCK_STREAM, IPPROTO_MPTCP));
@@ -139,18 +132,6 @@ static int case_socketpair(void)
 	return socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0 ? result_of(errno) : ALLOWED;
 }
 
-static uint16_t free_port(void)
-{
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in addr = {.sin_family = AF_INET};
-	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	socklen_t len = sizeof(addr);
-	bind(fd, (struct sockaddr *)&addr, sizeof(addr));
-	getsockname(fd, (struct sockaddr *)&addr, &len);
-	close(fd);
-	return ntohs(addr.sin_port);
-}
-
 static int case_listen_without_bind(void)
 {
 	if (sandbox(free_port())) /* listen allowed on one port, but not unbound */
@@ -161,32 +142,24 @@ static int case_listen_without_bind(void)
 
 static int case_unspec_then_listen(void)
 {
-	int server = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in addr = {.sin_family = AF_INET};
-	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	socklen_t len = sizeof(addr);
-	bind(server, (struct sockaddr *)&addr, sizeof(addr));
-	listen(server, 4);
-	getsockname(server, (struct sockaddr *)&addr, &len);
+	uint16_t port = 0;
+	struct sockaddr_storage addr;
+	socklen_t len;
+	if (listener(AF_INET, &port) < 0)
+		return SETUP;
+	make_addr(AF_INET, port, &addr, &len);
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) != 0 || sandbox(free_port()))
+	if (connect(fd, (struct sockaddr *)&addr, len) != 0 || sandbox(free_port()))
 		return SETUP;
 	struct sockaddr unspec = {.sa_family = AF_UNSPEC};
 	connect(fd, &unspec, sizeof(unspec));
 	return listen(fd, 4) < 0 ? result_of(errno) : ALLOWED;
 }
 
-static void *idle(void *arg)
-{
-	(void)arg;
-	pause();
-	return NULL;
-}
-
 static int case_preexisting_thread(void)
 {
 	pthread_t thread;
-	pthread_create(&thread, NULL, idle, NULL);
+	pthread_create(&thread, NULL, idle_thread, NULL);
 	netfence_ruleset *rs = NULL;
 	netfence_ruleset_new(&rs);
 	netfence_ruleset_handle_net(rs, NETFENCE_ACCESS_NET_BIND_TCP);
@@ -264,11 +237,7 @@ static int case_scm_rights(void)
 
 static int case_ptrace_outside(void)
 {
-	pid_t target = fork();
-	if (target == 0) {
-		pause();
-		_exit(0);
-	}
+	pid_t target = paused_child();
 	int rc;
 	if (sandbox(0)) {
 		rc = SETUP;
@@ -276,21 +245,19 @@ static int case_ptrace_outside(void)
 		/* Landlock: a sandboxed process cannot trace one outside its domain. */
 		rc = ptrace(PTRACE_ATTACH, target, NULL, NULL) < 0 ? result_of(errno) : ALLOWED;
 	}
-	kill(target, SIGKILL);
-	waitpid(target, NULL, 0);
+	end_child(target);
 	return rc;
 }
 
 static int case_fast_open(void)
 {
 	/* A client allowed to connect to one port tries another with TFO. */
-	int server = socket(AF_INET, SOCK_STREAM, 0);
-	struct sockaddr_in addr = {.sin_family = AF_INET};
-	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	socklen_t len = sizeof(addr);
-	bind(server, (struct sockaddr *)&addr, sizeof(addr));
-	listen(server, 4);
-	getsockname(server, (struct sockaddr *)&addr, &len);
+	uint16_t port = 0;
+	struct sockaddr_storage addr;
+	socklen_t len;
+	if (listener(AF_INET, &port) < 0)
+		return SETUP;
+	make_addr(AF_INET, port, &addr, &len);
 	netfence_ruleset *rs = NULL;
 	netfence_ruleset_new(&rs);
 	netfence_ruleset_handle_net(rs, NETFENCE_ACCESS_NET_CONNECT_TCP);
@@ -298,26 +265,21 @@ static int case_fast_open(void)
 	if (netfence_ruleset_restrict_self(rs, 0, NULL))
 		return SETUP;
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	if (sendto(fd, "x", 1, MSG_FASTOPEN, (struct sockaddr *)&addr, sizeof(addr)) == 1)
+	if (sendto(fd, "x", 1, MSG_FASTOPEN, (struct sockaddr *)&addr, len) == 1)
 		return ALLOWED;
 	return errno == EOPNOTSUPP ? DENIED_EOPNOTSUPP : result_of(errno);
 }
 
 static int case_seccomp_only_ptrace(void)
 {
-	pid_t target = fork();
-	if (target == 0) {
-		pause();
-		_exit(0);
-	}
+	pid_t target = paused_child();
 	netfence_ruleset *rs = NULL;
 	netfence_ruleset_new(&rs);
 	netfence_ruleset_handle_sockets(rs);
 	netfence_ruleset_allow_socket(rs, AF_UNIX, NETFENCE_ANY, NETFENCE_ANY);
 	int rc = netfence_ruleset_restrict_self(rs, 0, NULL) ? SETUP
 		 : ptrace(PTRACE_ATTACH, target, NULL, NULL) < 0 ? result_of(errno) : ALLOWED;
-	kill(target, SIGKILL);
-	waitpid(target, NULL, 0);
+	end_child(target);
 	return rc;
 }
 

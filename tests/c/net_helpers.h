@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Socket and process helpers shared by the C test programs (the C ABI suite
+ * and the escape suite). Socket helpers return 0 or a positive errno.
+ * Include after <netinet/in.h>, <sys/socket.h>, <errno.h>, <string.h> and
+ * <unistd.h>, with _GNU_SOURCE defined.
+ */
+#ifndef NETFENCE_TEST_NET_HELPERS_H
+#define NETFENCE_TEST_NET_HELPERS_H
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* The loopback address of `family` (AF_INET or AF_INET6) at `port`. */
+static inline void make_addr(int family, uint16_t port, struct sockaddr_storage *ss, socklen_t *len)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (family == AF_INET) {
+		struct sockaddr_in *in = (struct sockaddr_in *)ss;
+		in->sin_family = AF_INET;
+		in->sin_port = htons(port);
+		in->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		*len = sizeof(*in);
+	} else {
+		struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(port);
+		in6->sin6_addr = in6addr_loopback;
+		*len = sizeof(*in6);
+	}
+}
+
+static inline int bind_fd(int fd, int family, uint16_t port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	make_addr(family, port, &ss, &len);
+	return bind(fd, (struct sockaddr *)&ss, len) < 0 ? errno : 0;
+}
+
+/* bind a fresh TCP socket (protocol 0 or IPPROTO_TCP) and close it. */
+static inline int try_bind(int family, int protocol, uint16_t port)
+{
+	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, protocol);
+	if (fd < 0)
+		return errno;
+	int err = bind_fd(fd, family, port);
+	close(fd);
+	return err;
+}
+
+static inline int try_connect(int family, uint16_t port)
+{
+	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return errno;
+	struct sockaddr_storage ss;
+	socklen_t len;
+	make_addr(family, port, &ss, &len);
+	int err = connect(fd, (struct sockaddr *)&ss, len) < 0 ? errno : 0;
+	close(fd);
+	return err;
+}
+
+/* errno of socket(family, type, protocol), 0 if it was created. */
+static inline int try_socket(int family, int type, int protocol)
+{
+	int fd = socket(family, type, protocol);
+	if (fd < 0)
+		return errno;
+	close(fd);
+	return 0;
+}
+
+static inline int try_socketpair(int family, int type)
+{
+	int sv[2];
+	if (socketpair(family, type, 0, sv) < 0)
+		return errno;
+	close(sv[0]);
+	close(sv[1]);
+	return 0;
+}
+
+static inline uint16_t local_port(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	getsockname(fd, (struct sockaddr *)&ss, &len);
+	return ss.ss_family == AF_INET ? ntohs(((struct sockaddr_in *)&ss)->sin_port)
+				       : ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+}
+
+/* A listening socket on an ephemeral loopback port (made before restricting). */
+static inline int listener(int family, uint16_t *port)
+{
+	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind_fd(fd, family, 0) != 0 || listen(fd, 16) < 0)
+		return -1;
+	*port = local_port(fd);
+	return fd;
+}
+
+/* A port free right now on both loopback families (bound, then released). */
+static inline uint16_t free_port(void)
+{
+	for (int attempt = 0; attempt < 50; attempt++) {
+		int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0 || bind_fd(fd, AF_INET6, 0) != 0)
+			return 0;
+		uint16_t port = local_port(fd);
+		close(fd);
+		if (try_bind(AF_INET, 0, port) == 0)
+			return port;
+	}
+	return 0;
+}
+
+/* A thread body that waits forever. */
+static inline void *idle_thread(void *arg)
+{
+	(void)arg;
+	pause();
+	return NULL;
+}
+
+/* A child process that waits forever (a process outside the sandbox);
+ * end it with end_child(). */
+static inline pid_t paused_child(void)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		pause();
+		_exit(0);
+	}
+	return pid;
+}
+
+static inline void end_child(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+#endif
