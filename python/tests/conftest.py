@@ -42,3 +42,14 @@ def run_python(code: str, *args: str, env: Optional[Dict[str, str]] = None, time
 def python_child():
     """The run_python helper, as a fixture."""
     return run_python
+
+
+@pytest.fixture(scope="session")
+def abi():
+    """The kernel's Landlock ABI; the test is skipped without Landlock."""
+    import netfence
+
+    try:
+        return netfence.landlock_abi()
+    except netfence.UnsupportedError as error:
+        pytest.skip(f"Landlock is unavailable: {error}")

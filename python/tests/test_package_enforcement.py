@@ -51,14 +51,6 @@ def run_child(body, *args):
 
 
 @pytest.fixture(scope="module")
-def abi():
-    try:
-        return netfence.landlock_abi()
-    except netfence.UnsupportedError as error:
-        pytest.skip(f"Landlock is unavailable: {error}")
-
-
-@pytest.fixture(scope="module")
 def net_abi(abi):
     if abi < 4:
         pytest.skip("TCP port rules need Landlock ABI 4 (Linux 6.7)")

@@ -31,14 +31,6 @@ def other_thread():
     thread.join()
 
 
-@pytest.fixture(scope="module")
-def abi():
-    try:
-        return netfence.landlock_abi()
-    except netfence.UnsupportedError as error:
-        pytest.skip(f"Landlock is unavailable: {error}")
-
-
 BIND_CHILD = ("import socket, sys\n"
               "try:\n"
               "    socket.socket().bind(('127.0.0.1', 0))\n"
