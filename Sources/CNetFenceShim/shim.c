@@ -391,65 +391,70 @@ static int raw_capset(uint64_t effective_permitted, uint64_t inheritable)
 	return syscall(SYS_capset, &header, data) == 0 ? 0 : -1;
 }
 
-/* The capability steps with raw syscalls: the same sequence as the libcap
- * calls of nf_apply. For the spawn child, which shares the parent's memory:
- * libcap may route these calls through libpsx (when the program uses it),
- * whose machinery belongs to the parent's threads. */
-static void apply_caps_raw(const struct nf_apply_plan *plan, struct nf_apply_result *result)
-{
-	STEP(NF_STEP_CAPS_REDUCED, raw_capset(plan->caps_working_set, plan->caps_inheritable));
-	for (int cap = 0; cap < 64; cap++) {
-		if ((plan->bounding_drop & (UINT64_C(1) << cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0) {
-			result->failed_step = NF_STEP_BOUNDING;
-			result->error = -errno;
-			return;
-		}
-	}
-	result->done |= NF_STEP_BOUNDING;
-	STEP(NF_STEP_AMBIENT, prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0));
-	for (int cap = 0; cap < 64; cap++) {
-		if ((plan->ambient_raise & (UINT64_C(1) << cap)) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) != 0) {
-			result->done &= ~NF_STEP_AMBIENT;
-			result->failed_step = NF_STEP_AMBIENT;
-			result->error = -errno;
-			return;
-		}
-	}
-	if (plan->set_securebits)
-		STEP(NF_STEP_SECUREBITS, prctl(PR_SET_SECUREBITS, plan->securebits, 0, 0, 0));
-	STEP(NF_STEP_CAPS_FINAL, raw_capset(plan->caps_final_set, plan->caps_inheritable));
-}
+/* The capability operations of the apply sequence: through libcap in this
+ * process; with raw syscalls in the spawn child, which shares the parent's
+ * memory: libcap may route its calls through libpsx (when the program uses
+ * it), whose machinery belongs to the parent's threads. Each returns 0, or
+ * -1 with errno set. */
+struct caps_ops {
+	int (*set_working)(const struct nf_apply_plan *plan);
+	int (*set_final)(const struct nf_apply_plan *plan);
+	int (*drop_bound)(int cap);
+	int (*reset_ambient)(void);
+	int (*raise_ambient)(int cap);
+	int (*set_securebits)(uint32_t bits);
+};
 
-static void apply(const struct nf_apply_plan *plan, struct nf_apply_result *result, int raw_caps);
+static int libcap_set_working(const struct nf_apply_plan *plan) { return cap_set_proc(plan->caps_working); }
+static int libcap_set_final(const struct nf_apply_plan *plan) { return cap_set_proc(plan->caps_final); }
+static int libcap_drop_bound(int cap) { return cap_drop_bound(cap); }
+static int libcap_reset_ambient(void) { return cap_reset_ambient(); }
+static int libcap_raise_ambient(int cap) { return cap_set_ambient(cap, CAP_SET); }
+static int libcap_set_securebits(uint32_t bits) { return cap_set_secbits(bits); }
+
+static const struct caps_ops libcap_ops = {
+	libcap_set_working, libcap_set_final, libcap_drop_bound,
+	libcap_reset_ambient, libcap_raise_ambient, libcap_set_securebits,
+};
+
+static int raw_set_working(const struct nf_apply_plan *plan) { return raw_capset(plan->caps_working_set, plan->caps_inheritable); }
+static int raw_set_final(const struct nf_apply_plan *plan) { return raw_capset(plan->caps_final_set, plan->caps_inheritable); }
+static int raw_drop_bound(int cap) { return prctl(PR_CAPBSET_DROP, cap, 0, 0, 0); }
+static int raw_reset_ambient(void) { return prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0); }
+static int raw_raise_ambient(int cap) { return prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0); }
+static int raw_set_securebits(uint32_t bits) { return prctl(PR_SET_SECUREBITS, bits, 0, 0, 0); }
+
+static const struct caps_ops raw_ops = {
+	raw_set_working, raw_set_final, raw_drop_bound,
+	raw_reset_ambient, raw_raise_ambient, raw_set_securebits,
+};
+
+static void apply(const struct nf_apply_plan *plan, struct nf_apply_result *result, const struct caps_ops *caps);
 
 void nf_apply(const struct nf_apply_plan *plan, struct nf_apply_result *result)
 {
-	apply(plan, result, 0);
+	apply(plan, result, &libcap_ops);
 }
 
-static void apply(const struct nf_apply_plan *plan, struct nf_apply_result *result, int raw_caps)
+static void apply(const struct nf_apply_plan *plan, struct nf_apply_result *result, const struct caps_ops *caps)
 {
 	memset(result, 0, sizeof(*result));
-	if (plan->caps_working != NULL && raw_caps) {
-		apply_caps_raw(plan, result);
-		if (result->failed_step != 0)
-			return;
-	} else if (plan->caps_working != NULL) {
+	if (plan->caps_working != NULL) {
 		/* Capabilities first: CAP_SETPCAP (kept while working) is needed to
 		 * shrink the bounding set and to set securebits, and nothing later
 		 * may depend on capabilities we are about to lose. */
-		STEP(NF_STEP_CAPS_REDUCED, cap_set_proc(plan->caps_working));
+		STEP(NF_STEP_CAPS_REDUCED, caps->set_working(plan));
 		for (int cap = 0; cap < 64; cap++) {
-			if ((plan->bounding_drop & (UINT64_C(1) << cap)) && cap_drop_bound(cap) != 0) {
+			if ((plan->bounding_drop & (UINT64_C(1) << cap)) && caps->drop_bound(cap) != 0) {
 				result->failed_step = NF_STEP_BOUNDING;
 				result->error = -errno;
 				return;
 			}
 		}
 		result->done |= NF_STEP_BOUNDING;
-		STEP(NF_STEP_AMBIENT, cap_reset_ambient());
+		STEP(NF_STEP_AMBIENT, caps->reset_ambient());
 		for (int cap = 0; cap < 64; cap++) {
-			if ((plan->ambient_raise & (UINT64_C(1) << cap)) && cap_set_ambient(cap, CAP_SET) != 0) {
+			if ((plan->ambient_raise & (UINT64_C(1) << cap)) && caps->raise_ambient(cap) != 0) {
 				result->done &= ~NF_STEP_AMBIENT;
 				result->failed_step = NF_STEP_AMBIENT;
 				result->error = -errno;
@@ -457,8 +462,8 @@ static void apply(const struct nf_apply_plan *plan, struct nf_apply_result *resu
 			}
 		}
 		if (plan->set_securebits)
-			STEP(NF_STEP_SECUREBITS, cap_set_secbits(plan->securebits));
-		STEP(NF_STEP_CAPS_FINAL, cap_set_proc(plan->caps_final));
+			STEP(NF_STEP_SECUREBITS, caps->set_securebits(plan->securebits));
+		STEP(NF_STEP_CAPS_FINAL, caps->set_final(plan));
 	}
 	/* no_new_privs before Landlock and seccomp: both require it unless the
 	 * thread has CAP_SYS_ADMIN, which was just dropped. */
@@ -547,7 +552,7 @@ static int spawn_child(void *opaque)
 	if (args->request->supervisor_pid > 0)
 		prctl(PR_SET_PTRACER, (unsigned long)args->request->supervisor_pid, 0, 0, 0);
 	struct nf_apply_result result;
-	apply(args->plan, &result, 1);
+	apply(args->plan, &result, &raw_ops);
 	/* The outcome of the apply goes to the parent in every case (the
 	 * supervisor hand-over too); a second record only if exec fails.
 	 * The pipe is close-on-exec: EOF after the first record = exec'd. */

@@ -24,10 +24,6 @@ final class PortSet {
     private static let chunkWords = 64
     private static let chunksPerRight = wordCount / chunkWords
 
-    static func slot(ofBit bit: Int) -> Int? {
-        bit < 4 ? bit : bit == 63 ? 4 : nil
-    }
-
     static func right(ofSlot slot: Int) -> AccessNet {
         AccessNet(rawValue: 1 << UInt64(slot < 4 ? slot : 63))
     }

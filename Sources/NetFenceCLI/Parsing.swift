@@ -47,25 +47,23 @@ func forEachPortRange(_ text: String, option: String, _ body: (UInt16, UInt16) t
     }
 }
 
-/// Decimal digits only, at most 5, at most 65535; anything else is left to
-/// the String version for its message.
+/// Decimal digits only (at most 5), at most 65535.
 func parsePort(_ text: Substring, option: String) throws -> UInt16 {
     var value = 0, digits = 0
     for byte in text.utf8 {
-        guard byte >= 48 && byte <= 57, digits < 5 else { return try parsePort(String(text), option: option) }
+        guard byte >= 48 && byte <= 57, digits < 5 else {
+            throw CLIError(message: "\(option): \"\(text)\" is not a port number", hint: "ports are 0-65535")
+        }
         value = value * 10 + Int(byte - 48)
         digits += 1
     }
-    guard digits > 0, value <= 65535 else { return try parsePort(String(text), option: option) }
+    if digits == 0 { throw CLIError(message: "\(option): \"\(text)\" is not a port number", hint: "ports are 0-65535") }
+    guard value <= 65535 else { throw CLIError(message: "\(option): port \(value) is out of range", hint: "ports are 0-65535") }
     return UInt16(value)
 }
 
 func parsePort(_ text: String, option: String) throws -> UInt16 {
-    guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }), text.utf8.count <= 5, let value = Int(text) else {
-        throw CLIError(message: "\(option): \"\(text)\" is not a port number", hint: "ports are 0-65535")
-    }
-    guard value <= 65535 else { throw CLIError(message: "\(option): port \(value) is out of range", hint: "ports are 0-65535") }
-    return UInt16(value)
+    try parsePort(Substring(text), option: option)
 }
 
 let familyNames: [String: Int32] = [
