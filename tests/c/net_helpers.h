@@ -56,15 +56,20 @@ static inline int try_bind(int family, int protocol, uint16_t port)
 	return err;
 }
 
+static inline int connect_fd(int fd, int family, uint16_t port)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	make_addr(family, port, &ss, &len);
+	return connect(fd, (struct sockaddr *)&ss, len) < 0 ? errno : 0;
+}
+
 static inline int try_connect(int family, uint16_t port)
 {
 	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return errno;
-	struct sockaddr_storage ss;
-	socklen_t len;
-	make_addr(family, port, &ss, &len);
-	int err = connect(fd, (struct sockaddr *)&ss, len) < 0 ? errno : 0;
+	int err = connect_fd(fd, family, port);
 	close(fd);
 	return err;
 }

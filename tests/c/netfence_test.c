@@ -359,10 +359,7 @@ static int test_bound_before_restrict_keeps_working(void)
 	/* Bind early, then restrict: the listener bound before still serves
 	 * (accept is never checked) and connect is not handled. */
 	int client = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_storage ss;
-	socklen_t len;
-	make_addr(AF_INET, port, &ss, &len);
-	CHECK(client >= 0 && connect(client, (struct sockaddr *)&ss, len) == 0);
+	CHECK(client >= 0 && connect_fd(client, AF_INET, port) == 0);
 	int served = accept(l, NULL, NULL);
 	CHECK(served >= 0);
 	CHECK(write(client, "x", 1) == 1);
@@ -1191,10 +1188,7 @@ static int test_listen_after_unspec_disconnect(void)
 	int server = listener(AF_INET, &server_port);
 	CHECK(server >= 0);
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_storage ss;
-	socklen_t len;
-	make_addr(AF_INET, server_port, &ss, &len);
-	CHECK(connect(fd, (struct sockaddr *)&ss, len) == 0); /* autobound to an ephemeral port */
+	CHECK(connect_fd(fd, AF_INET, server_port) == 0); /* autobound to an ephemeral port */
 	uint16_t allowed = free_port();
 	uint16_t ports[] = {allowed};
 	CHECK_RC(restrict_listen(ports, 1), 0);

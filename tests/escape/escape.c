@@ -143,13 +143,10 @@ static int case_listen_without_bind(void)
 static int case_unspec_then_listen(void)
 {
 	uint16_t port = 0;
-	struct sockaddr_storage addr;
-	socklen_t len;
 	if (listener(AF_INET, &port) < 0)
 		return SETUP;
-	make_addr(AF_INET, port, &addr, &len);
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	if (connect(fd, (struct sockaddr *)&addr, len) != 0 || sandbox(free_port()))
+	if (connect_fd(fd, AF_INET, port) != 0 || sandbox(free_port()))
 		return SETUP;
 	struct sockaddr unspec = {.sa_family = AF_UNSPEC};
 	connect(fd, &unspec, sizeof(unspec));
