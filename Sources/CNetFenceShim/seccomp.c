@@ -69,15 +69,22 @@ static int export_through_pipe(scmp_filter_ctx ctx, struct sock_filter **insns, 
 	if (rc == 0)
 		rc = seccomp_export_bpf(ctx, fds[1]);
 	close(fds[1]);
-	if (rc == 0 && (*insns = malloc(PROGRAM_LIMIT + sizeof(struct sock_filter))) == NULL)
+	/* The bytes waiting in the pipe: a buffer of that size, not of the
+	 * largest program (a 32 KiB allocation grows and then trims the heap). */
+	int pending = 0;
+	if (rc == 0 && ioctl(fds[0], FIONREAD, &pending) != 0)
+		rc = -errno;
+	if (rc == 0 && (pending <= 0 || pending >= capacity))
+		rc = -E2BIG; /* nothing, or the pipe filled up: the program was cut */
+	if (rc == 0 && (*insns = malloc((size_t)pending)) == NULL)
 		rc = -ENOMEM;
 	if (rc == 0) {
 		/* One read takes everything a pipe holds, up to the length asked. */
-		ssize_t got = read(fds[0], *insns, PROGRAM_LIMIT + sizeof(struct sock_filter));
+		ssize_t got = read(fds[0], *insns, (size_t)pending);
 		if (got < 0)
 			rc = -errno;
-		else if ((size_t)got >= (size_t)capacity)
-			rc = -E2BIG;
+		else if (got != pending)
+			rc = -EIO;
 		else
 			*size = (size_t)got;
 	}
@@ -107,6 +114,33 @@ static int export_through_memfd(scmp_filter_ctx ctx, struct sock_filter **insns,
 	return rc;
 }
 
+/* The syscalls netfence's rules name, by number for this build's native
+ * architecture (the filter's only one): no lookup in libseccomp's name
+ * tables, whose pages a fresh process would fault in. Other names go to
+ * seccomp_syscall_resolve_name. */
+static int syscall_number(const char *name)
+{
+	static const struct {
+		const char *name;
+		int number;
+	} known[] = {
+		{"socket", SYS_socket},
+		{"socketpair", SYS_socketpair},
+		{"listen", SYS_listen},
+		{"sendto", SYS_sendto},
+		{"sendmsg", SYS_sendmsg},
+		{"sendmmsg", SYS_sendmmsg},
+		{"io_uring_setup", SYS_io_uring_setup},
+		{"io_uring_enter", SYS_io_uring_enter},
+		{"io_uring_register", SYS_io_uring_register},
+	};
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+		if (strcmp(name, known[i].name) == 0)
+			return known[i].number;
+	}
+	return seccomp_syscall_resolve_name(name);
+}
+
 int nf_seccomp_compile(const struct nf_seccomp_rule *rules, size_t count, struct nf_bpf_program *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -124,7 +158,7 @@ int nf_seccomp_compile(const struct nf_seccomp_rule *rules, size_t count, struct
 		rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
 	for (size_t i = 0; rc == 0 && i < count; i++) {
 		const struct nf_seccomp_rule *rule = &rules[i];
-		int nr = seccomp_syscall_resolve_name(rule->syscall);
+		int nr = syscall_number(rule->syscall);
 		if (nr == __NR_SCMP_ERROR) {
 			rc = -ENOSYS;
 			break;

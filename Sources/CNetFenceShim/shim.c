@@ -58,6 +58,7 @@ int nf_landlock_create_ruleset(const struct nf_landlock_ruleset_attr *attr, size
  * seccomp allow-list that kills on unknown syscalls must not die merely for
  * loading the library.) */
 static int kernel_abi; /* 0: not probed yet */
+static int kernel_errata; /* valid once kernel_abi is set */
 
 static int probe_kernel_abi(void)
 {
@@ -82,19 +83,45 @@ static int probe_kernel_abi(void)
 		 * not understand: unavailable rather than a guess. */
 		rc = -EOPNOTSUPP;
 	}
-	errno = saved_errno;
+	/* Written back only when it changed: errno is thread-local, and a
+	 * fresh process pays a copy-on-write fault for the first write there. */
+	if (errno != saved_errno)
+		errno = saved_errno;
 	return rc;
+}
+
+/* The errata bitmask for the ABI in use: -errno when there is none to ask
+ * (no Landlock, or an ABI before 7, whose kernels answer EINVAL). */
+static int probe_kernel_errata(int abi)
+{
+	if (abi <= 0)
+		return abi;
+	if (abi < 7)
+		return -EOPNOTSUPP;
+	int saved_errno = errno;
+	int rc = nf_landlock_create_ruleset(NULL, 0, NF_LANDLOCK_CREATE_RULESET_ERRATA);
+	if (errno != saved_errno)
+		errno = saved_errno;
+	return rc >= 0 ? rc : -EOPNOTSUPP;
 }
 
 int nf_kernel_landlock_abi(void)
 {
 	int abi = __atomic_load_n(&kernel_abi, __ATOMIC_ACQUIRE);
 	if (abi == 0) {
-		/* Threads racing here probe alike and store the same value. */
+		/* Threads racing here probe alike and store the same values;
+		 * the errata are published before the ABI that marks both done. */
 		abi = probe_kernel_abi();
+		__atomic_store_n(&kernel_errata, probe_kernel_errata(abi), __ATOMIC_RELAXED);
 		__atomic_store_n(&kernel_abi, abi, __ATOMIC_RELEASE);
 	}
 	return abi;
+}
+
+int nf_kernel_landlock_errata(void)
+{
+	(void)nf_kernel_landlock_abi();
+	return __atomic_load_n(&kernel_errata, __ATOMIC_RELAXED);
 }
 
 int nf_landlock_add_net_port_rule(int ruleset_fd, uint64_t allowed_access, uint64_t port)
@@ -167,8 +194,25 @@ static int count_task_entries(void)
 	return count;
 }
 
+/* 1 when the caller is the only thread of its process, 0 when it is not or
+ * that cannot be told cheaply. unshare(CLONE_THREAD) unshares nothing: the
+ * kernel accepts it exactly when the thread group has no other thread, and
+ * refuses it with EINVAL otherwise (check_unshare_flags; documented in
+ * unshare(2) since Linux 2.6.16). One syscall, against a procfs lookup that
+ * costs ~7 us in a fresh process. Asked only when no seccomp filter is in
+ * place (PR_GET_SECCOMP returns 0): a filter could fake the result
+ * (SECCOMP_RET_ERRNO with 0) or kill a process for an unexpected syscall. */
+static int only_thread(void)
+{
+	if (prctl(PR_GET_SECCOMP, 0, 0, 0, 0) != 0)
+		return 0;
+	return syscall(SYS_unshare, CLONE_THREAD) == 0;
+}
+
 int nf_thread_count(void)
 {
+	if (only_thread())
+		return 1;
 	/* procfs gives /proc/PID/task a link count of 2 plus the number of
 	 * threads (proc_task_getattr, since Linux 2.6): one stat(2), about half
 	 * the cost of reading the directory in a fresh process. A count that
@@ -179,10 +223,16 @@ int nf_thread_count(void)
 	return count_task_entries();
 }
 
-/* The directory count, for tests that compare it with nf_thread_count. */
+/* The directory count and the unshare test alone, for tests that compare
+ * them with nf_thread_count. */
 int nf_thread_count_by_entries(void)
 {
 	return count_task_entries();
+}
+
+int nf_only_thread(void)
+{
+	return only_thread();
 }
 
 int nf_open_path(const char *path, int *is_dir)

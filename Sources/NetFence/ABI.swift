@@ -74,14 +74,9 @@ public struct LandlockABI: RawRepresentable, Hashable, Comparable, Sendable, Cus
 /// test-only NETFENCE_TEST_ABI=N lowers it (docs/security-testing.md).
 var kernelLandlockABI: Int32 { nf_kernel_landlock_abi() }
 
-func kernelLandlockErrata() -> Int32 {
-    let abi = kernelLandlockABI
-    if abi <= 0 { return abi }
-    // The ERRATA query exists since ABI 7; older kernels answer EINVAL.
-    if abi < 7 { return -EOPNOTSUPP }
-    let rc = nf_landlock_create_ruleset(nil, 0, UInt32(NF_LANDLOCK_CREATE_RULESET_ERRATA))
-    return rc >= 0 ? rc : -EOPNOTSUPP
-}
+/// The errata bitmask (ABI 7+), probed and cached with the ABI; -ENOSYS / -EOPNOTSUPP when there
+/// is none to ask (the query exists since ABI 7; older kernels answer EINVAL).
+func kernelLandlockErrata() -> Int32 { nf_kernel_landlock_errata() }
 
 /// What a given ABI supports: the single downgrade table of netfence.
 /// Each row lists what that ABI added; support is the union up to the ABI.

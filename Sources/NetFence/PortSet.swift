@@ -35,7 +35,8 @@ final class PortSet {
 
     /// chunks[slot * chunksPerRight + chunk]: nil until a port in it is allowed.
     /// Allocated at the first insert, with the per-slot port counts after it.
-    private var table: UnsafeMutableRawPointer?
+    /// (Unchecked exclusivity, as for the ruleset's properties: only this class's methods touch it.)
+    @exclusivity(unchecked) private var table: UnsafeMutableRawPointer?
 
     init() {}
 

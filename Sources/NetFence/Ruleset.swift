@@ -28,31 +28,39 @@ public final class Ruleset {
         let path: String
     }
 
+    // Every stored `var` here is `@exclusivity(unchecked)`: only the ruleset's
+    // own methods touch them, none holds an access across a call that could
+    // reach the same property (no inout escapes, no reentrancy), and a ruleset
+    // is not shared between threads (see docs/threading.md). Checking them at
+    // run time would consult the Swift runtime's thread-local access set on
+    // every change, and on the first apply in each new process fault in the
+    // runtime's TLS code and data for it.
+
     /// The compatibility level chosen with ``setCompatibility(_:)``; ``CompatibilityLevel/bestEffort`` by default.
-    public private(set) var compatibility: CompatibilityLevel = .bestEffort
+    @exclusivity(unchecked) public private(set) var compatibility: CompatibilityLevel = .bestEffort
     /// The network rights handled so far (``handle(_:)-(AccessNet)``).
-    public private(set) var handledNet: AccessNet = []
+    @exclusivity(unchecked) public private(set) var handledNet: AccessNet = []
     /// The filesystem rights handled so far (``handle(_:)-(AccessFS)``).
-    public private(set) var handledFS: AccessFS = []
+    @exclusivity(unchecked) public private(set) var handledFS: AccessFS = []
     /// The IPC scopes set with ``setScopes(_:)``.
-    public private(set) var scopes: Scope = []
+    @exclusivity(unchecked) public private(set) var scopes: Scope = []
     /// The capabilities to keep; `nil` leaves capabilities untouched.
-    public private(set) var keptCapabilities: CapabilitySet?
+    @exclusivity(unchecked) public private(set) var keptCapabilities: CapabilitySet?
     /// The options of the capability drop (``setCapabilityOptions(_:)``).
-    public private(set) var capabilityOptions: CapabilityOptions = []
+    @exclusivity(unchecked) public private(set) var capabilityOptions: CapabilityOptions = []
     /// Whether socket creation is deny-by-default (allow-list in ``socketRules``).
-    public private(set) var socketsHandled = false
+    @exclusivity(unchecked) public private(set) var socketsHandled = false
     /// The socket allow rules, in the order given, without duplicates.
-    public private(set) var socketRules: [SocketRule] = []
+    @exclusivity(unchecked) public private(set) var socketRules: [SocketRule] = []
     /// Whether handling TCP rights also loads the seccomp filter that closes
     /// Landlock's gaps (MPTCP/SCTP/SMC, io_uring, foreign ABIs). Only the
     /// kernel-sandboxer drop-in turns it off, to behave exactly like the
     /// kernel's sample.
-    package var closesTCPBypasses = true
+    @exclusivity(unchecked) package var closesTCPBypasses = true
     /// Whether ``restrictSelf(_:)`` succeeded; a spent ruleset refuses every change.
-    public private(set) var isEnforced = false
+    @exclusivity(unchecked) public private(set) var isEnforced = false
     let ports = PortSet()
-    var paths: [PathRule] = []
+    @exclusivity(unchecked) var paths: [PathRule] = []
 
     /// An empty ruleset: handles nothing, ``CompatibilityLevel/bestEffort``.
     ///
@@ -552,18 +560,19 @@ public final class Ruleset {
 
     func compile(abi: Int32, flags: RestrictFlags,
                  capabilities current: CapabilityState = CapabilityState(), euid: UInt32 = 0) -> Plan {
+        // The status is built in place in the plan (one copy fewer of a large
+        // struct in this frame: stack pages are page faults in a new process).
         var plan = Plan()
-        var status = RestrictionStatus()
-        status.landlockABI = abi
-        status.flagsRequested = flags
-        fillRequest(&status)
+        plan.status.landlockABI = abi
+        plan.status.flagsRequested = flags
+        fillRequest(&plan.status)
         // A right allowed on every port restricts nothing: it is in force by
         // not handling it, whatever the kernel supports (never 65536 rules).
-        status.netAllPorts = handledNet.intersection(ports.rightsCoveringAllPorts)
+        plan.status.netAllPorts = handledNet.intersection(ports.rightsCoveringAllPorts)
 
         let support = KernelSupport(abi: max(abi, 0))
         // LISTEN_TCP is netfence's own (seccomp): never sent to the kernel.
-        let net = handledNet.subtracting(status.netAllPorts).intersection(AccessNet.kernelRights)
+        let net = handledNet.subtracting(plan.status.netAllPorts).intersection(AccessNet.kernelRights)
         let requestedLog = flags.intersection(RestrictFlags.kernelLogFlags)
         var kernelName: String { LandlockABI.describe(abi) } // only built when something is missing
 
@@ -580,14 +589,13 @@ public final class Ruleset {
             let missingFS = handledFS.subtracting(support.fs)
             let missingScopes = scopes.subtracting(support.scopes)
             let missingLog = requestedLog.subtracting(support.logFlags)
-            if !missingNet.isEmpty { landlockDropped.append("network rights \(missingNet): need a newer kernel than \(kernelName)") }
-            if !missingFS.isEmpty { landlockDropped.append("filesystem rights \(missingFS): need a newer kernel than \(kernelName)") }
-            if !missingScopes.isEmpty { landlockDropped.append("scopes \(missingScopes): need Landlock ABI 6, have \(kernelName)") }
-            if !missingLog.isEmpty { landlockDropped.append("restrict flags \(missingLog): need Landlock ABI 7, have \(kernelName)") }
+            if !(missingNet.isEmpty && missingFS.isEmpty && missingScopes.isEmpty && missingLog.isEmpty) {
+                landlockDropped = Self.missingOnKernel(abi: abi, net: missingNet, fs: missingFS, scopes: missingScopes, log: missingLog)
+            }
             let logFlags = requestedLog.intersection(support.logFlags)
             if plan.applyLandlock {
                 plan.kernelFlags = logFlags.rawValue | (plan.threadSync ? UInt32(NF_LANDLOCK_RESTRICT_SELF_TSYNC) : 0)
-                status.flagsEnforced = logFlags
+                plan.status.flagsEnforced = logFlags
             } else if !logFlags.isEmpty {
                 // Log flags configure a Landlock domain; with nothing to
                 // enforce in the kernel there is no domain to configure.
@@ -606,7 +614,7 @@ public final class Ruleset {
 
         // The seccomp layer: socket allow-list, listen restriction, and the
         // TCP bypasses (MPTCP/SCTP/SMC, io_uring, foreign syscall ABIs).
-        let listenHandled = handledNet.contains(.listenTCP) && !status.netAllPorts.contains(.listenTCP)
+        let listenHandled = handledNet.contains(.listenTCP) && !plan.status.netAllPorts.contains(.listenTCP)
         let tcpInKernel = closesTCPBypasses && !plan.kernelNet.isDisjoint(with: [.bindTCP, .connectTCP])
         if socketsHandled || listenHandled || tcpInKernel {
             // MPTCP, SCTP and SMC sockets bind, connect and listen on real TCP
@@ -617,7 +625,7 @@ public final class Ruleset {
                                        listen: listenHandled ? (ports.hasRules(for: .listenTCP) ? .perPort : .denyAll) : .off,
                                        allowUnboundListen: ports.contains(.listenTCP, port: 0),
                                        blockFastOpen: closesTCPBypasses && plan.kernelNet.contains(.connectTCP))
-            status.seccomp = plan.seccomp!.predictedStatus
+            plan.status.seccomp = plan.seccomp!.predictedStatus
         }
         // Without a Landlock domain, a process under the seccomp layer alone
         // could still ptrace, pidfd_getfd or write /proc/PID/mem of the
@@ -632,57 +640,77 @@ public final class Ruleset {
             plan.threadSync = support.threadSync
             plan.rulesetAttrSize = KernelSupport.rulesetAttrSize(abi: abi)
             plan.kernelFlags = plan.threadSync ? UInt32(NF_LANDLOCK_RESTRICT_SELF_TSYNC) : 0
-            status.landlockIsolation = true
+            plan.status.landlockIsolation = true
         }
 
         // (Appended only when there is something: `+` on arrays runs array
         // code that a fresh process would fault in for nothing.)
         var dropped = landlockDropped
         if !capabilityDropped.isEmpty { dropped.append(contentsOf: capabilityDropped) }
-        status.dropped = dropped
-        if !dropped.isEmpty && compatibility == .hardRequirement {
-            // EOPNOTSUPP (or ENOSYS) when the kernel lacks a feature; EPERM
-            // when only privileges are missing. The message lists everything.
-            let message = "hard requirement not met: " + dropped.joined(separator: "; ")
-            if abi <= 0 && !landlockDropped.isEmpty {
-                let unavailable = NetFenceError.landlockUnavailable(errno: -abi)
-                plan.failure = NetFenceError(code: unavailable.code, message: unavailable.message
-                    + (capabilityDropped.isEmpty ? "" : "; also: " + capabilityDropped.joined(separator: "; ")))
-            } else {
-                plan.failure = NetFenceError(code: landlockDropped.isEmpty ? Code(rawValue: EPERM) : .notSupported, message: message)
-            }
-            status.flagsEnforced = []
-            status.seccomp = SeccompStatus()
-            plan = Plan(status: status, failure: plan.failure)
-            return plan
-        }
-        if !dropped.isEmpty && compatibility == .softRequirement {
-            // Enforce nothing at all, not even no_new_privs.
-            status.dropped = ["soft requirement not met, nothing enforced: " + dropped.joined(separator: "; ")]
-            status.flagsEnforced = []
-            status.seccomp = SeccompStatus()
-            status.enforcement = .notEnforced
-            return Plan(status: status)
+        plan.status.dropped = dropped
+        if !dropped.isEmpty && compatibility != .bestEffort {
+            return Self.unmetRequirement(compatibility, status: plan.status, abi: abi,
+                                         landlockDropped: landlockDropped, capabilityDropped: capabilityDropped)
         }
 
         plan.apply = true
-        status.flagsEnforced.formUnion(flags.intersection(.callingThreadOnly))
-        status.netEnforced = plan.kernelNet.union(status.netAllPorts)
-        if listenHandled { status.netEnforced.insert(.listenTCP) }
-        status.fsEnforced = plan.isolationDomain ? [] : plan.kernelFS
-        status.scopesEnforced = plan.kernelScopes
+        plan.status.flagsEnforced.formUnion(flags.intersection(.callingThreadOnly))
+        plan.status.netEnforced = plan.kernelNet.union(plan.status.netAllPorts)
+        if listenHandled { plan.status.netEnforced.insert(.listenTCP) }
+        plan.status.fsEnforced = plan.isolationDomain ? [] : plan.kernelFS
+        plan.status.scopesEnforced = plan.kernelScopes
         let capsFull = keptCapabilities == nil || capabilityDropped.isEmpty
-        let landlockNone = status.netEnforced.isEmpty && status.fsEnforced.isEmpty && status.scopesEnforced.isEmpty
-        if status.netEnforced == status.netRequested && status.fsEnforced == status.fsRequested
-            && status.scopesEnforced == status.scopesRequested && status.flagsEnforced == status.flagsRequested && capsFull {
-            status.enforcement = .fullyEnforced
+        let landlockNone = plan.status.netEnforced.isEmpty && plan.status.fsEnforced.isEmpty && plan.status.scopesEnforced.isEmpty
+        if plan.status.netEnforced == plan.status.netRequested && plan.status.fsEnforced == plan.status.fsRequested
+            && plan.status.scopesEnforced == plan.status.scopesRequested && plan.status.flagsEnforced == plan.status.flagsRequested && capsFull {
+            plan.status.enforcement = .fullyEnforced
         } else if landlockNone && keptCapabilities == nil && !socketsHandled {
-            status.enforcement = .notEnforced
+            plan.status.enforcement = .notEnforced
         } else {
-            status.enforcement = .partiallyEnforced
+            plan.status.enforcement = .partiallyEnforced
         }
-        plan.status = status
         return plan
+    }
+
+    /// What the kernel's Landlock lacks, in words. (Out of line, as ``unmetRequirement``.)
+    @inline(never)
+    private static func missingOnKernel(abi: Int32, net: AccessNet, fs: AccessFS, scopes: Scope, log: RestrictFlags) -> [String] {
+        let kernelName = LandlockABI.describe(abi)
+        var dropped: [String] = []
+        if !net.isEmpty { dropped.append("network rights \(net): need a newer kernel than \(kernelName)") }
+        if !fs.isEmpty { dropped.append("filesystem rights \(fs): need a newer kernel than \(kernelName)") }
+        if !scopes.isEmpty { dropped.append("scopes \(scopes): need Landlock ABI 6, have \(kernelName)") }
+        if !log.isEmpty { dropped.append("restrict flags \(log): need Landlock ABI 7, have \(kernelName)") }
+        return dropped
+    }
+
+    /// The plan of a hard or soft requirement that is not met: nothing applied, and for a hard
+    /// requirement the error. (Out of line: its strings stay out of compile's stack frame.)
+    @inline(never)
+    private static func unmetRequirement(_ compatibility: CompatibilityLevel, status: RestrictionStatus, abi: Int32,
+                                         landlockDropped: [String], capabilityDropped: [String]) -> Plan {
+        var status = status
+        let dropped = status.dropped
+        status.flagsEnforced = []
+        status.seccomp = SeccompStatus()
+        if compatibility == .softRequirement {
+            // Enforce nothing at all, not even no_new_privs.
+            status.dropped = ["soft requirement not met, nothing enforced: " + dropped.joined(separator: "; ")]
+            status.enforcement = .notEnforced
+            return Plan(status: status)
+        }
+        // EOPNOTSUPP (or ENOSYS) when the kernel lacks a feature; EPERM
+        // when only privileges are missing. The message lists everything.
+        let failure: NetFenceError
+        if abi <= 0 && !landlockDropped.isEmpty {
+            let unavailable = NetFenceError.landlockUnavailable(errno: -abi)
+            failure = NetFenceError(code: unavailable.code, message: unavailable.message
+                + (capabilityDropped.isEmpty ? "" : "; also: " + capabilityDropped.joined(separator: "; ")))
+        } else {
+            failure = NetFenceError(code: landlockDropped.isEmpty ? Code(rawValue: EPERM) : .notSupported,
+                                    message: "hard requirement not met: " + dropped.joined(separator: "; "))
+        }
+        return Plan(status: status, failure: failure)
     }
 
     typealias Code = NetFenceError.Code
@@ -713,7 +741,8 @@ public final class Ruleset {
         // Capabilities are read only when they are to be changed: reading
         // them costs some 90 syscalls (bounding and ambient, one by one).
         let before = keptCapabilities != nil ? try CapabilityState.current() : CapabilityState()
-        let plan = compile(abi: kernelLandlockABI, flags: flags, capabilities: before, euid: nf_geteuid())
+        let plan = compile(abi: kernelLandlockABI, flags: flags, capabilities: before,
+                           euid: keptCapabilities != nil ? nf_geteuid() : 0) // used only for a capability drop
         status = plan.status
         status.landlockErrata = kernelLandlockErrata()
         status.capabilities = before
@@ -771,12 +800,8 @@ public final class Ruleset {
             status.allThreads = true
         } else if flags.contains(.callingThreadOnly) {
             status.allThreads = false
-        } else if threads < 0 {
-            throw NetFenceError(code: .otherThreads, message:
-                "cannot count the threads of this process (/proc/self/task: \(String(cString: nf_strerror(-threads)))), so cannot prove the sandbox covers them; pass the calling-thread-only flag to accept restricting only this thread")
         } else {
-            throw NetFenceError(code: .otherThreads, message:
-                "the process has \(threads) threads and \(perThreadLayer!.reason(abi: abi)); restrict before starting threads, or pass the calling-thread-only flag to accept it")
+            throw Self.threadError(threads: threads, layer: perThreadLayer!, abi: abi)
         }
 
         // TSYNC whenever other threads may exist (an unknown count included).
@@ -789,17 +814,33 @@ public final class Ruleset {
         status.noNewPrivs = nf_get_no_new_privs() == 1
         status.landlockApplied = result.done & UInt32(NF_STEP_LANDLOCK) != 0
         status.seccomp.installed = result.done & UInt32(NF_STEP_SECCOMP) != 0
-        if result.supervisor_error != 0 {
-            status.seccomp.features.insert(.listenFailClosed)
-            if status.enforcement == .fullyEnforced { status.enforcement = .partiallyEnforced }
-            status.dropped.append("listen rules: the supervisor did not get the notification fd (\(String(cString: nf_strerror(-result.supervisor_error)))); every listen() fails with ENOSYS")
-        }
+        if result.supervisor_error != 0 { Self.recordSupervisorFailure(result.supervisor_error, into: &status) }
         if plan.changesCapabilities, let after = try? CapabilityState.current() { status.capabilities = after }
         if result.failed_step != 0 {
             Self.recordFailure(result, into: &status)
             throw NetFenceError.applyFailed(step: result.failed_step, errno: -result.error, done: result.done)
         }
         isEnforced = true
+    }
+
+    /// Why the apply refuses to run with other threads. (This and the next are out of line: their
+    /// strings stay out of the apply path's stack frames, which a new process faults in.)
+    @inline(never)
+    private static func threadError(threads: Int32, layer: PerThreadLayer, abi: Int32) -> NetFenceError {
+        if threads < 0 {
+            return NetFenceError(code: .otherThreads, message:
+                "cannot count the threads of this process (/proc/self/task: \(String(cString: nf_strerror(-threads)))), so cannot prove the sandbox covers them; pass the calling-thread-only flag to accept restricting only this thread")
+        }
+        return NetFenceError(code: .otherThreads, message:
+            "the process has \(threads) threads and \(layer.reason(abi: abi)); restrict before starting threads, or pass the calling-thread-only flag to accept it")
+    }
+
+    /// The listen supervisor did not get its notification fd: listen() fails closed.
+    @inline(never)
+    private static func recordSupervisorFailure(_ error: Int32, into status: inout RestrictionStatus) {
+        status.seccomp.features.insert(.listenFailClosed)
+        if status.enforcement == .fullyEnforced { status.enforcement = .partiallyEnforced }
+        status.dropped.append("listen rules: the supervisor did not get the notification fd (\(String(cString: nf_strerror(-error)))); every listen() fails with ENOSYS")
     }
 
     /// The status of a failed restrict_self or spawn: the kernel and the
@@ -860,12 +901,14 @@ public final class Ruleset {
 
     /// Everything the apply sequence needs, prepared in advance and owned
     /// here (kernel ruleset fd, capability sets, BPF program, supervisor socket).
+    /// (Unchecked exclusivity as for the ruleset's own properties: only `prepare`, `withPlan` and
+    /// `deinit` touch these, one at a time.)
     final class Prepared {
-        var apply = nf_apply_plan()
-        var rulesetFD: Int32 = -1
-        var program = nf_bpf_program()
-        var hasSeccomp = false
-        var supervisorSock: Int32 = -1
+        @exclusivity(unchecked) var apply = nf_apply_plan()
+        @exclusivity(unchecked) var rulesetFD: Int32 = -1
+        @exclusivity(unchecked) var program = nf_bpf_program()
+        @exclusivity(unchecked) var hasSeccomp = false
+        @exclusivity(unchecked) var supervisorSock: Int32 = -1
 
         init() {
             apply.landlock_fd = -1

@@ -177,12 +177,13 @@ struct SeccompPlan {
 /// a freshly forked process that alone cost more than the rest of netfence's
 /// work on the apply path (page faults on cold runtime code; see
 /// docs/performance.md). Appended to while a plan is built, read-only after.
+/// (Unchecked exclusivity, as for the ruleset's properties: only this class's methods touch them.)
 final class SeccompRuleList {
-    private(set) var count = 0
-    private var capacity = 0
-    private var cRules: UnsafeMutablePointer<nf_seccomp_rule>?
+    @exclusivity(unchecked) private(set) var count = 0
+    @exclusivity(unchecked) private var capacity = 0
+    @exclusivity(unchecked) private var cRules: UnsafeMutablePointer<nf_seccomp_rule>?
     /// The syscall names again, to give the rules back as values.
-    private var names: UnsafeMutablePointer<StaticString>?
+    @exclusivity(unchecked) private var names: UnsafeMutablePointer<StaticString>?
 
     init() {}
 

@@ -49,6 +49,9 @@ NF_HIDDEN int nf_landlock_create_ruleset(const struct nf_landlock_ruleset_attr *
 /* The kernel's Landlock ABI (> 0) or -ENOSYS / -EOPNOTSUPP, probed on first
  * use and cached (lowered by the test-only NETFENCE_TEST_ABI). */
 NF_HIDDEN int nf_kernel_landlock_abi(void);
+/* Its errata bitmask (ABI 7+), probed and cached with it; -ENOSYS /
+ * -EOPNOTSUPP without Landlock, -EOPNOTSUPP before ABI 7. */
+NF_HIDDEN int nf_kernel_landlock_errata(void);
 NF_HIDDEN int nf_landlock_add_net_port_rule(int ruleset_fd, uint64_t allowed_access, uint64_t port);
 NF_HIDDEN int nf_landlock_add_path_beneath_rule(int ruleset_fd, uint64_t allowed_access, int parent_fd);
 NF_HIDDEN int nf_landlock_restrict_self(int ruleset_fd, uint32_t flags);
@@ -57,12 +60,15 @@ NF_HIDDEN int nf_landlock_restrict_self(int ruleset_fd, uint32_t flags);
 NF_HIDDEN int nf_set_no_new_privs(void);
 NF_HIDDEN int nf_get_no_new_privs(void);
 
-/* Number of threads of the calling process, or -errno: the link count of
- * /proc/self/task (2 + threads), else its entries (getdents64 on a stack
- * buffer). No allocation. */
+/* Number of threads of the calling process, or -errno: 1 when
+ * unshare(CLONE_THREAD) succeeds (no seccomp filter in place), else the link
+ * count of /proc/self/task (2 + threads), else its entries (getdents64 on a
+ * stack buffer). No allocation. */
 NF_HIDDEN int nf_thread_count(void);
 /* The entries of /proc/self/task only (tests compare the two). */
 NF_HIDDEN int nf_thread_count_by_entries(void);
+/* 1 when unshare(CLONE_THREAD) proves the caller the only thread (no seccomp filter in place). */
+NF_HIDDEN int nf_only_thread(void);
 
 /* open(path, O_PATH | O_CLOEXEC); *is_dir = S_ISDIR. fd or -errno. */
 NF_HIDDEN int nf_open_path(const char *path, int *is_dir);
