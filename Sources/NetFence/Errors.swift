@@ -73,16 +73,29 @@ public struct NetFenceError: Error, Equatable, Sendable, CustomStringConvertible
     /// The message followed by the code in parentheses: `empty path (EINVAL)`.
     public var description: String { "\(message) (\(code))" }
 
-    static func invalid(_ message: String) -> NetFenceError {
-        NetFenceError(code: .invalidArgument, message: message)
+    // The constructors below are out of line and take their message as an
+    // autoclosure: the string is built in its own function only when an error
+    // is thrown, and the hot callers' stack frames stay small (each new stack
+    // page is a page fault in a new process; see docs/performance.md).
+
+    @inline(never)
+    static func invalid(_ message: @autoclosure () -> String) -> NetFenceError {
+        NetFenceError(code: .invalidArgument, message: message())
     }
 
-    static func system(_ negativeErrno: Int32, _ what: String) -> NetFenceError {
+    @inline(never)
+    static func system(_ negativeErrno: Int32, _ what: @autoclosure () -> String) -> NetFenceError {
         let errno = -negativeErrno
         return NetFenceError(code: Code(rawValue: errno),
-                             message: "\(what): \(String(cString: nf_strerror(errno)))")
+                             message: "\(what()): \(String(cString: nf_strerror(errno)))")
     }
 
+    @inline(never)
+    static func failure(_ code: Code, _ message: @autoclosure () -> String) -> NetFenceError {
+        NetFenceError(code: code, message: message())
+    }
+
+    @inline(never)
     static func landlockUnavailable(errno: Int32) -> NetFenceError {
         if errno == ENOSYS {
             return NetFenceError(code: .notImplemented, message:
@@ -92,6 +105,7 @@ public struct NetFenceError: Error, Equatable, Sendable, CustomStringConvertible
             "Landlock is disabled on the running kernel (hint: add \"landlock\" to the lsm= boot parameter)")
     }
 
+    @inline(never)
     static func applyFailed(step: UInt32, errno: Int32, done: UInt32) -> NetFenceError {
         let steps: [(UInt32, String)] = [
             (UInt32(NF_STEP_CAPS_REDUCED), "reducing capabilities"), (UInt32(NF_STEP_BOUNDING), "shrinking the bounding set"),

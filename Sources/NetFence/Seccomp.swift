@@ -157,12 +157,12 @@ struct SeccompPlan {
         let rc = ruleList.withCRules { nf_seccomp_compile($0, $1, &program) }
         if rc == -ENOMEM { throw .system(rc, "compiling the seccomp filter with libseccomp") }
         if rc == -E2BIG {
-            throw NetFenceError(code: NetFenceError.Code(rawValue: E2BIG), message:
+            throw .failure(NetFenceError.Code(rawValue: E2BIG),
                 "the seccomp filter for these \(ruleList.count) rules is over the kernel's limit of 4096 instructions: allow fewer (family, type, protocol) triples, or use wildcards")
         }
         // Anything else (an unknown syscall name, a refused rule) is ours: EFAULT.
         if rc < 0 {
-            throw NetFenceError(code: .internalError, message:
+            throw .failure(.internalError,
                 "compiling the seccomp filter with libseccomp failed: \(String(cString: nf_strerror(-rc))) (a netfence bug)")
         }
         return program

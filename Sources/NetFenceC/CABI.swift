@@ -46,6 +46,9 @@ private func call(_ function: StaticString, allowed: ((Int32) -> Bool)? = builde
     }
 }
 
+// Out of line, with the message as an autoclosure: the wrappers' stack frames
+// stay small on success (see NetFenceError.invalid).
+@inline(never)
 private func fail(_ function: StaticString, _ error: NetFenceError, allowed: ((Int32) -> Bool)? = builderErrors) -> Int32 {
     var code = error.code.rawValue
     var message = "\(function): \(error.message)"
@@ -58,8 +61,9 @@ private func fail(_ function: StaticString, _ error: NetFenceError, allowed: ((I
     return -code
 }
 
-private func invalid(_ function: StaticString, _ message: String) -> Int32 {
-    fail(function, NetFenceError(code: .invalidArgument, message: message), allowed: nil)
+@inline(never)
+private func invalid(_ function: StaticString, _ message: @autoclosure () -> String) -> Int32 {
+    fail(function, NetFenceError(code: .invalidArgument, message: message()), allowed: nil)
 }
 
 @c @implementation
