@@ -737,6 +737,7 @@ public final class Ruleset {
     }
 
     /// Compiles the plan for this kernel and thread, and starts the status.
+    @inline(never) // its temporaries stay out of the caller's frame, which the apply path keeps deep
     private func plan(flags: RestrictFlags, status: inout RestrictionStatus) throws(NetFenceError) -> Plan {
         // Capabilities are read only when they are to be changed: reading
         // them costs some 90 syscalls (bounding and ambient, one by one).
@@ -933,6 +934,72 @@ public final class Ruleset {
         }
     }
 
+    /// The capability sets of the apply sequence, allocated now. (Out of line, as
+    /// ``startListenSupervisor(_:prepared:forSpawn:flags:status:)``.)
+    @inline(never)
+    private static func prepareCapabilities(_ caps: CapabilityPlan, into prepared: Prepared) throws(NetFenceError) {
+        prepared.apply.caps_working = nf_caps_new(caps.working.rawValue, caps.working.rawValue, caps.inheritable.rawValue)
+        prepared.apply.caps_final = nf_caps_new(caps.final.rawValue, caps.final.rawValue, caps.inheritable.rawValue)
+        // The same sets as masks: the spawn child applies them with raw capset(2).
+        prepared.apply.caps_working_set = caps.working.rawValue
+        prepared.apply.caps_final_set = caps.final.rawValue
+        prepared.apply.caps_inheritable = caps.inheritable.rawValue
+        if prepared.apply.caps_working == nil || prepared.apply.caps_final == nil {
+            throw NetFenceError(code: .outOfMemory, message: "cap_init: out of memory")
+        }
+        prepared.apply.bounding_drop = caps.boundingDrop.rawValue
+        prepared.apply.ambient_raise = caps.ambientRaise.rawValue
+        if let bits = caps.securebits {
+            prepared.apply.set_securebits = 1
+            prepared.apply.securebits = bits
+        }
+    }
+
+    /// Starts the per-port listen supervisor, or falls back to denying every listen(). (Out of
+    /// line: the common apply path keeps a small stack frame; see ``NetFenceError/invalid(_:)``.)
+    @inline(never)
+    private func startListenSupervisor(_ seccomp: inout SeccompPlan, prepared: Prepared, forSpawn: Bool,
+                                       flags seccompFlags: inout UInt32, status: inout RestrictionStatus) throws(NetFenceError) {
+        let bitmap = ports.bitmap(of: .listenTCP)
+        var pid: Int32 = 0
+        var sock: Int32 = -1
+        let caps = prepared.apply.caps_final
+        // The kernel allows one notification listener per filter chain
+        // (EBUSY for a second): with filters already attached, one of
+        // them may hold it, and we would only learn so after no_new_privs.
+        let existing = nf_seccomp_filter_count()
+        let rc = existing > 0 ? -EBUSY : bitmap.withUnsafeBufferPointer {
+            nf_supervisor_start($0.baseAddress, seccomp.allowUnboundListen ? 1 : 0, caps, forSpawn ? 0 : 1, &sock, &pid)
+        }
+        if rc == 0 {
+            prepared.supervisorSock = sock
+            status.seccomp.supervisorPID = pid
+            seccompFlags |= UInt32(NF_SECCOMP_FILTER_FLAG_NEW_LISTENER)
+            // TSYNC and a listener together need TSYNC_ESRCH (Linux 5.7).
+            if seccompFlags & UInt32(NF_SECCOMP_FILTER_FLAG_TSYNC) != 0 {
+                seccompFlags |= UInt32(NF_SECCOMP_FILTER_FLAG_TSYNC_ESRCH)
+            }
+        } else {
+            let why = existing > 0 ? "\(existing) seccomp filter(s) are already attached and the kernel allows one notification listener per filter chain"
+                : String(cString: nf_strerror(-rc))
+            let reason = "listen rules: the supervisor could not start (\(why)), so every listen() is denied"
+            if compatibility == .hardRequirement {
+                throw NetFenceError(code: .notSupported, message: "hard requirement not met: " + reason)
+            }
+            // Fail closed: deny every listen().
+            seccomp = SeccompPlan(socketsHandled: socketsHandled, socketRules: socketRules,
+                                  blockTCPBypass: seccomp.features.contains(.tcpBypassBlocked),
+                                  listen: .denyAll, allowUnboundListen: false,
+                                  blockFastOpen: seccomp.blockFastOpen)
+            seccomp.features.insert(.listenFailClosed)
+            status.seccomp.listenMode = .denyAll
+            status.seccomp.features = seccomp.features
+            status.dropped.append(reason)
+            // The listen rules are not in force (stricter: all denied).
+            if status.enforcement == .fullyEnforced { status.enforcement = .partiallyEnforced }
+        }
+    }
+
     /// Prepares everything before the first irreversible step.
     private func prepare(_ plan: Plan, seccompThreadSync: Bool, forSpawn: Bool = false,
                          status: inout RestrictionStatus) throws(NetFenceError) -> Prepared {
@@ -943,66 +1010,13 @@ public final class Ruleset {
         prepared.apply.landlock_fd = prepared.rulesetFD
         prepared.apply.landlock_flags = plan.kernelFlags
         prepared.apply.no_new_privs = 1
-        if let caps = plan.capabilities {
-            prepared.apply.caps_working = nf_caps_new(caps.working.rawValue, caps.working.rawValue, caps.inheritable.rawValue)
-            prepared.apply.caps_final = nf_caps_new(caps.final.rawValue, caps.final.rawValue, caps.inheritable.rawValue)
-            // The same sets as masks: the spawn child applies them with raw capset(2).
-            prepared.apply.caps_working_set = caps.working.rawValue
-            prepared.apply.caps_final_set = caps.final.rawValue
-            prepared.apply.caps_inheritable = caps.inheritable.rawValue
-            if prepared.apply.caps_working == nil || prepared.apply.caps_final == nil {
-                throw NetFenceError(code: .outOfMemory, message: "cap_init: out of memory")
-            }
-            prepared.apply.bounding_drop = caps.boundingDrop.rawValue
-            prepared.apply.ambient_raise = caps.ambientRaise.rawValue
-            if let bits = caps.securebits {
-                prepared.apply.set_securebits = 1
-                prepared.apply.securebits = bits
-            }
-        }
+        if let caps = plan.capabilities { try Self.prepareCapabilities(caps, into: prepared) }
 
         // The seccomp filter, compiled now; per-port listen starts its supervisor now.
         if var seccomp = plan.seccomp {
             var seccompFlags: UInt32 = seccompThreadSync ? UInt32(NF_SECCOMP_FILTER_FLAG_TSYNC) : 0
             if seccomp.listen == .perPort {
-                let bitmap = ports.bitmap(of: .listenTCP)
-                var pid: Int32 = 0
-                var sock: Int32 = -1
-                let caps = prepared.apply.caps_final
-                // The kernel allows one notification listener per filter chain
-                // (EBUSY for a second): with filters already attached, one of
-                // them may hold it, and we would only learn so after no_new_privs.
-                let existing = nf_seccomp_filter_count()
-                let rc = existing > 0 ? -EBUSY : bitmap.withUnsafeBufferPointer {
-                    nf_supervisor_start($0.baseAddress, seccomp.allowUnboundListen ? 1 : 0, caps, forSpawn ? 0 : 1, &sock, &pid)
-                }
-                if rc == 0 {
-                    prepared.supervisorSock = sock
-                    status.seccomp.supervisorPID = pid
-                    seccompFlags |= UInt32(NF_SECCOMP_FILTER_FLAG_NEW_LISTENER)
-                    // TSYNC and a listener together need TSYNC_ESRCH (Linux 5.7).
-                    if seccompFlags & UInt32(NF_SECCOMP_FILTER_FLAG_TSYNC) != 0 {
-                        seccompFlags |= UInt32(NF_SECCOMP_FILTER_FLAG_TSYNC_ESRCH)
-                    }
-                } else {
-                    let why = existing > 0 ? "\(existing) seccomp filter(s) are already attached and the kernel allows one notification listener per filter chain"
-                        : String(cString: nf_strerror(-rc))
-                    let reason = "listen rules: the supervisor could not start (\(why)), so every listen() is denied"
-                    if compatibility == .hardRequirement {
-                        throw NetFenceError(code: .notSupported, message: "hard requirement not met: " + reason)
-                    }
-                    // Fail closed: deny every listen().
-                    seccomp = SeccompPlan(socketsHandled: socketsHandled, socketRules: socketRules,
-                                          blockTCPBypass: seccomp.features.contains(.tcpBypassBlocked),
-                                          listen: .denyAll, allowUnboundListen: false,
-                                          blockFastOpen: seccomp.blockFastOpen)
-                    seccomp.features.insert(.listenFailClosed)
-                    status.seccomp.listenMode = .denyAll
-                    status.seccomp.features = seccomp.features
-                    status.dropped.append(reason)
-                    // The listen rules are not in force (stricter: all denied).
-                    if status.enforcement == .fullyEnforced { status.enforcement = .partiallyEnforced }
-                }
+                try startListenSupervisor(&seccomp, prepared: prepared, forSpawn: forSpawn, flags: &seccompFlags, status: &status)
             }
             prepared.program = try seccomp.compile()
             prepared.hasSeccomp = true
