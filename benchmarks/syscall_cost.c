@@ -98,6 +98,7 @@ int main(void)
 	enum { PAIRS = 7, MEASURES = 3 };
 	static const char *names[MEASURES] = {"getppid()", "socket()+close()", "socket() refused on args"};
 	double base[MEASURES][PAIRS], filt[MEASURES][PAIRS], delta[MEASURES][PAIRS];
+	pin_to_one_cpu();
 	for (int i = 0; i < PAIRS; i++) {
 		double b[3], f[3];
 		if (run(0, b) != 0 || run(1, f) != 0)

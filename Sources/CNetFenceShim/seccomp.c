@@ -134,8 +134,10 @@ static int syscall_number(const char *name)
 		{"io_uring_enter", SYS_io_uring_enter},
 		{"io_uring_register", SYS_io_uring_register},
 	};
+	/* The first two letters pick the candidates (name[1] is read only when
+	 * name[0] matched a letter, so within the string): one strcmp per rule. */
 	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
-		if (strcmp(name, known[i].name) == 0)
+		if (name[0] == known[i].name[0] && name[1] == known[i].name[1] && strcmp(name, known[i].name) == 0)
 			return known[i].number;
 	}
 	return seccomp_syscall_resolve_name(name);

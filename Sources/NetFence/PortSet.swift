@@ -8,9 +8,11 @@
 /// insertion word-wise (64 ports per step) and keep an exact per-right count,
 /// so "every port allowed" is known without scanning.
 ///
-/// Each bitmap is split into 16 chunks of 4096 ports (512 bytes), allocated
-/// and zeroed when a port in them is first allowed: a ruleset with a few ports
-/// touches a few hundred bytes, a range over every port 8 KiB per right. The
+/// Each bitmap is split into 16 chunks of 4096 ports (512 bytes, plus one word
+/// whose bit i tells that word i is not zero, so that expansion skips empty
+/// words), allocated and zeroed when a port in them is first allowed: a
+/// ruleset with a few ports touches a few hundred bytes, a range over every
+/// port 8 KiB per right. The
 /// storage is raw memory, not Swift arrays: the first Swift array of an
 /// element type instantiates its metadata through the runtime's demangler
 /// (tens of page faults in a fresh process), and each page touched costs a
@@ -20,7 +22,7 @@ final class PortSet {
     static let wordCount = portCount / 64
     /// Kernel rights are bits 0..<4 of AccessNet; slot 4 holds LISTEN_TCP (bit 63).
     static let rightSlots = 5
-    /// 64-bit words per chunk, and chunks per right.
+    /// 64-bit words per chunk (followed by its summary word), and chunks per right.
     private static let chunkWords = 64
     private static let chunksPerRight = wordCount / chunkWords
 
@@ -114,8 +116,8 @@ final class PortSet {
                 if let existing = chunks[index] {
                     chunk = existing
                 } else {
-                    chunk = UnsafeMutablePointer<UInt64>.allocate(capacity: Self.chunkWords)
-                    chunk.initialize(repeating: 0, count: Self.chunkWords)
+                    chunk = UnsafeMutablePointer<UInt64>.allocate(capacity: Self.chunkWords + 1)
+                    chunk.initialize(repeating: 0, count: Self.chunkWords + 1)
                     chunks[index] = chunk
                 }
                 let low = word == firstWord ? first & 63 : 0
@@ -124,6 +126,7 @@ final class PortSet {
                 let bits: UInt64 = width == 64 ? ~0 : ((1 << UInt64(width)) - 1) << UInt64(low)
                 added += (bits & ~chunk[word % Self.chunkWords]).nonzeroBitCount
                 chunk[word % Self.chunkWords] |= bits
+                chunk[Self.chunkWords] |= 1 << UInt64(word % Self.chunkWords) // the summary word
             }
             counts[slot] += added
         }
@@ -171,24 +174,49 @@ final class PortSet {
                 if chunks[slot * Self.chunksPerRight + chunkIndex] != nil { present |= 1 << slot }
             }
             if present == 0 { continue }
-            for offset in 0..<Self.chunkWords {
+            // The rights of all present slots: what a port gets when every slot allows it.
+            var presentRights: UInt64 = 0
+            slots = present
+            while slots != 0 {
+                let slot = slots.trailingZeroBitCount
+                slots &= slots - 1
+                presentRights |= Self.right(ofSlot: slot).rawValue
+            }
+            // The words that are not zero in any present slot (summary words).
+            var nonzero: UInt64 = 0
+            slots = present
+            while slots != 0 {
+                let slot = slots.trailingZeroBitCount
+                slots &= slots - 1
+                nonzero |= chunks[slot * Self.chunksPerRight + chunkIndex]![Self.chunkWords]
+            }
+            while nonzero != 0 {
+                let offset = nonzero.trailingZeroBitCount
+                nonzero &= nonzero - 1
                 var union: UInt64 = 0
+                var common = UInt64.max // the ports every present slot allows
                 slots = present
                 while slots != 0 {
                     let slot = slots.trailingZeroBitCount
                     slots &= slots - 1
-                    union |= chunks[slot * Self.chunksPerRight + chunkIndex]![offset]
+                    let word = chunks[slot * Self.chunksPerRight + chunkIndex]![offset]
+                    union |= word
+                    common &= word
                 }
                 while union != 0 {
                     let bit = union.trailingZeroBitCount
                     union &= union - 1
-                    var access: UInt64 = 0
-                    slots = present
-                    while slots != 0 {
-                        let slot = slots.trailingZeroBitCount
-                        slots &= slots - 1
-                        if chunks[slot * Self.chunksPerRight + chunkIndex]![offset] & (1 << UInt64(bit)) != 0 {
-                            access |= Self.right(ofSlot: slot).rawValue
+                    // The usual case (the same ports for every right) needs no per-slot look.
+                    var access = presentRights
+                    if common & (1 << UInt64(bit)) == 0 {
+                        access = 0
+                        slots = present
+                        while slots != 0 {
+                            let slot = slots.trailingZeroBitCount
+                            slots &= slots - 1
+                            if chunks[slot * Self.chunksPerRight + chunkIndex]![offset] & (1 << UInt64(bit)) != 0 {
+                                access |= Self.right(ofSlot: slot).rawValue
+                            }
                         }
                     }
                     try body(UInt64((chunkIndex * Self.chunkWords + offset) << 6 | bit), access)

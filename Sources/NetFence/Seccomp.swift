@@ -99,7 +99,7 @@ public struct SeccompStatus: Equatable, Sendable {
 /// The seccomp part of a plan: pure.
 struct SeccompPlan {
     /// The rules, in the form libseccomp is given.
-    let ruleList = SeccompRuleList()
+    let ruleList: SeccompRuleList
     var features: SeccompFeatures = [.foreignArchBlocked]
     var listen: ListenMode
     var allowUnboundListen: Bool
@@ -113,6 +113,11 @@ struct SeccompPlan {
         self.listen = listen
         self.allowUnboundListen = allowUnboundListen
         self.blockFastOpen = blockFastOpen
+        // Room for exactly the rules of the common policy (Fast Open, the TCP
+        // bypasses, listen, io_uring): no growth, no slack on a fresh heap page.
+        let bypassOnly = !socketsHandled && blockTCPBypass
+        ruleList = SeccompRuleList(capacity: (blockFastOpen ? 3 : 0) + (bypassOnly ? SocketPolicy.bypassOnlyRuleCount : 32)
+                                   + (listen == .off ? 0 : 1) + 3)
         // Written out rule by rule, without array literals: see SeccompRuleList.
         if blockFastOpen {
             // TCP Fast Open connects inside sendto/sendmsg (MSG_FASTOPEN), and
@@ -185,7 +190,12 @@ final class SeccompRuleList {
     /// The syscall names again, to give the rules back as values.
     @exclusivity(unchecked) private var names: UnsafeMutablePointer<StaticString>?
 
-    init() {}
+    /// An empty list with room for `capacity` rules before it grows.
+    init(capacity: Int = 32) {
+        self.capacity = max(capacity, 1)
+        cRules = .allocate(capacity: self.capacity)
+        names = .allocate(capacity: self.capacity)
+    }
 
     deinit {
         cRules?.deallocate()
@@ -228,7 +238,7 @@ final class SeccompRuleList {
     }
 
     private func grow() {
-        let newCapacity = max(32, capacity * 2)
+        let newCapacity = capacity * 2
         let newRules = UnsafeMutablePointer<nf_seccomp_rule>.allocate(capacity: newCapacity)
         let newNames = UnsafeMutablePointer<StaticString>.allocate(capacity: newCapacity)
         if let cRules, let names {

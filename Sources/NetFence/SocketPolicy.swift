@@ -227,6 +227,10 @@ struct SocketPolicy: Equatable {
     /// bypasses (sockets not handled, no rule): the most common one.
     private(set) var bypassOnly = false
 
+    /// The rules of the bypass-only policy: per syscall (socket, socketpair),
+    /// four per family (AF_INET, AF_INET6) and one for AF_SMC.
+    static let bypassOnlyRuleCount = 2 * (2 * 4 + 1)
+
     /// Appends the deny rules for socket() and socketpair() to `list`. The
     /// bypass-only policy is written out rule by rule: no table walk and no
     /// array on the common path (see SeccompRuleList).

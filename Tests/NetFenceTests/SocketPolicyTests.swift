@@ -120,6 +120,7 @@ final class SocketPolicyTests: XCTestCase {
         let general = SocketPolicy(handled: false, rules: [], denyTCPBypass: true, shortcut: false)
         let rules = shortcut.denyRules(errno: 13)
         XCTAssertEqual(rules.count, 18)
+        XCTAssertEqual(rules.count, SocketPolicy.bypassOnlyRuleCount, "the capacity SeccompPlan reserves")
         for family in Int32(0)..<64 {
             for type in Int32(0)..<16 {
                 for proto: Int64 in [0, 1, 6, 17, 58, 132, 255, 256, 262, 263, 4096, 65535] {
