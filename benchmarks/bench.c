@@ -10,13 +10,16 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <netinet/in.h>
 #include <seccomp.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -344,6 +347,50 @@ static void compare_processes(const char *name, const char *a_name, char *const 
 		*rss_b = rb;
 }
 
+/* ---------- the two sides load the same filter ---------- */
+
+#ifndef PTRACE_SECCOMP_GET_FILTER
+#define PTRACE_SECCOMP_GET_FILTER 0x420c
+#endif
+
+/* The first filter of a child that applied `fn` (then stopped itself), read
+ * back with PTRACE_SECCOMP_GET_FILTER (CAP_SYS_ADMIN): -1 if unreadable. */
+static long filter_of(double (*fn)(long), struct sock_filter *program)
+{
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (fn(1) < 0)
+			_exit(1);
+		raise(SIGSTOP);
+		_exit(0);
+	}
+	int status;
+	if (waitpid(pid, &status, WUNTRACED) != pid || !WIFSTOPPED(status)) {
+		waitpid(pid, &status, 0);
+		return -1;
+	}
+	long length = -1;
+	if (ptrace(PTRACE_SEIZE, pid, 0, 0) == 0)
+		length = ptrace(PTRACE_SECCOMP_GET_FILTER, pid, 0, program);
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	return length;
+}
+
+/* The comparison is fair only if both sides load the very same BPF program. */
+static void check_same_filter(void)
+{
+	static struct sock_filter library[BPF_MAXINSNS], raw[BPF_MAXINSNS];
+	long a = filter_of(lib_apply, library), b = filter_of(raw_apply_with_filter, raw);
+	if (a < 0 || b < 0)
+		printf("(could not read the filters back to compare them: needs CAP_SYS_ADMIN)\n");
+	else if (a == b && memcmp(library, raw, (size_t)a * sizeof(library[0])) == 0)
+		printf("(both sides load the same %ld-instruction seccomp filter)\n", a);
+	else
+		printf("WARNING: the raw baseline's filter (%ld instructions) differs from netfence's (%ld): the comparison is not like for like\n",
+		       b, a);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 3) {
@@ -352,6 +399,7 @@ int main(int argc, char **argv)
 	}
 	const char *bin = argv[1];
 	pin_to_one_cpu();
+	check_same_filter();
 	json = fopen(argv[2], "w");
 	if (json == NULL)
 		return 1;

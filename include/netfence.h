@@ -201,7 +201,7 @@ typedef struct netfence_status {
 	 *  and seccomp, with no capability drop); 0 if only the calling thread
 	 *  is (NETFENCE_RESTRICT_CALLING_THREAD_ONLY with other threads). */
 	uint32_t all_threads;
-	/** Threads in the process when the call checked (/proc/self/task). */
+	/** Threads in the process when the call checked (docs/threading.md). */
 	uint32_t thread_count;
 	/** Restrict flags requested / passed to the kernel. */
 	uint32_t flags_requested;
@@ -500,8 +500,8 @@ NETFENCE_EXTERN int netfence_ruleset_set_caps_options(netfence_ruleset *rs, uint
  * ruleset with only the socket/listen layer covers every thread on any ABI.
  * With NETFENCE_RESTRICT_CALLING_THREAD_ONLY the filter covers the calling
  * thread only. The status says which threads are
- * covered. -EBUSY is also returned when /proc/self/task cannot be read (the
- * thread count cannot be proven).
+ * covered. -EBUSY is also returned when the thread count cannot be proven
+ * (under a seccomp filter, with /proc/self/task unreadable).
  *
  * On success the ruleset is spent: later calls on it return -EALREADY
  * (netfence_ruleset_free() is still needed).
