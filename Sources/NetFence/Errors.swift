@@ -57,7 +57,20 @@ public struct NetFenceError: Error, Equatable, Sendable, CustomStringConvertible
     public let message: String
     /// For failures of ``Ruleset/restrictSelf(_:)`` and ``Ruleset/spawn(_:arguments:environment:)``:
     /// what had been applied before the failure (nothing is rolled back). `nil` for other failures.
-    public internal(set) var status: RestrictionStatus?
+    public internal(set) var status: RestrictionStatus? {
+        get { statusBox?.status }
+        set { statusBox = newValue.map(StatusBox.init) }
+    }
+
+    /// The status, boxed: it is large, and with typed throws every frame on a throwing path
+    /// reserves room for the error it may propagate, so a small error keeps the apply path's
+    /// stack frames small (each new stack page is a page fault in a new process).
+    private var statusBox: StatusBox?
+
+    private final class StatusBox: Sendable {
+        let status: RestrictionStatus
+        init(_ status: RestrictionStatus) { self.status = status }
+    }
 
     /// Creates an error, for wrappers and tests; netfence's own errors come from its methods.
     ///
@@ -67,7 +80,12 @@ public struct NetFenceError: Error, Equatable, Sendable, CustomStringConvertible
     public init(code: Code, message: String) {
         self.code = code
         self.message = message
-        self.status = nil
+        self.statusBox = nil
+    }
+
+    /// Equal when code, message and status are.
+    public static func == (lhs: NetFenceError, rhs: NetFenceError) -> Bool {
+        lhs.code == rhs.code && lhs.message == rhs.message && lhs.status == rhs.status
     }
 
     /// The message followed by the code in parentheses: `empty path (EINVAL)`.

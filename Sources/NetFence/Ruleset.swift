@@ -846,6 +846,7 @@ public final class Ruleset {
 
     /// The status of a failed restrict_self or spawn: the kernel and the
     /// request are always there; when nothing was applied, nothing is claimed.
+    @inline(never) // keeps restrictSelf's frame, above the whole apply path, small
     private func reportFailure(_ status: inout RestrictionStatus) {
         fillKernelFacts(&status)
         if !status.noNewPrivsApplied && !status.landlockApplied && !status.capsApplied && !status.seccomp.installed

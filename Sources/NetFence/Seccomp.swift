@@ -160,17 +160,22 @@ struct SeccompPlan {
     func compile() throws(NetFenceError) -> nf_bpf_program {
         var program = nf_bpf_program()
         let rc = ruleList.withCRules { nf_seccomp_compile($0, $1, &program) }
-        if rc == -ENOMEM { throw .system(rc, "compiling the seccomp filter with libseccomp") }
+        if rc < 0 { throw Self.compileError(rc, rules: ruleList.count) }
+        return program
+    }
+
+    /// Why libseccomp could not compile the rules. (Out of line: this frame sits right above
+    /// libseccomp's, at the deepest point of the apply path; see ``NetFenceError/invalid(_:)``.)
+    @inline(never)
+    private static func compileError(_ rc: Int32, rules: Int) -> NetFenceError {
+        if rc == -ENOMEM { return .system(rc, "compiling the seccomp filter with libseccomp") }
         if rc == -E2BIG {
-            throw .failure(NetFenceError.Code(rawValue: E2BIG),
-                "the seccomp filter for these \(ruleList.count) rules is over the kernel's limit of 4096 instructions: allow fewer (family, type, protocol) triples, or use wildcards")
+            return .failure(NetFenceError.Code(rawValue: E2BIG),
+                "the seccomp filter for these \(rules) rules is over the kernel's limit of 4096 instructions: allow fewer (family, type, protocol) triples, or use wildcards")
         }
         // Anything else (an unknown syscall name, a refused rule) is ours: EFAULT.
-        if rc < 0 {
-            throw .failure(.internalError,
-                "compiling the seccomp filter with libseccomp failed: \(String(cString: nf_strerror(-rc))) (a netfence bug)")
-        }
-        return program
+        return .failure(.internalError,
+            "compiling the seccomp filter with libseccomp failed: \(String(cString: nf_strerror(-rc))) (a netfence bug)")
     }
 }
 
