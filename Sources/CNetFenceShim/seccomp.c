@@ -114,35 +114,6 @@ static int export_through_memfd(scmp_filter_ctx ctx, struct sock_filter **insns,
 	return rc;
 }
 
-/* The syscalls netfence's rules name, by number for this build's native
- * architecture (the filter's only one): no lookup in libseccomp's name
- * tables, whose pages a fresh process would fault in. Other names go to
- * seccomp_syscall_resolve_name. */
-static int syscall_number(const char *name)
-{
-	static const struct {
-		const char *name;
-		int number;
-	} known[] = {
-		{"socket", SYS_socket},
-		{"socketpair", SYS_socketpair},
-		{"listen", SYS_listen},
-		{"sendto", SYS_sendto},
-		{"sendmsg", SYS_sendmsg},
-		{"sendmmsg", SYS_sendmmsg},
-		{"io_uring_setup", SYS_io_uring_setup},
-		{"io_uring_enter", SYS_io_uring_enter},
-		{"io_uring_register", SYS_io_uring_register},
-	};
-	/* The first two letters pick the candidates (name[1] is read only when
-	 * name[0] matched a letter, so within the string): one strcmp per rule. */
-	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
-		if (name[0] == known[i].name[0] && name[1] == known[i].name[1] && strcmp(name, known[i].name) == 0)
-			return known[i].number;
-	}
-	return seccomp_syscall_resolve_name(name);
-}
-
 int nf_seccomp_compile(const struct nf_seccomp_rule *rules, size_t count, struct nf_bpf_program *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -160,11 +131,7 @@ int nf_seccomp_compile(const struct nf_seccomp_rule *rules, size_t count, struct
 		rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
 	for (size_t i = 0; rc == 0 && i < count; i++) {
 		const struct nf_seccomp_rule *rule = &rules[i];
-		int nr = syscall_number(rule->syscall);
-		if (nr == __NR_SCMP_ERROR) {
-			rc = -ENOSYS;
-			break;
-		}
+		int nr = rule->syscall;
 		uint32_t action = rule->action == NF_SECCOMP_NOTIFY ? SCMP_ACT_NOTIFY
 				  : SCMP_ACT_ERRNO(rule->action & 0xffff);
 		struct scmp_arg_cmp cmp[3];
@@ -427,8 +394,7 @@ static void supervisor_main(int sock, const uint64_t *ports, int allow_unbound, 
 int nf_supervisor_start(const uint64_t *ports, int allow_unbound, void *caps, int set_ptracer, int *sock_out,
 			int32_t *pid_out)
 {
-	/* Resolved before fork: the child only makes syscalls. */
-	int nr_listen = seccomp_syscall_resolve_name("listen");
+	int nr_listen = NF_SYSCALL_LISTEN;
 	int pair[2];
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0)
 		return -errno;

@@ -125,9 +125,9 @@ struct SeccompPlan {
             // refuse the flag, so the program connects with connect(2), which
             // Landlock checks. EOPNOTSUPP: clients fall back to connect().
             let fastOpen: UInt64 = 0x2000_0000
-            ruleList.append("sendto", .errno(EOPNOTSUPP), SeccompComparison(argument: 3, operation: .maskedEqual, mask: fastOpen, datum: fastOpen))
-            ruleList.append("sendmsg", .errno(EOPNOTSUPP), SeccompComparison(argument: 2, operation: .maskedEqual, mask: fastOpen, datum: fastOpen))
-            ruleList.append("sendmmsg", .errno(EOPNOTSUPP), SeccompComparison(argument: 3, operation: .maskedEqual, mask: fastOpen, datum: fastOpen))
+            ruleList.append(.sendto, .errno(EOPNOTSUPP), SeccompComparison(argument: 3, operation: .maskedEqual, mask: fastOpen, datum: fastOpen))
+            ruleList.append(.sendmsg, .errno(EOPNOTSUPP), SeccompComparison(argument: 2, operation: .maskedEqual, mask: fastOpen, datum: fastOpen))
+            ruleList.append(.sendmmsg, .errno(EOPNOTSUPP), SeccompComparison(argument: 3, operation: .maskedEqual, mask: fastOpen, datum: fastOpen))
             features.insert(.fastOpenBlocked)
         }
         if socketsHandled || blockTCPBypass {
@@ -138,14 +138,14 @@ struct SeccompPlan {
         }
         switch listen {
         case .off: break
-        case .denyAll: ruleList.append("listen", .errno(EACCES))
-        case .perPort: ruleList.append("listen", .notify)
+        case .denyAll: ruleList.append(.listen, .errno(EACCES))
+        case .perPort: ruleList.append(.listen, .notify)
         }
         // io_uring can create, bind and listen sockets without these syscalls.
         // ENOSYS: programs treat it as "no io_uring here" and fall back.
-        ruleList.append("io_uring_setup", .errno(ENOSYS))
-        ruleList.append("io_uring_enter", .errno(ENOSYS))
-        ruleList.append("io_uring_register", .errno(ENOSYS))
+        ruleList.append(.ioUringSetup, .errno(ENOSYS))
+        ruleList.append(.ioUringEnter, .errno(ENOSYS))
+        ruleList.append(.ioUringRegister, .errno(ENOSYS))
         features.insert(.ioUringBlocked)
     }
 
@@ -173,7 +173,7 @@ struct SeccompPlan {
             return .failure(NetFenceError.Code(rawValue: E2BIG),
                 "the seccomp filter for these \(rules) rules is over the kernel's limit of 4096 instructions: allow fewer (family, type, protocol) triples, or use wildcards")
         }
-        // Anything else (an unknown syscall name, a refused rule) is ours: EFAULT.
+        // Anything else (a rule libseccomp refuses) is ours: EFAULT.
         return .failure(.internalError,
             "compiling the seccomp filter with libseccomp failed: \(String(cString: nf_strerror(-rc))) (a netfence bug)")
     }
@@ -192,27 +192,23 @@ final class SeccompRuleList {
     @exclusivity(unchecked) private(set) var count = 0
     @exclusivity(unchecked) private var capacity = 0
     @exclusivity(unchecked) private var cRules: UnsafeMutablePointer<nf_seccomp_rule>?
-    /// The syscall names again, to give the rules back as values.
-    @exclusivity(unchecked) private var names: UnsafeMutablePointer<StaticString>?
 
     /// An empty list with room for `capacity` rules before it grows.
     init(capacity: Int = 32) {
         self.capacity = max(capacity, 1)
         cRules = .allocate(capacity: self.capacity)
-        names = .allocate(capacity: self.capacity)
     }
 
     deinit {
         cRules?.deallocate()
-        names?.deallocate()
     }
 
     /// Appends a rule: `action` when every given comparison holds.
-    func append(_ syscall: StaticString, _ action: SeccompRule.Action,
+    func append(_ syscall: SeccompSyscall, _ action: SeccompRule.Action,
                 _ first: SeccompComparison? = nil, _ second: SeccompComparison? = nil, _ third: SeccompComparison? = nil) {
         if count == capacity { grow() }
         var rule = nf_seccomp_rule()
-        rule.syscall = UnsafeRawPointer(syscall.utf8Start).assumingMemoryBound(to: CChar.self)
+        rule.syscall = syscall.number
         switch action {
         case .errno(let value): rule.action = UInt32(value)
         case .notify: rule.action = UInt32(NF_SECCOMP_NOTIFY)
@@ -230,7 +226,6 @@ final class SeccompRuleList {
             }
         }
         (cRules! + count).initialize(to: rule)
-        (names! + count).initialize(to: syscall)
         count += 1
     }
 
@@ -245,15 +240,11 @@ final class SeccompRuleList {
     private func grow() {
         let newCapacity = capacity * 2
         let newRules = UnsafeMutablePointer<nf_seccomp_rule>.allocate(capacity: newCapacity)
-        let newNames = UnsafeMutablePointer<StaticString>.allocate(capacity: newCapacity)
-        if let cRules, let names {
+        if let cRules {
             newRules.moveInitialize(from: cRules, count: count)
-            newNames.moveInitialize(from: names, count: count)
             cRules.deallocate()
-            names.deallocate()
         }
         cRules = newRules
-        names = newNames
         capacity = newCapacity
     }
 
@@ -267,7 +258,8 @@ final class SeccompRuleList {
             let rule = cRules![index]
             let action: SeccompRule.Action = rule.action == UInt32(NF_SECCOMP_NOTIFY) ? .notify : .errno(Int32(rule.action))
             let slots = [rule.cmp.0, rule.cmp.1, rule.cmp.2].prefix(Int(rule.count))
-            return SeccompRule(syscall: names![index], action: action, comparisons: slots.map {
+            let syscall = SeccompSyscall.allCases.first { $0.number == rule.syscall }!
+            return SeccompRule(syscall: syscall, action: action, comparisons: slots.map {
                 SeccompComparison(argument: $0.arg, operation: SeccompComparison.Operation(rawValue: $0.op)!, mask: $0.mask, datum: $0.datum)
             })
         }

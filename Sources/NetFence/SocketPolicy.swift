@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+import CNetFenceShim
 import Glibc
 
 /// One socket allow rule: (family, type, protocol), as given to ``Ruleset/allowSocket(family:type:protocol:)``.
@@ -85,16 +86,49 @@ struct SeccompComparison: Equatable {
     }
 }
 
+/// The syscalls netfence's filter has rules for. The filter is built for
+/// this build's native architecture only (foreign ABIs are killed), so each
+/// has one number, given by the shim (`NF_SYSCALL_*`, from <sys/syscall.h>).
+enum SeccompSyscall: Int32, CaseIterable, CustomStringConvertible {
+    case socket, socketpair, listen, sendto, sendmsg, sendmmsg, ioUringSetup, ioUringEnter, ioUringRegister
+
+    /// The syscall's number.
+    var number: Int32 {
+        switch self {
+        case .socket: Int32(NF_SYSCALL_SOCKET)
+        case .socketpair: Int32(NF_SYSCALL_SOCKETPAIR)
+        case .listen: Int32(NF_SYSCALL_LISTEN)
+        case .sendto: Int32(NF_SYSCALL_SENDTO)
+        case .sendmsg: Int32(NF_SYSCALL_SENDMSG)
+        case .sendmmsg: Int32(NF_SYSCALL_SENDMMSG)
+        case .ioUringSetup: Int32(NF_SYSCALL_IO_URING_SETUP)
+        case .ioUringEnter: Int32(NF_SYSCALL_IO_URING_ENTER)
+        case .ioUringRegister: Int32(NF_SYSCALL_IO_URING_REGISTER)
+        }
+    }
+
+    /// The kernel's name (reports and tests).
+    var description: String {
+        switch self {
+        case .socket: "socket"
+        case .socketpair: "socketpair"
+        case .listen: "listen"
+        case .sendto: "sendto"
+        case .sendmsg: "sendmsg"
+        case .sendmmsg: "sendmmsg"
+        case .ioUringSetup: "io_uring_setup"
+        case .ioUringEnter: "io_uring_enter"
+        case .ioUringRegister: "io_uring_register"
+        }
+    }
+}
+
 /// A deny rule: when every comparison holds, the syscall gets `action`.
 struct SeccompRule: Equatable {
     enum Action: Equatable { case errno(Int32), notify }
-    var syscall: StaticString
+    var syscall: SeccompSyscall
     var action: Action
     var comparisons: [SeccompComparison]
-
-    static func == (lhs: SeccompRule, rhs: SeccompRule) -> Bool {
-        lhs.syscall.description == rhs.syscall.description && lhs.action == rhs.action && lhs.comparisons == rhs.comparisons
-    }
 }
 
 /// Which (family, type, protocol) triples may be created, as a table, and
@@ -243,7 +277,7 @@ struct SocketPolicy: Equatable {
         // (every rule has the same action): two-comparison rules before the
         // three-comparison one, and the family-only rule last, cost libseccomp
         // about 14 000 fewer instructions than the reverse (3% of its work).
-        func family(_ syscall: StaticString, _ family: Int32) {
+        func family(_ syscall: SeccompSyscall, _ family: Int32) {
             let familyMatch = SeccompComparison.intEquals(0, Int64(family))
             list.append(syscall, .errno(errno), familyMatch, .intEquals(2, SocketConstants.ipprotoSCTP))
             list.append(syscall, .errno(errno), familyMatch, .intEquals(2, SocketConstants.ipprotoSMC))
@@ -253,13 +287,13 @@ struct SocketPolicy: Equatable {
                         SeccompComparison(argument: 1, operation: .maskedEqual, mask: 0xf, datum: UInt64(SocketConstants.sockSeqpacket)),
                         .intEquals(2, 0))
         }
-        func syscall(_ name: StaticString) {
+        func syscall(_ name: SeccompSyscall) {
             family(name, SocketConstants.afInet)
             family(name, SocketConstants.afInet6)
             list.append(name, .errno(errno), .intEquals(0, Int64(SocketConstants.afSMC)))
         }
-        syscall("socket")
-        syscall("socketpair")
+        syscall(.socket)
+        syscall(.socketpair)
     }
 
     /// The deny rules, for both socket() and socketpair().
@@ -337,7 +371,7 @@ struct SocketPolicy: Equatable {
         }
         var rules: [SeccompRule] = []
         rules.reserveCapacity(conjunctions.count * 2)
-        for syscall: StaticString in ["socket", "socketpair"] {
+        for syscall in [SeccompSyscall.socket, .socketpair] {
             for comparisons in conjunctions { rules.append(SeccompRule(syscall: syscall, action: .errno(errno), comparisons: comparisons)) }
         }
         return rules

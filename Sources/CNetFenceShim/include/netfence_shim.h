@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/syscall.h>
 
 #define NF_HIDDEN __attribute__((visibility("hidden")))
 
@@ -131,9 +132,23 @@ struct nf_seccomp_cmp {
 
 #define NF_SECCOMP_NOTIFY 0x10000u /* else: the errno to return */
 
+/* The syscalls netfence's rules name, by number for this build's native
+ * architecture (the only one the filter accepts; foreign ABIs are killed). */
+enum {
+	NF_SYSCALL_SOCKET = SYS_socket,
+	NF_SYSCALL_SOCKETPAIR = SYS_socketpair,
+	NF_SYSCALL_LISTEN = SYS_listen,
+	NF_SYSCALL_SENDTO = SYS_sendto,
+	NF_SYSCALL_SENDMSG = SYS_sendmsg,
+	NF_SYSCALL_SENDMMSG = SYS_sendmmsg,
+	NF_SYSCALL_IO_URING_SETUP = SYS_io_uring_setup,
+	NF_SYSCALL_IO_URING_ENTER = SYS_io_uring_enter,
+	NF_SYSCALL_IO_URING_REGISTER = SYS_io_uring_register,
+};
+
 /* A rule: when every comparison holds, the syscall gets the action. */
 struct nf_seccomp_rule {
-	const char *syscall;
+	int32_t syscall; /* NF_SYSCALL_* */
 	uint32_t action;
 	uint32_t count;
 	struct nf_seccomp_cmp cmp[3];
