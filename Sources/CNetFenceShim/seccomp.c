@@ -49,33 +49,37 @@ static enum scmp_compare compare_op(uint32_t op)
  * to tell a longer one apart. */
 #define PROGRAM_LIMIT (BPF_MAXINSNS * sizeof(struct sock_filter))
 
-/* Through a pipe: ~5 us in a fresh process, against ~30 us for a memfd (a
- * shmem inode to create and free). The write end is non-blocking, so an
- * oversized program cannot block us, and the pipe is made large enough for
- * the largest loadable program plus one instruction: libseccomp ignores short
- * writes, so a program that fills the pipe is refused, never loaded cut.
- * -EAGAIN: the pipe cannot be made that large (the per-user pipe limits). */
+/* Through a pipe: a few us in a fresh process, against ~30 us for a memfd
+ * (a shmem inode to create and free). The write end is non-blocking, so an
+ * oversized program cannot block us; libseccomp ignores short writes, so a
+ * program that filled the pipe may be cut, and is never taken. A pipe holds
+ * at least one page (PIPE_MIN_DEF_BUFFERS, one page before Linux 5.x): fewer
+ * bytes waiting than a page means the whole program, without asking the
+ * pipe's size (the common case: netfence's usual filters are under 100
+ * instructions). -EAGAIN: a full pipe smaller than the largest program (the
+ * per-user pipe limits shrink new pipes): the caller exports again to a memfd. */
+#define PIPE_MIN_CAPACITY 4096
 static int export_through_pipe(scmp_filter_ctx ctx, struct sock_filter **insns, size_t *size)
 {
 	int fds[2];
 	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0)
 		return -errno;
-	int rc = 0;
-	int capacity = fcntl(fds[0], F_GETPIPE_SZ);
-	if (capacity >= 0 && (size_t)capacity <= PROGRAM_LIMIT)
-		capacity = fcntl(fds[0], F_SETPIPE_SZ, (int)(PROGRAM_LIMIT + 4096));
-	if (capacity < 0 || (size_t)capacity <= PROGRAM_LIMIT)
-		rc = -EAGAIN;
-	if (rc == 0)
-		rc = seccomp_export_bpf(ctx, fds[1]);
+	int rc = seccomp_export_bpf(ctx, fds[1]);
 	close(fds[1]);
 	/* The bytes waiting in the pipe: a buffer of that size, not of the
 	 * largest program (a 32 KiB allocation grows and then trims the heap). */
 	int pending = 0;
 	if (rc == 0 && ioctl(fds[0], FIONREAD, &pending) != 0)
 		rc = -errno;
-	if (rc == 0 && (pending <= 0 || pending >= capacity))
-		rc = -E2BIG; /* nothing, or the pipe filled up: the program was cut */
+	if (rc == 0 && pending <= 0)
+		rc = -E2BIG; /* libseccomp wrote nothing */
+	if (rc == 0 && pending >= PIPE_MIN_CAPACITY) {
+		int capacity = fcntl(fds[0], F_GETPIPE_SZ);
+		if (capacity < 0)
+			rc = -errno;
+		else if (pending >= capacity) /* full: the program may be cut */
+			rc = (size_t)capacity > PROGRAM_LIMIT ? -E2BIG : -EAGAIN;
+	}
 	if (rc == 0 && (*insns = malloc((size_t)pending)) == NULL)
 		rc = -ENOMEM;
 	if (rc == 0) {
