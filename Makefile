@@ -52,15 +52,17 @@ LAYOUT_FLAGS := -Xswiftc -Xfrontend -Xswiftc -function-sections -Xcc -ffunction-
   -Xlinker -T -Xlinker $(CURDIR)/tools/layout/plt-first.ld
 
 $(LIB): FORCE
-	@# SwiftPM does not track the layout files: relink when one changed.
+	@# SwiftPM does not track the layout files: relink when one differs from
+	@# the copy kept with the last link.
 	@for f in $(HOT_FUNCTIONS) tools/layout/plt-first.ld; do \
-	  if [ $$f -nt $(CABI_SCRATCH)/release/libNetFenceCABI.so ]; then rm -f $(CABI_SCRATCH)/release/libNetFenceCABI.so; fi; done
+	  cmp -s $$f $(CABI_SCRATCH)/linked-$$(basename $$f) || rm -f $(CABI_SCRATCH)/release/libNetFenceCABI.so; done
 	$(SWIFT) build -c release --product NetFenceCABI --scratch-path $(CABI_SCRATCH) --disable-local-rpath \
 	  -Xswiftc -static-stdlib \
 	  -Xswiftc -Xfrontend -Xswiftc -prespecialize-generic-metadata \
 	  $(LAYOUT_FLAGS) \
 	  -Xlinker --version-script=$(CURDIR)/exports.map -Xlinker -soname=libnetfence.so.$(SOVERSION) \
 	  -Xlinker -z -Xlinker now -Xlinker -z -Xlinker relro
+	@for f in $(HOT_FUNCTIONS) tools/layout/plt-first.ld; do cp $$f $(CABI_SCRATCH)/linked-$$(basename $$f); done
 	@mkdir -p $(BUILD)/lib
 	cp $(CABI_SCRATCH)/release/libNetFenceCABI.so $@.tmp
 	strip --strip-unneeded $@.tmp
@@ -126,7 +128,8 @@ test-asan: deps lib
 	@VERSION=$(VERSION) SOVERSION=$(SOVERSION) TEST_CC=$(CC) TEST_CXX=$(CXX) NETFENCE_SUITES="install asan" sh tests/run.sh
 
 test: deps lib cli $(DEMO_PROGRAMS)
-	@VERSION=$(VERSION) SOVERSION=$(SOVERSION) TEST_CC=$(CC) TEST_CXX=$(CXX) sh tests/run.sh
+	@VERSION=$(VERSION) SOVERSION=$(SOVERSION) TEST_CC=$(CC) TEST_CXX=$(CXX) CABI_SCRATCH=$(CABI_SCRATCH) \
+	  TOOLCHAIN="$$($(toolchain_stamp))" sh tests/run.sh
 
 # Benchmarks (not part of `make test`): libnetfence, the CLI and spawn
 # against raw syscalls doing the same work, interleaved; a table and
@@ -150,8 +153,13 @@ bench: deps lib cli
 # Regenerates $(HOT_FUNCTIONS) after a change to the apply path: traces
 # tools/layout/hot_path.c (a first apply with port rules, then with a
 # socket allow-list and a capability drop) instruction by instruction and lists
-# the library functions it ran, in order. Needs ptrace (root or ptrace_scope 0).
+# the library functions it ran, in order, and records the toolchain it was made
+# with ($(HOT_TOOLCHAIN): the names are the compiler's). x86_64 only (the
+# tracer reads rip); ptrace of its own child (PTRACE_TRACEME).
+HOT_TOOLCHAIN := tools/layout/hot-functions.toolchain
+toolchain_stamp = echo "$$(uname -m) $$($(SWIFT) --version 2>/dev/null | head -1)"
 hot-functions: lib
+	@[ "$$(uname -m)" = x86_64 ] || { echo "make hot-functions: the tracer is x86_64 only"; exit 1; }
 	@mkdir -p $(BUILD)/bin
 	$(CC) -std=gnu99 -O2 -Wall -Wextra tools/layout/trace_offsets.c -o $(BUILD)/bin/trace_offsets
 	$(CC) -std=c99 -O2 -Wall -Wextra -no-pie -fno-pie -Iinclude tools/layout/hot_path.c -o $(BUILD)/bin/hot_path \
@@ -163,6 +171,7 @@ hot-functions: lib
 	  python3 tools/layout/order.py $(CABI_SCRATCH)/release/libNetFenceCABI.so \
 	    $(BUILD)/hot-ports.txt $(BUILD)/hot-sockets.txt > $(HOT_FUNCTIONS).tmp
 	mv -f $(HOT_FUNCTIONS).tmp $(HOT_FUNCTIONS)
+	$(toolchain_stamp) > $(HOT_TOOLCHAIN)
 
 # Fuzzing the C ABI (libFuzzer, with ASan and UBSan on the harness): not part
 # of `make test`. FUZZ_TIME seconds; the corpus grows in $(BUILD)/fuzz-corpus.

@@ -501,7 +501,8 @@ NETFENCE_EXTERN int netfence_ruleset_set_caps_options(netfence_ruleset *rs, uint
  * With NETFENCE_RESTRICT_CALLING_THREAD_ONLY the filter covers the calling
  * thread only. The status says which threads are
  * covered. -EBUSY is also returned when the thread count cannot be proven
- * (under a seccomp filter, with /proc/self/task unreadable).
+ * (the single-thread test does not apply and /proc/self/task is unreadable;
+ * docs/threading.md).
  *
  * On success the ruleset is spent: later calls on it return -EALREADY
  * (netfence_ruleset_free() is still needed).

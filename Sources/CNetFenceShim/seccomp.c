@@ -45,8 +45,7 @@ static enum scmp_compare compare_op(uint32_t op)
 	}
 }
 
-/* The largest program the kernel loads, and a buffer one instruction larger
- * to tell a longer one apart. */
+/* The largest program the kernel loads, in bytes. */
 #define PROGRAM_LIMIT (BPF_MAXINSNS * sizeof(struct sock_filter))
 
 /* Through a pipe: a few us in a fresh process, against ~30 us for a memfd
@@ -72,11 +71,11 @@ static int export_through_pipe(scmp_filter_ctx ctx, struct sock_filter **insns, 
 	if (rc == 0 && ioctl(fds[0], FIONREAD, &pending) != 0)
 		rc = -errno;
 	if (rc == 0 && pending <= 0)
-		rc = -E2BIG; /* libseccomp wrote nothing */
+		rc = -EIO; /* libseccomp wrote nothing */
 	if (rc == 0 && pending >= PIPE_MIN_CAPACITY) {
 		int capacity = fcntl(fds[0], F_GETPIPE_SZ);
 		if (capacity < 0)
-			rc = -errno;
+			rc = -EAGAIN; /* size unknown: the memfd tells */
 		else if (pending >= capacity) /* full: the program may be cut */
 			rc = (size_t)capacity > PROGRAM_LIMIT ? -E2BIG : -EAGAIN;
 	}
@@ -91,6 +90,10 @@ static int export_through_pipe(scmp_filter_ctx ctx, struct sock_filter **insns, 
 			rc = -EIO;
 		else
 			*size = (size_t)got;
+		if (rc != 0) { /* the caller may try the memfd with the same pointer */
+			free(*insns);
+			*insns = NULL;
+		}
 	}
 	close(fds[0]);
 	return rc;

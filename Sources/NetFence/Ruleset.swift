@@ -28,10 +28,12 @@ public final class Ruleset {
         let path: String
     }
 
-    // Every stored `var` here is `@exclusivity(unchecked)`: only the ruleset's
-    // own methods touch them, none holds an access across a call that could
-    // reach the same property (no inout escapes, no reentrancy), and a ruleset
-    // is not shared between threads (see docs/threading.md). Checking them at
+    // Every stored `var` here is `@exclusivity(unchecked)`: only netfence's own
+    // code touches them (the ruleset's methods; the CLI sets closesTCPBypasses
+    // before anything else), none holds an access across a call that could
+    // reach the same property (no inout escapes, no reentrancy, no user
+    // closures), and a ruleset is not shared between threads (docs/threading.md;
+    // the dynamic checks never saw other threads anyway: the access set is per thread). Checking them at
     // run time would consult the Swift runtime's thread-local access set on
     // every change, and on the first apply in each new process fault in the
     // runtime's TLS code and data for it.
@@ -903,8 +905,8 @@ public final class Ruleset {
 
     /// Everything the apply sequence needs, prepared in advance and owned
     /// here (kernel ruleset fd, capability sets, BPF program, supervisor socket).
-    /// (Unchecked exclusivity as for the ruleset's own properties: only `prepare`, `withPlan` and
-    /// `deinit` touch these, one at a time.)
+    /// (Unchecked exclusivity as for the ruleset's own properties: only the ruleset's apply and spawn
+    /// paths, `withPlan` and `deinit` touch these, one property at a time.)
     final class Prepared {
         @exclusivity(unchecked) var apply = nf_apply_plan()
         @exclusivity(unchecked) var rulesetFD: Int32 = -1

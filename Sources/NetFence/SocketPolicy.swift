@@ -89,7 +89,7 @@ struct SeccompComparison: Equatable {
 /// The syscalls netfence's filter has rules for. The filter is built for
 /// this build's native architecture only (foreign ABIs are killed), so each
 /// has one number, given by the shim (`NF_SYSCALL_*`, from <sys/syscall.h>).
-enum SeccompSyscall: Int32, CaseIterable, CustomStringConvertible {
+enum SeccompSyscall: CaseIterable, CustomStringConvertible {
     case socket, socketpair, listen, sendto, sendmsg, sendmmsg, ioUringSetup, ioUringEnter, ioUringRegister
 
     /// The syscall's number.

@@ -70,6 +70,8 @@ NF_HIDDEN int nf_thread_count(void);
 NF_HIDDEN int nf_thread_count_by_entries(void);
 /* 1 when unshare(CLONE_THREAD) proves the caller the only thread (no seccomp filter in place). */
 NF_HIDDEN int nf_only_thread(void);
+/* prctl(PR_GET_SECCOMP): 0 without a filter, 2 under one (tests). */
+NF_HIDDEN int nf_seccomp_mode(void);
 
 /* open(path, O_PATH | O_CLOEXEC); *is_dir = S_ISDIR. fd or -errno. */
 NF_HIDDEN int nf_open_path(const char *path, int *is_dir);
@@ -133,7 +135,14 @@ struct nf_seccomp_cmp {
 #define NF_SECCOMP_NOTIFY 0x10000u /* else: the errno to return */
 
 /* The syscalls netfence's rules name, by number for this build's native
- * architecture (the only one the filter accepts; foreign ABIs are killed). */
+ * architecture (the only one the filter accepts; foreign ABIs are killed).
+ * io_uring (Linux 5.1) has the same numbers on x86_64 and aarch64: headers
+ * older than that still build there. */
+#if !defined(SYS_io_uring_setup) && (defined(__x86_64__) || defined(__aarch64__))
+#define SYS_io_uring_setup 425
+#define SYS_io_uring_enter 426
+#define SYS_io_uring_register 427
+#endif
 enum {
 	NF_SYSCALL_SOCKET = SYS_socket,
 	NF_SYSCALL_SOCKETPAIR = SYS_socketpair,
