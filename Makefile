@@ -51,17 +51,20 @@ LAYOUT_FLAGS := -Xswiftc -Xfrontend -Xswiftc -function-sections -Xcc -ffunction-
   -Xlinker --symbol-ordering-file=$(CURDIR)/$(HOT_FUNCTIONS) -Xlinker --no-warn-symbol-ordering \
   -Xlinker -T -Xlinker $(CURDIR)/tools/layout/plt-first.ld
 
+LIB_FLAGS := -Xswiftc -static-stdlib -Xswiftc -Xfrontend -Xswiftc -prespecialize-generic-metadata $(LAYOUT_FLAGS) \
+  -Xlinker --version-script=$(CURDIR)/exports.map -Xlinker -soname=libnetfence.so.$(SOVERSION) \
+  -Xlinker -z -Xlinker now -Xlinker -z -Xlinker relro
+
 $(LIB): FORCE
-	@# SwiftPM does not track the layout files: relink when one differs from
-	@# the copy kept with the last link.
+	@# SwiftPM rebuilds neither for changed -Xswiftc/-Xcc flags (objects kept
+	@# without function sections) nor for changed layout files: start over
+	@# when the flags differ from the last build's, relink when a layout file
+	@# differs from the copy kept with the last link.
+	@echo '$(LIB_FLAGS)' | cmp -s - $(CABI_SCRATCH)/build-flags || rm -rf $(CABI_SCRATCH)
 	@for f in $(HOT_FUNCTIONS) tools/layout/plt-first.ld; do \
 	  cmp -s $$f $(CABI_SCRATCH)/linked-$$(basename $$f) || rm -f $(CABI_SCRATCH)/release/libNetFenceCABI.so; done
-	$(SWIFT) build -c release --product NetFenceCABI --scratch-path $(CABI_SCRATCH) --disable-local-rpath \
-	  -Xswiftc -static-stdlib \
-	  -Xswiftc -Xfrontend -Xswiftc -prespecialize-generic-metadata \
-	  $(LAYOUT_FLAGS) \
-	  -Xlinker --version-script=$(CURDIR)/exports.map -Xlinker -soname=libnetfence.so.$(SOVERSION) \
-	  -Xlinker -z -Xlinker now -Xlinker -z -Xlinker relro
+	$(SWIFT) build -c release --product NetFenceCABI --scratch-path $(CABI_SCRATCH) --disable-local-rpath $(LIB_FLAGS)
+	@echo '$(LIB_FLAGS)' > $(CABI_SCRATCH)/build-flags
 	@for f in $(HOT_FUNCTIONS) tools/layout/plt-first.ld; do cp $$f $(CABI_SCRATCH)/linked-$$(basename $$f); done
 	@mkdir -p $(BUILD)/lib
 	cp $(CABI_SCRATCH)/release/libNetFenceCABI.so $@.tmp
