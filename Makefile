@@ -47,6 +47,7 @@ lib: $(LIB)
 # windows of library code for the whole apply instead of eight spread over
 # 4 MB of text (the kernel maps file pages around a fault 64 KiB at a time).
 HOT_FUNCTIONS := tools/layout/hot-functions.txt
+LAYOUT_FILES := $(HOT_FUNCTIONS) tools/layout/plt-first.ld
 LAYOUT_FLAGS := -Xswiftc -Xfrontend -Xswiftc -function-sections -Xcc -ffunction-sections -Xswiftc -use-ld=lld \
   -Xlinker --symbol-ordering-file=$(CURDIR)/$(HOT_FUNCTIONS) -Xlinker --no-warn-symbol-ordering \
   -Xlinker -T -Xlinker $(CURDIR)/tools/layout/plt-first.ld
@@ -61,11 +62,11 @@ $(LIB): FORCE
 	@# when the flags differ from the last build's, relink when a layout file
 	@# differs from the copy kept with the last link.
 	@echo '$(LIB_FLAGS)' | cmp -s - $(CABI_SCRATCH)/build-flags || rm -rf $(CABI_SCRATCH)
-	@for f in $(HOT_FUNCTIONS) tools/layout/plt-first.ld; do \
+	@for f in $(LAYOUT_FILES); do \
 	  cmp -s $$f $(CABI_SCRATCH)/linked-$$(basename $$f) || rm -f $(CABI_SCRATCH)/release/libNetFenceCABI.so; done
 	$(SWIFT) build -c release --product NetFenceCABI --scratch-path $(CABI_SCRATCH) --disable-local-rpath $(LIB_FLAGS)
 	@echo '$(LIB_FLAGS)' > $(CABI_SCRATCH)/build-flags
-	@for f in $(HOT_FUNCTIONS) tools/layout/plt-first.ld; do cp $$f $(CABI_SCRATCH)/linked-$$(basename $$f); done
+	@for f in $(LAYOUT_FILES); do cp $$f $(CABI_SCRATCH)/linked-$$(basename $$f); done
 	@mkdir -p $(BUILD)/lib
 	cp $(CABI_SCRATCH)/release/libNetFenceCABI.so $@.tmp
 	strip --strip-unneeded $@.tmp

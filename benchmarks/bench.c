@@ -33,14 +33,6 @@
 
 #define MAX_SAMPLES 512
 
-static double median(double *v, int n)
-{
-	double copy[MAX_SAMPLES];
-	memcpy(copy, v, sizeof(double) * (size_t)n);
-	qsort(copy, (size_t)n, sizeof(double), compare);
-	return n % 2 ? copy[n / 2] : (copy[n / 2 - 1] + copy[n / 2]) / 2;
-}
-
 static double minimum(double *v, int n)
 {
 	double m = v[0];
@@ -130,31 +122,14 @@ static double lib_apply(long n)
 	return end - start;
 }
 
-/* The raw baseline: the same Landlock ruleset with direct syscalls... */
-static int raw_landlock(long first, long last)
-{
-	struct landlock_ruleset_attr_v4 {
-		uint64_t fs, net, scoped;
-	} attr = {0, LANDLOCK_ACCESS_NET_BIND_TCP | LANDLOCK_ACCESS_NET_CONNECT_TCP, 0};
-	int fd = (int)syscall(SYS_landlock_create_ruleset, &attr, 24, 0);
-	if (fd < 0)
-		return -1;
-	struct landlock_net_port_attr port = {.allowed_access = attr.net};
-	for (long p = first; p <= last; p++) {
-		port.port = (uint64_t)p;
-		if (syscall(SYS_landlock_add_rule, fd, LANDLOCK_RULE_NET_PORT, &port, 0))
-			return -1;
-	}
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || syscall(SYS_landlock_restrict_self, fd, 0))
-		return -1;
-	close(fd);
-	return 0;
-}
+/* The raw baseline: the same Landlock ruleset with direct syscalls (raw_landlock
+ * in bench_common.h)... */
+#define RAW_TCP (LANDLOCK_ACCESS_NET_BIND_TCP | LANDLOCK_ACCESS_NET_CONNECT_TCP)
 
 static double raw_apply_with_filter(long n)
 {
 	double start = now_ns();
-	if (raw_landlock(1, n) || raw_bypass_filter())
+	if (raw_landlock(RAW_TCP, RAW_TCP, 1, n) || raw_bypass_filter())
 		return -1;
 	return now_ns() - start;
 }
@@ -162,7 +137,7 @@ static double raw_apply_with_filter(long n)
 static double raw_apply_landlock_only(long n)
 {
 	double start = now_ns();
-	if (raw_landlock(1, n))
+	if (raw_landlock(RAW_TCP, RAW_TCP, 1, n))
 		return -1;
 	return now_ns() - start;
 }
@@ -274,7 +249,7 @@ static double spawn_lib(long unused)
 	(void)unused;
 	netfence_ruleset *rs = NULL;
 	netfence_ruleset_new(&rs);
-	/* The same ruleset as raw_landlock(1, 1): both TCP rights, port 1. */
+	/* The same ruleset as the raw side: both TCP rights, port 1. */
 	netfence_ruleset_handle_net(rs, NETFENCE_ACCESS_NET_BIND_TCP | NETFENCE_ACCESS_NET_CONNECT_TCP);
 	netfence_ruleset_allow_port(rs, NETFENCE_ACCESS_NET_BIND_TCP | NETFENCE_ACCESS_NET_CONNECT_TCP, 1);
 	char *argv[] = {"/bin/true", NULL};
@@ -295,7 +270,7 @@ static double spawn_raw(long unused)
 	double start = now_ns();
 	pid_t pid = fork();
 	if (pid == 0) {
-		if (raw_landlock(1, 1) || raw_bypass_filter())
+		if (raw_landlock(RAW_TCP, RAW_TCP, 1, 1) || raw_bypass_filter())
 			_exit(1);
 		execl("/bin/true", "/bin/true", (char *)NULL);
 		_exit(127);

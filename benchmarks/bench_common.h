@@ -10,10 +10,15 @@
 #include <errno.h>
 #include <sched.h>
 #include <seccomp.h>
-#include <stdio.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 /* Landlock UAPI (Debian 12's <linux/landlock.h> predates network rules). */
 #define LANDLOCK_ACCESS_NET_BIND_TCP (1ULL << 0)
@@ -56,6 +61,37 @@ static inline int compare(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 	return (x > y) - (x < y);
+}
+
+/* The median of n values (n <= 512), the values left as they are. */
+static inline double median(const double *values, int n)
+{
+	double copy[512];
+	memcpy(copy, values, sizeof(double) * (size_t)n);
+	qsort(copy, (size_t)n, sizeof(double), compare);
+	return n % 2 ? copy[n / 2] : (copy[n / 2 - 1] + copy[n / 2]) / 2;
+}
+
+/* The raw Landlock baseline: `handled` TCP rights, `allowed` on ports
+ * first..last, no_new_privs, restrict (the kernel sample's logic). 0 or -1. */
+static inline int raw_landlock(uint64_t handled, uint64_t allowed, long first, long last)
+{
+	struct {
+		uint64_t fs, net, scoped;
+	} attr = {0, handled, 0};
+	int fd = (int)syscall(SYS_landlock_create_ruleset, &attr, 24, 0);
+	if (fd < 0)
+		return -1;
+	struct landlock_net_port_attr port = {.allowed_access = allowed};
+	for (long p = first; p <= last; p++) {
+		port.port = (uint64_t)p;
+		if (syscall(SYS_landlock_add_rule, fd, LANDLOCK_RULE_NET_PORT, &port, 0))
+			return -1;
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) || syscall(SYS_landlock_restrict_self, fd, 0))
+		return -1;
+	close(fd);
+	return 0;
 }
 
 /* ...and the same seccomp filter netfence adds when TCP is handled (MPTCP,

@@ -50,8 +50,7 @@ static double measure(void (*op)(void), int rounds, int n)
 			op();
 		samples[r] = (now_ns() - start) / n;
 	}
-	qsort(samples, (size_t)rounds, sizeof(double), compare);
-	return samples[rounds / 2];
+	return median(samples, rounds);
 }
 
 /* Runs one measurement in a child; writes {getppid, socket+close, refused socket} in ns. */
@@ -87,12 +86,6 @@ static int run(int filtered, double out[3])
 	return got == 3 * sizeof(double) && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
-static double median_of(double *values, int n)
-{
-	qsort(values, (size_t)n, sizeof(double), compare);
-	return values[n / 2];
-}
-
 int main(void)
 {
 	enum { PAIRS = 15, MEASURES = 3 };
@@ -112,7 +105,7 @@ int main(void)
 	printf("netfence %s seccomp filter cost (medians of %d interleaved pairs)\n", netfence_version(), PAIRS);
 	printf("  %-26s %10s %10s %12s\n", "operation", "no filter", "filter", "paired delta");
 	for (int m = 0; m < MEASURES; m++)
-		printf("  %-26s %8.1f ns %8.1f ns %+10.1f ns\n", names[m], median_of(base[m], PAIRS), median_of(filt[m], PAIRS),
-		       median_of(delta[m], PAIRS));
+		printf("  %-26s %8.1f ns %8.1f ns %+10.1f ns\n", names[m], median(base[m], PAIRS), median(filt[m], PAIRS),
+		       median(delta[m], PAIRS));
 	return 0;
 }

@@ -50,18 +50,19 @@ fi
 # silently loses the layout (lld ignores names it does not find).
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-nm --defined-only "$unstripped" | awk '$2 ~ /^[tTwW]$/ {print $3}' | sort -u >"$work/defined"
-sort -u "$order" >"$work/ordered"
-missing=$(comm -23 "$work/ordered" "$work/defined" | wc -l)
+# "NAME ADDRESS" of every function, sorted by name (also used below).
+nm --defined-only "$unstripped" | awk '$2 ~ /^[tTwW]$/ {print $3, $1}' | sort -k1,1 >"$work/addresses"
+cut -d' ' -f1 "$work/addresses" | sort -u >"$work/defined"
+sort -u "$order" | comm -23 - "$work/defined" >"$work/missing"
+missing=$(wc -l <"$work/missing")
 if [ "$missing" -ne 0 ]; then
 	echo "FAIL layout: $missing functions of $order are not in the library: run make hot-functions"
-	comm -23 "$work/ordered" "$work/defined" | head -5
+	head -5 "$work/missing"
 	status=1
 fi
 
 # The first 60 functions of the file (all on the port-rule apply path) lie
 # within 128 KiB after the PLT: at most two fault-around windows.
-nm --defined-only "$unstripped" | awk '$2 ~ /^[tTwW]$/ {print $3, $1}' | sort -k1,1 >"$work/addresses"
 far=$(head -60 "$order" | sort | join - "$work/addresses" | while read -r _ address; do
 	address=$((0x$address))
 	if [ "$address" -lt "$plt_addr" ] || [ "$address" -ge $((plt_addr + 131072)) ]; then echo "$address"; fi

@@ -261,21 +261,35 @@ static uint16_t local_port(int fd)
 	return 0;
 }
 
-/* The thread group of a thread id ("Tgid:" in /proc/TID/status), or -1. */
-static int thread_group_of(pid_t tid)
+/* A numeric field of a /proc status file ("\nTgid:"), or -errno. The file
+ * is a few KiB (more with long Groups or cpu lists): read it whole. */
+static int status_field(const char *path, const char *field)
 {
-	char path[64], buf[4096];
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return -1;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+		return -errno;
+	char buf[32768];
+	size_t used = 0;
+	ssize_t n;
+	while (used + 1 < sizeof(buf) && (n = read(fd, buf + used, sizeof(buf) - 1 - used)) > 0)
+		used += (size_t)n;
 	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	const char *line = strstr(buf, "\nTgid:");
-	return line != NULL ? atoi(line + 6) : -1;
+	if (used == 0)
+		return -EIO;
+	buf[used] = '\0';
+	const char *line = strstr(buf, field);
+	if (line == NULL)
+		return -ENOENT;
+	return atoi(line + strlen(field));
+}
+
+/* The thread group of a thread id, or -1. */
+static int thread_group_of(pid_t tid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	int tgid = status_field(path, "\nTgid:");
+	return tgid > 0 ? tgid : -1;
 }
 
 /*
@@ -508,22 +522,5 @@ int nf_read_int_file(const char *path)
 int nf_seccomp_filter_count(void)
 {
 	/* The calling thread's filters: that is the chain a new filter joins. */
-	int fd = open("/proc/thread-self/status", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	/* /proc/thread-self/status is a few KiB (more with long Groups or cpu lists):
-	 * read it whole. */
-	char buf[32768];
-	size_t used = 0;
-	ssize_t n;
-	while (used + 1 < sizeof(buf) && (n = read(fd, buf + used, sizeof(buf) - 1 - used)) > 0)
-		used += (size_t)n;
-	close(fd);
-	if (used == 0)
-		return -EIO;
-	buf[used] = '\0';
-	const char *line = strstr(buf, "\nSeccomp_filters:");
-	if (line == NULL)
-		return -ENOENT;
-	return atoi(line + strlen("\nSeccomp_filters:"));
+	return status_field("/proc/thread-self/status", "\nSeccomp_filters:");
 }

@@ -50,7 +50,6 @@ int nf_landlock_create_ruleset(const struct nf_landlock_ruleset_attr *attr, size
 	return result(syscall(SYS_landlock_create_ruleset, attr, size, flags));
 }
 
-
 /* The running kernel's Landlock ABI, probed on first use and cached: > 0, or
  * -ENOSYS / -EOPNOTSUPP. In C, not a Swift lazy global: a first restrict in a
  * freshly forked process then runs none of the Swift runtime's one-time
@@ -576,9 +575,6 @@ struct spawn_args {
 	uint64_t parent_mask; /* the kernel's signal mask (rt_sigprocmask) */
 };
 
-/* The child: only syscalls and the prepared plan, on its own stack. It
- * shares the parent's memory (CLONE_VM), so it writes nothing but its stack
- * and the report pipe; the parent's calling thread is suspended meanwhile. */
 /* The kernel's struct sigaction for rt_sigaction(2) (x86_64, aarch64, ...). */
 struct nf_kernel_sigaction {
 	void (*handler)(int);
@@ -594,6 +590,9 @@ static int is_internal_signal(int sig)
 	return sig == 32 || sig == 33;
 }
 
+/* The child: only syscalls and the prepared plan, on its own stack. It
+ * shares the parent's memory (CLONE_VM), so it writes nothing but its stack
+ * and the report pipe; the parent's calling thread is suspended meanwhile. */
 static int spawn_child(void *opaque)
 {
 	const struct spawn_args *args = opaque;
@@ -629,7 +628,8 @@ static int spawn_child(void *opaque)
 	_exit(127);
 }
 
-/* The child's stack: nf_apply and libcap need little; a guard page below. */
+/* The child's stack: the apply sequence with raw syscalls needs little; a
+ * guard page below. */
 #define SPAWN_STACK_SIZE (256 * 1024)
 
 int nf_spawn(const struct nf_apply_plan *plan, const struct nf_spawn_request *request,

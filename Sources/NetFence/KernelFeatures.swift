@@ -36,6 +36,10 @@ public struct KernelFeatures: Sendable {
     /// with any, per-port listen rules fail closed (one listener per chain).
     public var attachedSeccompFilters: Int32?
 
+    /// The filesystem rights the running kernel's Landlock handles (the ABI probe alone, cached:
+    /// none of ``probe()``'s seccomp and `/proc/sys` reads).
+    package static var supportedFS: AccessFS { KernelSupport(abi: max(kernelLandlockABI, 0)).fs }
+
     /// Probes the running kernel (no side effect).
     ///
     /// - Returns: The features, read from the Landlock ABI probe, seccomp and `/proc/sys`.

@@ -174,20 +174,15 @@ final class PortSet {
                 if chunks[slot * Self.chunksPerRight + chunkIndex] != nil { present |= 1 << slot }
             }
             if present == 0 { continue }
-            // The rights of all present slots: what a port gets when every slot allows it.
+            // The rights of all present slots (what a port gets when every slot
+            // allows it), and the words not zero in any of them (summary words).
             var presentRights: UInt64 = 0
-            slots = present
-            while slots != 0 {
-                let slot = slots.trailingZeroBitCount
-                slots &= slots - 1
-                presentRights |= Self.right(ofSlot: slot).rawValue
-            }
-            // The words that are not zero in any present slot (summary words).
             var nonzero: UInt64 = 0
             slots = present
             while slots != 0 {
                 let slot = slots.trailingZeroBitCount
                 slots &= slots - 1
+                presentRights |= Self.right(ofSlot: slot).rawValue
                 nonzero |= chunks[slot * Self.chunksPerRight + chunkIndex]![Self.chunkWords]
             }
             while nonzero != 0 {

@@ -576,7 +576,6 @@ public final class Ruleset {
         // LISTEN_TCP is netfence's own (seccomp): never sent to the kernel.
         let net = handledNet.subtracting(plan.status.netAllPorts).intersection(AccessNet.kernelRights)
         let requestedLog = flags.intersection(RestrictFlags.kernelLogFlags)
-        var kernelName: String { LandlockABI.describe(abi) } // only built when something is missing
 
         // What Landlock cannot do on this kernel.
         var landlockDropped: [String] = []
@@ -604,7 +603,7 @@ public final class Ruleset {
                 landlockDropped.append("restrict flags \(logFlags): no Landlock domain is created (nothing left to enforce in the kernel)")
             }
         } else if !(net.isEmpty && handledFS.isEmpty && scopes.isEmpty && requestedLog.isEmpty) {
-            landlockDropped.append("everything Landlock enforces: \(kernelName)")
+            landlockDropped.append("everything Landlock enforces: \(LandlockABI.describe(abi))")
         }
 
         var capabilityDropped: [String] = []
@@ -639,8 +638,7 @@ public final class Ruleset {
             plan.isolationDomain = true
             plan.applyLandlock = true
             plan.kernelFS = .makeBlock
-            plan.threadSync = support.threadSync
-            plan.rulesetAttrSize = KernelSupport.rulesetAttrSize(abi: abi)
+            // (threadSync and rulesetAttrSize were set above, as for any ABI > 0.)
             plan.kernelFlags = plan.threadSync ? UInt32(NF_LANDLOCK_RESTRICT_SELF_TSYNC) : 0
             plan.status.landlockIsolation = true
         }
@@ -838,12 +836,13 @@ public final class Ruleset {
             "the process has \(threads) threads and \(layer.reason(abi: abi)); restrict before starting threads, or pass the calling-thread-only flag to accept it")
     }
 
-    /// The listen supervisor did not get its notification fd: listen() fails closed.
+    /// The listen supervisor did not get its notification fd: listen() fails closed (in `process`,
+    /// "" for this one).
     @inline(never)
-    private static func recordSupervisorFailure(_ error: Int32, into status: inout RestrictionStatus) {
+    private static func recordSupervisorFailure(_ error: Int32, in process: String = "", into status: inout RestrictionStatus) {
         status.seccomp.features.insert(.listenFailClosed)
         if status.enforcement == .fullyEnforced { status.enforcement = .partiallyEnforced }
-        status.dropped.append("listen rules: the supervisor did not get the notification fd (\(String(cString: nf_strerror(-error)))); every listen() fails with ENOSYS")
+        status.dropped.append("listen rules: the supervisor did not get the notification fd (\(String(cString: nf_strerror(-error)))); every listen()\(process) fails with ENOSYS")
     }
 
     /// The status of a failed restrict_self or spawn: the kernel and the
@@ -1084,9 +1083,7 @@ public final class Ruleset {
             throw failure
         }
         if result.supervisor_error != 0 {
-            status.seccomp.features.insert(.listenFailClosed)
-            if status.enforcement == .fullyEnforced { status.enforcement = .partiallyEnforced }
-            status.dropped.append("listen rules: the supervisor did not get the notification fd (\(String(cString: nf_strerror(-result.supervisor_error)))); every listen() in the child fails with ENOSYS")
+            Self.recordSupervisorFailure(result.supervisor_error, in: " in the child", into: &status)
         }
         // Reported from the plan: the child applied every step, then exec'd.
         status.capsApplied = plan.apply && plan.changesCapabilities
@@ -1110,12 +1107,10 @@ public final class Ruleset {
     package static func resolveExecutable(_ path: String, environment: [String]?) throws(NetFenceError) -> String {
         if path.isEmpty { throw .invalid("empty path") }
         if path.contains("/") { return path }
-        let pathVariable: String
-        if let environment {
-            pathVariable = environment.first { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) } ?? "/usr/local/bin:/usr/bin:/bin"
-        } else {
-            pathVariable = getenv("PATH").map { String(cString: $0) } ?? "/usr/local/bin:/usr/bin:/bin"
-        }
+        // A given environment decides alone (no PATH in it: the default); nil: this process's PATH.
+        let given = environment.map { $0.first { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) } }
+            ?? getenv("PATH").map { String(cString: $0) }
+        let pathVariable = given ?? "/usr/local/bin:/usr/bin:/bin"
         for directory in pathVariable.split(separator: ":", omittingEmptySubsequences: false) {
             let candidate = (directory.isEmpty ? "." : String(directory)) + "/" + path
             if access(candidate, X_OK) == 0 { return candidate }

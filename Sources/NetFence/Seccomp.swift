@@ -191,7 +191,7 @@ struct SeccompPlan {
 final class SeccompRuleList {
     @exclusivity(unchecked) private(set) var count = 0
     @exclusivity(unchecked) private var capacity = 0
-    @exclusivity(unchecked) private var cRules: UnsafeMutablePointer<nf_seccomp_rule>?
+    @exclusivity(unchecked) private var cRules: UnsafeMutablePointer<nf_seccomp_rule>
 
     /// An empty list with room for `capacity` rules before it grows.
     init(capacity: Int = 32) {
@@ -200,7 +200,7 @@ final class SeccompRuleList {
     }
 
     deinit {
-        cRules?.deallocate()
+        cRules.deallocate()
     }
 
     /// Appends a rule: `action` when every given comparison holds.
@@ -225,7 +225,7 @@ final class SeccompRuleList {
                 }
             }
         }
-        (cRules! + count).initialize(to: rule)
+        (cRules + count).initialize(to: rule)
         count += 1
     }
 
@@ -240,22 +240,20 @@ final class SeccompRuleList {
     private func grow() {
         let newCapacity = capacity * 2
         let newRules = UnsafeMutablePointer<nf_seccomp_rule>.allocate(capacity: newCapacity)
-        if let cRules {
-            newRules.moveInitialize(from: cRules, count: count)
-            cRules.deallocate()
-        }
+        newRules.moveInitialize(from: cRules, count: count)
+        cRules.deallocate()
         cRules = newRules
         capacity = newCapacity
     }
 
     func withCRules<R>(_ body: (UnsafePointer<nf_seccomp_rule>?, Int) -> R) -> R {
-        body(cRules.map { UnsafePointer($0) }, count)
+        body(UnsafePointer(cRules), count)
     }
 
     /// The rules as values.
     var rules: [SeccompRule] {
         (0..<count).map { index in
-            let rule = cRules![index]
+            let rule = cRules[index]
             let action: SeccompRule.Action = rule.action == UInt32(NF_SECCOMP_NOTIFY) ? .notify : .errno(Int32(rule.action))
             let slots = [rule.cmp.0, rule.cmp.1, rule.cmp.2].prefix(Int(rule.count))
             let syscall = SeccompSyscall.allCases.first { $0.number == rule.syscall }!

@@ -55,8 +55,6 @@ enum SocketActivation {
         return fd
     }
 
-    /// Moves `fds` to 3, 4, ... (not close-on-exec) and returns the
-    /// environment entries to add.
     /// Moves `fd` to the lowest free number at or above 3 + `count` (out of
     /// the range 3..<3+count that activation fills); close-on-exec.
     static func moveAbove(_ fd: Int32, count: Int) throws -> Int32 {
@@ -68,6 +66,8 @@ enum SocketActivation {
         return moved
     }
 
+    /// Moves `fds` to 3, 4, ... (not close-on-exec) and returns the
+    /// environment entries to add.
     static func install(_ fds: [Int32], names: [String]) throws -> [String] {
         // First out of the way (above every target), then down into place.
         var parked: [Int32] = []

@@ -85,23 +85,13 @@ func replaceProcess(_ path: String, _ argv: [String], _ environment: [String]?) 
 }
 
 /// Calls `body` with `argv` as a C array: the tail of this process's own argv
-/// when it is that (the command after `--`, no copy, and its bytes as given:
-/// Swift strings would have replaced invalid UTF-8), else a copy.
+/// when it is the command after `--` (no copy, and its bytes as given: Swift
+/// strings would have replaced invalid UTF-8), else a copy.
 func withCommandArgv<R>(_ argv: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
     let start = Int(CommandLine.argc) - argv.count
     // Both parsers take the command as everything after the first `--`.
     if start > 0, let terminator = CommandLine.unsafeArgv[start - 1], strcmp(terminator, "--") == 0 {
         return body(CommandLine.unsafeArgv + start)
-    }
-    if start > 0 {
-        var same = true
-        for (offset, argument) in argv.enumerated() {
-            guard let original = CommandLine.unsafeArgv[start + offset], strcmp(original, argument) == 0 else {
-                same = false
-                break
-            }
-        }
-        if same { return body(CommandLine.unsafeArgv + start) }
     }
     return withCStringArray(argv, body)
 }

@@ -62,10 +62,6 @@ func parsePort(_ text: Substring, option: String) throws -> UInt16 {
     return UInt16(value)
 }
 
-func parsePort(_ text: String, option: String) throws -> UInt16 {
-    try parsePort(Substring(text), option: option)
-}
-
 let familyNames: [String: Int32] = [
     "unix": 1, "local": 1, "inet": 2, "ipv4": 2, "inet6": 10, "ipv6": 10, "netlink": 16, "packet": 17,
     "bluetooth": 31, "vsock": 40, "smc": 43, "xdp": 44, "mctp": 45, "alg": 38, "tipc": 30, "can": 29,
@@ -122,12 +118,12 @@ func parseListenSpec(_ text: String) throws -> ListenSpec {
         let host = String(text[text.index(after: text.startIndex)..<bracket])
         let rest = text[text.index(after: bracket)...]
         guard rest.hasPrefix(":") else { throw CLIError(message: "--listen: \"\(text)\" needs a port after the address", hint: "write [::1]:8443") }
-        return ListenSpec(family: AF_INET6, address: host, port: try parsePort(String(rest.dropFirst()), option: "--listen"), text: text)
+        return ListenSpec(family: AF_INET6, address: host, port: try parsePort(rest.dropFirst(), option: "--listen"), text: text)
     }
     if let colon = text.lastIndex(of: ":") {
         let host = String(text[..<colon])
         if host.contains(":") { throw CLIError(message: "--listen: put IPv6 addresses in brackets: [\(host)]:PORT") }
-        return ListenSpec(family: AF_INET, address: host, port: try parsePort(String(text[text.index(after: colon)...]), option: "--listen"), text: text)
+        return ListenSpec(family: AF_INET, address: host, port: try parsePort(text[text.index(after: colon)...], option: "--listen"), text: text)
     }
-    return ListenSpec(family: AF_INET6, address: nil, port: try parsePort(text, option: "--listen"), text: text)
+    return ListenSpec(family: AF_INET6, address: nil, port: try parsePort(text[...], option: "--listen"), text: text)
 }

@@ -66,31 +66,27 @@ struct RunOptions: Equatable {
                 if seen.contains(key) { return nil }
                 seen.append(key)
             }
-            switch option {
-            case "no-network", "no-securebits-lock", "best-effort", "soft", "hard", "log-same-exec-off",
-                 "log-new-exec-on", "log-subdomains-off", "status":
-                if inlineValue != nil { return nil }
-                setFlag(option)
-            default:
-                let value: String
-                if let inlineValue {
-                    // swift-argument-parser refuses `--option=` (a missing value),
-                    // while `--option ''` is an empty one: it decides.
-                    if inlineValue.isEmpty { return nil }
-                    value = inlineValue
-                } else {
-                    // A value that looks like an option is ambiguous: the full parser decides.
-                    guard index < arguments.count, !arguments[index].hasPrefix("-") else { return nil }
-                    value = arguments[index]
-                    index += 1
-                }
-                guard setValue(option, value) else { return nil }
+            // A flag with `=value` goes the value way, where setValue refuses it.
+            if inlineValue == nil, setFlag(option) { continue }
+            let value: String
+            if let inlineValue {
+                // swift-argument-parser refuses `--option=` (a missing value),
+                // while `--option ''` is an empty one: it decides.
+                if inlineValue.isEmpty { return nil }
+                value = inlineValue
+            } else {
+                // A value that looks like an option is ambiguous: the full parser decides.
+                guard index < arguments.count, !arguments[index].hasPrefix("-") else { return nil }
+                value = arguments[index]
+                index += 1
             }
+            guard setValue(option, value) else { return nil }
         }
         return nil // no "--": the full parser reports the missing COMMAND
     }
 
-    private mutating func setFlag(_ option: String) {
+    /// Sets the flag `option`; false when it is not one.
+    private mutating func setFlag(_ option: String) -> Bool {
         switch option {
         case "no-network": noNetwork = true
         case "no-securebits-lock": noSecurebitsLock = true
@@ -100,8 +96,10 @@ struct RunOptions: Equatable {
         case "log-same-exec-off": logSameExecOff = true
         case "log-new-exec-on": logNewExecOn = true
         case "log-subdomains-off": logSubdomainsOff = true
-        default: printStatus = true // "status"
+        case "status": printStatus = true
+        default: return false
         }
+        return true
     }
 
     private mutating func setValue(_ option: String, _ value: String) -> Bool {
@@ -145,7 +143,7 @@ struct RunOptions: Equatable {
         }
         if !readOnly.isEmpty || !readWrite.isEmpty {
             // Everything this kernel can restrict on the filesystem is handled.
-            let supported = KernelFeatures.probe().fs
+            let supported = KernelFeatures.supportedFS
             let handled = supported.isEmpty ? AccessFS.known : supported
             try ruleset.handle(handled)
             let read: AccessFS = [.execute, .readFile, .readDir]

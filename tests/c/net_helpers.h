@@ -45,17 +45,6 @@ static inline int bind_fd(int fd, int family, uint16_t port)
 	return bind(fd, (struct sockaddr *)&ss, len) < 0 ? errno : 0;
 }
 
-/* bind a fresh TCP socket (protocol 0 or IPPROTO_TCP) and close it. */
-static inline int try_bind(int family, int protocol, uint16_t port)
-{
-	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, protocol);
-	if (fd < 0)
-		return errno;
-	int err = bind_fd(fd, family, port);
-	close(fd);
-	return err;
-}
-
 static inline int connect_fd(int fd, int family, uint16_t port)
 {
 	struct sockaddr_storage ss;
@@ -64,14 +53,26 @@ static inline int connect_fd(int fd, int family, uint16_t port)
 	return connect(fd, (struct sockaddr *)&ss, len) < 0 ? errno : 0;
 }
 
-static inline int try_connect(int family, uint16_t port)
+/* op (bind_fd or connect_fd) on a fresh TCP socket, which is then closed. */
+static inline int try_tcp(int family, int protocol, uint16_t port, int (*op)(int fd, int family, uint16_t port))
 {
-	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, protocol);
 	if (fd < 0)
 		return errno;
-	int err = connect_fd(fd, family, port);
+	int err = op(fd, family, port);
 	close(fd);
 	return err;
+}
+
+/* bind a fresh TCP socket (protocol 0 or IPPROTO_TCP) and close it. */
+static inline int try_bind(int family, int protocol, uint16_t port)
+{
+	return try_tcp(family, protocol, port, bind_fd);
+}
+
+static inline int try_connect(int family, uint16_t port)
+{
+	return try_tcp(family, 0, port, connect_fd);
 }
 
 /* errno of socket(family, type, protocol), 0 if it was created. */
@@ -152,6 +153,16 @@ static inline void end_child(pid_t pid)
 {
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
+}
+
+/* This program's path (/proc/self/exe) into buf: 0, or -1. */
+static inline int self_exe(char *buf, size_t size)
+{
+	ssize_t n = readlink("/proc/self/exe", buf, size - 1);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return 0;
 }
 
 #endif

@@ -1318,10 +1318,8 @@ static netfence_ruleset *spawn_ruleset(uint16_t allowed)
 static int spawn_and_wait_self(netfence_ruleset *rs, uint16_t allowed, uint16_t denied, netfence_status *st)
 {
 	char self[4096];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n <= 0)
+	if (self_exe(self, sizeof(self)) != 0)
 		return -1;
-	self[n] = '\0';
 	char a[16], d[16];
 	snprintf(a, sizeof(a), "%u", allowed);
 	snprintf(d, sizeof(d), "%u", denied);
@@ -1452,9 +1450,7 @@ static int test_spawn_drops_capabilities(void)
 	CHECK_RC(netfence_ruleset_keep_caps(rs, "cap_net_bind_service"), 0);
 	CHECK_RC(netfence_ruleset_set_caps_options(rs, NETFENCE_CAPS_AMBIENT), 0);
 	char self[4096];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	CHECK(n > 0);
-	self[n] = '\0';
+	CHECK(self_exe(self, sizeof(self)) == 0);
 	char *argv[] = {self, "child-caps", NULL};
 	int32_t pid = 0;
 	netfence_status st = NETFENCE_STATUS_INIT;

@@ -75,7 +75,8 @@ static const char *outcome_name(int status)
 
 static int result_of(int err)
 {
-	return err == 0 ? ALLOWED : err == EACCES ? DENIED_EACCES : err == ENOSYS ? DENIED_ENOSYS : err == EPERM ? DENIED_EPERM : 1;
+	return err == 0 ? ALLOWED : err == EACCES ? DENIED_EACCES : err == ENOSYS ? DENIED_ENOSYS : err == EPERM ? DENIED_EPERM
+		: err == EOPNOTSUPP ? DENIED_EOPNOTSUPP : 1;
 }
 
 static int case_io_uring(void)
@@ -126,10 +127,7 @@ static int case_sctp(void)
 
 static int case_socketpair(void)
 {
-	if (sandbox(0))
-		return SETUP;
-	int sv[2];
-	return socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0 ? result_of(errno) : ALLOWED;
+	return sandbox(0) ? SETUP : result_of(try_socketpair(AF_UNIX, SOCK_STREAM));
 }
 
 static int case_listen_without_bind(void)
@@ -264,7 +262,7 @@ static int case_fast_open(void)
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	if (sendto(fd, "x", 1, MSG_FASTOPEN, (struct sockaddr *)&addr, len) == 1)
 		return ALLOWED;
-	return errno == EOPNOTSUPP ? DENIED_EOPNOTSUPP : result_of(errno);
+	return result_of(errno);
 }
 
 static int case_seccomp_only_ptrace(void)
@@ -315,9 +313,7 @@ int main(int argc, char **argv)
 	int have_helper = 0;
 	if (geteuid() == 0) {
 		char self[4096];
-		ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-		if (n > 0) {
-			self[n] = '\0';
+		if (self_exe(self, sizeof(self)) == 0) {
 			int in = open(self, O_RDONLY), out = open(setuid_helper, O_WRONLY | O_CREAT | O_TRUNC, 0755);
 			char buf[65536];
 			ssize_t got;
