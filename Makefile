@@ -29,7 +29,7 @@ CXX        ?= c++
 # and gcc does not understand clang's flags: keep it out of swift's way.
 SWIFT      := env -u CC -u CXX swift
 
-.PHONY: all lib cli deps demo test test-asan bench hot-functions fuzz install uninstall clean FORCE
+.PHONY: all lib cli deps demo test test-asan bench fuzz install uninstall clean FORCE
 
 all: lib
 
@@ -39,34 +39,16 @@ deps:
 
 lib: $(LIB)
 
-# Code layout (tools/layout/): every function in its own section (Swift and
-# C; the static Swift runtime comes that way), linked by lld with the
-# functions a first apply runs first, in the order they run (hot-functions.txt,
-# made by `make hot-functions`), and the PLT just before them on a 64 KiB
-# boundary (plt-first.ld). A fresh process then faults in one or two 64 KiB
-# windows of library code for the whole apply instead of eight spread over
-# 4 MB of text (the kernel maps file pages around a fault 64 KiB at a time).
-HOT_FUNCTIONS := tools/layout/hot-functions.txt
-LAYOUT_FILES := $(HOT_FUNCTIONS) tools/layout/plt-first.ld
-LAYOUT_FLAGS := -Xswiftc -Xfrontend -Xswiftc -function-sections -Xcc -ffunction-sections -Xswiftc -use-ld=lld \
-  -Xlinker --symbol-ordering-file=$(CURDIR)/$(HOT_FUNCTIONS) -Xlinker --no-warn-symbol-ordering \
-  -Xlinker -T -Xlinker $(CURDIR)/tools/layout/plt-first.ld
-
-LIB_FLAGS := -Xswiftc -static-stdlib -Xswiftc -Xfrontend -Xswiftc -prespecialize-generic-metadata $(LAYOUT_FLAGS) \
+LIB_FLAGS := -Xswiftc -static-stdlib \
   -Xlinker --version-script=$(CURDIR)/exports.map -Xlinker -soname=libnetfence.so.$(SOVERSION) \
   -Xlinker -z -Xlinker now -Xlinker -z -Xlinker relro
 
 $(LIB): FORCE
-	@# SwiftPM rebuilds neither for changed -Xswiftc/-Xcc flags (objects kept
-	@# without function sections) nor for changed layout files: start over
-	@# when the flags differ from the last build's, relink when a layout file
-	@# differs from the copy kept with the last link.
+	@# SwiftPM does not rebuild for changed -Xswiftc/-Xcc/-Xlinker flags:
+	@# start the scratch directory over when they differ from the last build's.
 	@echo '$(LIB_FLAGS)' | cmp -s - $(CABI_SCRATCH)/build-flags || rm -rf $(CABI_SCRATCH)
-	@for f in $(LAYOUT_FILES); do \
-	  cmp -s $$f $(CABI_SCRATCH)/linked-$$(basename $$f) || rm -f $(CABI_SCRATCH)/release/libNetFenceCABI.so; done
 	$(SWIFT) build -c release --product NetFenceCABI --scratch-path $(CABI_SCRATCH) --disable-local-rpath $(LIB_FLAGS)
 	@echo '$(LIB_FLAGS)' > $(CABI_SCRATCH)/build-flags
-	@for f in $(LAYOUT_FILES); do cp $$f $(CABI_SCRATCH)/linked-$$(basename $$f); done
 	@mkdir -p $(BUILD)/lib
 	cp $(CABI_SCRATCH)/release/libNetFenceCABI.so $@.tmp
 	strip --strip-unneeded $@.tmp
@@ -132,8 +114,7 @@ test-asan: deps lib
 	@VERSION=$(VERSION) SOVERSION=$(SOVERSION) TEST_CC=$(CC) TEST_CXX=$(CXX) NETFENCE_SUITES="install asan" sh tests/run.sh
 
 test: deps lib cli $(DEMO_PROGRAMS)
-	@VERSION=$(VERSION) SOVERSION=$(SOVERSION) TEST_CC=$(CC) TEST_CXX=$(CXX) CABI_SCRATCH=$(CABI_SCRATCH) \
-	  TOOLCHAIN="$$($(toolchain_stamp))" sh tests/run.sh
+	@VERSION=$(VERSION) SOVERSION=$(SOVERSION) TEST_CC=$(CC) TEST_CXX=$(CXX) sh tests/run.sh
 
 # Benchmarks (not part of `make test`): libnetfence, the CLI and spawn
 # against raw syscalls doing the same work, interleaved; a table and
@@ -153,29 +134,6 @@ bench: deps lib cli
 	BENCH_PYTHON=$$(command -v python3) PYTHONPATH=$(CURDIR)/python NETFENCE_LIBRARY=$(CURDIR)/$(BUILD)/lib/libnetfence.so.$(SOVERSION) \
 	  $(BUILD)/bin/bench $(CURDIR)/$(BUILD)/bin $(BUILD)/bench.json
 	$(BUILD)/bin/syscall_cost
-
-# Regenerates $(HOT_FUNCTIONS) after a change to the apply path: traces
-# tools/layout/hot_path.c (a first apply with port rules, then with a
-# socket allow-list and a capability drop) instruction by instruction and lists
-# the library functions it ran, in order, and records the toolchain it was made
-# with ($(HOT_TOOLCHAIN): the names are the compiler's). x86_64 only (the
-# tracer reads rip); ptrace of its own child (PTRACE_TRACEME).
-HOT_TOOLCHAIN := tools/layout/hot-functions.toolchain
-toolchain_stamp = echo "$$(uname -m) $$($(SWIFT) --version 2>/dev/null | head -1)"
-hot-functions: lib
-	@[ "$$(uname -m)" = x86_64 ] || { echo "make hot-functions: the tracer is x86_64 only"; exit 1; }
-	@mkdir -p $(BUILD)/bin
-	$(CC) -std=gnu99 -O2 -Wall -Wextra tools/layout/trace_offsets.c -o $(BUILD)/bin/trace_offsets
-	$(CC) -std=c99 -O2 -Wall -Wextra -no-pie -fno-pie -Iinclude tools/layout/hot_path.c -o $(BUILD)/bin/hot_path \
-	  -L$(BUILD)/lib -lnetfence -Wl,-rpath,'$$ORIGIN/../lib'
-	set -e; markers=$$(nm $(BUILD)/bin/hot_path | awk '$$3=="hot_path_begin"{b=$$1} $$3=="hot_path_end"{e=$$1} END{print b, e}'); \
-	  for mode in ports sockets; do \
-	    $(BUILD)/bin/trace_offsets $$markers libnetfence.so $(BUILD)/bin/hot_path $$mode > $(BUILD)/hot-$$mode.txt; \
-	  done; \
-	  python3 tools/layout/order.py $(CABI_SCRATCH)/release/libNetFenceCABI.so \
-	    $(BUILD)/hot-ports.txt $(BUILD)/hot-sockets.txt > $(HOT_FUNCTIONS).tmp
-	mv -f $(HOT_FUNCTIONS).tmp $(HOT_FUNCTIONS)
-	$(toolchain_stamp) > $(HOT_TOOLCHAIN)
 
 # Fuzzing the C ABI (libFuzzer, with ASan and UBSan on the harness): not part
 # of `make test`. FUZZ_TIME seconds; the corpus grows in $(BUILD)/fuzz-corpus.

@@ -164,8 +164,6 @@ python_suite() {
 
 mkdir -p "$BUILD"
 suite "exports" sh tests/check_exports.sh "$BUILD/lib/libnetfence.so.$SOVERSION"
-suite "layout" sh tests/check_layout.sh "$BUILD/lib/libnetfence.so.$SOVERSION" "$ROOT/${CABI_SCRATCH:-.build-cabi}/release/libNetFenceCABI.so" \
-	tools/layout/hot-functions.txt tools/layout/hot-functions.toolchain "${TOOLCHAIN:-unknown}"
 suite "header" header_test
 suite "install" install_suite
 suite "c-abi" c_abi_suite
