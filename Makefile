@@ -47,10 +47,10 @@ $(LIB): FORCE
 	@# SwiftPM does not rebuild for changed -Xswiftc/-Xcc/-Xlinker flags:
 	@# start the scratch directory over when they differ from the last build's.
 	@echo '$(LIB_FLAGS)' | cmp -s - $(CABI_SCRATCH)/build-flags || rm -rf $(CABI_SCRATCH)
-	$(SWIFT) build -c release --product NetFenceCABI --scratch-path $(CABI_SCRATCH) --disable-local-rpath $(LIB_FLAGS)
+	$(SWIFT) build -c release --product NetFenceCLibrary --scratch-path $(CABI_SCRATCH) --disable-local-rpath $(LIB_FLAGS)
 	@echo '$(LIB_FLAGS)' > $(CABI_SCRATCH)/build-flags
 	@mkdir -p $(BUILD)/lib
-	cp $(CABI_SCRATCH)/release/libNetFenceCABI.so $@.tmp
+	cp $(CABI_SCRATCH)/release/libNetFenceCLibrary.so $@.tmp
 	strip --strip-unneeded $@.tmp
 	mv -f $@.tmp $@
 	ln -sf $(LIBNAME) $(BUILD)/lib/libnetfence.so.$(SOVERSION)

@@ -3,7 +3,7 @@
 //
 // netfence: Landlock network sandboxing for Linux with a stable C ABI.
 // The C library (libnetfence.so.0) is built by the Makefile from the
-// `NetFenceCABI` product with flags that must not live here (static Swift
+// `NetFenceCLibrary` product with flags that must not live here (static Swift
 // runtime, version script, soname): see docs/building.md.
 import PackageDescription
 
@@ -14,7 +14,7 @@ let package = Package(
         .library(name: "NetFence", targets: ["NetFence"]),
         // The C ABI; the Makefile turns it into libnetfence.so.0 (the product
         // is not called "netfence": that name is the command-line tool's).
-        .library(name: "NetFenceCABI", type: .dynamic, targets: ["NetFenceC"]),
+        .library(name: "NetFenceCLibrary", type: .dynamic, targets: ["NetFenceCExports"]),
         // The command-line tool.
         .executable(name: "netfence", targets: ["NetFenceCLI"]),
         // Test helper: runs one named enforcement scenario in its own process.
@@ -24,22 +24,29 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
-        // include/netfence.h (symlinked), importable from Swift as CNetFence.
-        .target(name: "CNetFence"),
-        // syscall(2), prctl(2), our Landlock UAPI copy, thread-local errors.
+        // include/netfence.h (symlinked), importable from Swift; the ABI layout
+        // checks and the thread-local last-error store of the C ABI.
+        .target(name: "NetFenceCHeader"),
+        // The system layer in C: syscall(2), prctl(2), our Landlock UAPI copy,
+        // libcap, libseccomp, the apply sequence, spawn, the listen supervisor.
         .target(
-            name: "CNetFenceShim",
+            name: "NetFenceSystem",
             cSettings: [.define("_GNU_SOURCE")],
             linkerSettings: [.linkedLibrary("cap"), .linkedLibrary("seccomp")]),
+        // Seccomp rules: the socket policy, the filter variants, compiling with libseccomp.
+        .target(name: "NetFenceFilters", dependencies: ["NetFenceSystem"]),
+        // Build-time tool: the fixed filters, compiled once and embedded in NetFence.
+        .executableTarget(name: "netfence-filter-gen", dependencies: ["NetFenceFilters", "NetFenceSystem"]),
+        .plugin(name: "EmbedFixedFilters", capability: .buildTool(), dependencies: ["netfence-filter-gen"]),
         // The Swift core: all logic. No Foundation, no Swift concurrency.
-        .target(name: "NetFence", dependencies: ["CNetFenceShim"]),
-        // The C ABI: implements netfence.h with @c @implementation.
-        .target(name: "NetFenceC", dependencies: ["NetFence", "CNetFence", "CNetFenceShim"]),
+        .target(name: "NetFence", dependencies: ["NetFenceFilters", "NetFenceSystem"], plugins: ["EmbedFixedFilters"]),
+        // The C ABI: implements netfence.h with @c @implementation; converts and calls NetFence.
+        .target(name: "NetFenceCExports", dependencies: ["NetFence", "NetFenceCHeader", "NetFenceSystem"]),
         .executableTarget(name: "netfence-scenario", dependencies: ["NetFence"]),
         .executableTarget(name: "NetFenceCLI", dependencies: [
-            "NetFence", "CNetFenceShim",
+            "NetFence", "NetFenceSystem",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .testTarget(name: "NetFenceTests", dependencies: ["NetFence", "netfence-scenario", "NetFenceCLI"]),
+        .testTarget(name: "NetFenceTests", dependencies: ["NetFence", "NetFenceFilters", "netfence-scenario", "NetFenceCLI"]),
     ]
 )

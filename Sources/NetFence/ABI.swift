@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-import CNetFenceShim
+import NetFenceSystem
 import Glibc
 
 /// The netfence version, "MAJOR.MINOR.PATCH" (the C library's `netfence_version()`

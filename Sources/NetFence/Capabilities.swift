@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-import CNetFenceShim
+import NetFenceSystem
 import Glibc
 
 /// A Linux capability, by number (`CAP_NET_BIND_SERVICE` is 10).

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-import CNetFenceShim
+import NetFenceSystem
 import Glibc
 
 /// The one error type of netfence. Its ``code`` is the errno the C ABI returns (negated).

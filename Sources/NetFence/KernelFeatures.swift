@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-import CNetFenceShim
+import NetFenceSystem
 import Glibc
 
 /// What the running kernel offers netfence, for `netfence status` and diagnostics.

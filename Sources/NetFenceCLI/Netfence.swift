@@ -101,7 +101,7 @@ func withCommandArgv<R>(_ argv: [String], _ body: (UnsafePointer<UnsafeMutablePo
 func execute(_ command: [String], environment: [String]?) -> Never {
     let path: String
     do {
-        path = try Ruleset.resolveExecutable(command[0], environment: environment)
+        path = try ProcessSupport.resolveExecutable(command[0], environment: environment)
     } catch {
         printError("\(command[0]): command not found")
         exit(Exit.notFound)

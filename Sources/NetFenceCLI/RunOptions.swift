@@ -196,7 +196,7 @@ struct RunOptions: Equatable {
             let fds = try specs.map(SocketActivation.open)
             let ruleset = try self.ruleset()
             if !fds.isEmpty {
-                var changed = Ruleset.currentEnvironment()
+                var changed = ProcessSupport.currentEnvironment()
                 changed.removeAll { $0.hasPrefix("LISTEN_FDS=") || $0.hasPrefix("LISTEN_PID=") || $0.hasPrefix("LISTEN_FDNAMES=") }
                 changed += try SocketActivation.install(fds, names: specs.map { "\($0.port)" })
                 environment = changed

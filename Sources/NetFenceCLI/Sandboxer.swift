@@ -111,7 +111,7 @@ struct Sandboxer: ParsableCommand {
         }
 
         let ruleset = Ruleset()
-        ruleset.closesTCPBypasses = false // Landlock only, exactly as the sample.
+        try ruleset.setTCPGaps(.landlockOnly) // Landlock only, exactly as the sample.
         do {
             try ruleset.handle(handledFS)
             if !handledNet.isEmpty { try ruleset.handle(handledNet) }
@@ -162,7 +162,7 @@ struct Sandboxer: ParsableCommand {
 
         writeStderr("Executing the sandboxed command...\n")
         // The environment as is (the LL_* variables were unset above).
-        let path = (try? Ruleset.resolveExecutable(command[0], environment: nil)) ?? command[0]
+        let path = (try? ProcessSupport.resolveExecutable(command[0], environment: nil)) ?? command[0]
         let error = replaceProcess(path, command, nil)
         throw fail("Failed to execute \"\(command[0])\": \(String(cString: strerror(error)))\nHint: access to the binary, the interpreter or shared libraries may be denied.")
     }
@@ -173,7 +173,7 @@ struct Sandboxer: ParsableCommand {
 
     static func environment() -> [String: String] {
         var result: [String: String] = [:]
-        for entry in Ruleset.currentEnvironment() {
+        for entry in ProcessSupport.currentEnvironment() {
             guard let equals = entry.firstIndex(of: "=") else { continue }
             result[String(entry[..<equals])] = String(entry[entry.index(after: equals)...])
         }

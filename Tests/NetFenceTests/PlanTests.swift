@@ -148,7 +148,7 @@ final class PlanTests: XCTestCase {
     }
 
     func testPortSetWordBoundariesAndMerging() {
-        let set = PortSet()
+        var set = PortSet()
         set.insert(.bindTCP, first: 63, last: 64)
         set.insert(.bindTCP, first: 127, last: 129)
         set.insert([.bindTCP, .connectTCP], first: 65535, last: 65535)
@@ -161,7 +161,7 @@ final class PlanTests: XCTestCase {
         XCTAssertEqual(set.ruleCount(for: .connectTCP), 2)
         XCTAssertFalse(set.contains(.bindTCP, port: 62))
         XCTAssertTrue(set.contains(.bindTCP, port: 63))
-        let full = PortSet()
+        var full = PortSet()
         full.insert(.bindTCP, first: 0, last: 65535)
         full.insert(.bindTCP, first: 100, last: 200)
         XCTAssertEqual(full.portCounts[0], 65536)
@@ -169,10 +169,10 @@ final class PlanTests: XCTestCase {
         XCTAssertEqual(full.ruleCount(for: .bindTCP), 65536)
     }
 
-    /// Chunks of 4096 ports: a range across a chunk boundary, rights whose
-    /// chunks differ, and the bitmap handed to the listen supervisor.
+    /// Ranges across a 4096-port summary word, rights whose words differ, and
+    /// the bitmap handed to the listen supervisor.
     func testPortSetChunkBoundaries() {
-        let set = PortSet()
+        var set = PortSet()
         set.insert(.bindTCP, first: 4090, last: 4100)
         set.insert(.connectTCP, first: 4096, last: 4096)
         set.insert(.connectTCP, first: 65000, last: 65000)
@@ -201,13 +201,22 @@ final class PlanTests: XCTestCase {
         }
         XCTAssertThrowsError(try ruleset.handle(AccessNet(rawValue: 1 << 9)))
         XCTAssertThrowsError(try ruleset.handle(AccessNet()))
-        XCTAssertThrowsError(try ruleset.allowPorts(raw: 1, first: 0, last: 70000))
-        try ruleset.handle(.bindTCP)
-        XCTAssertThrowsError(try ruleset.allowPorts(raw: 1, first: 70000, last: 70001)) {
+        // The validators the C ABI converts raw values with.
+        XCTAssertThrowsError(try ClosedRange<UInt16>(validatingFirstPort: 0, lastPort: 70000))
+        XCTAssertThrowsError(try ClosedRange<UInt16>(validatingFirstPort: 70000, lastPort: 70001)) {
             XCTAssertTrue(($0 as? NetFenceError)?.message.contains("70000") ?? false)
         }
-        XCTAssertThrowsError(try ruleset.allowPorts(raw: 1, first: 9, last: 8))
-        XCTAssertThrowsError(try ruleset.setCompatibility(raw: 7))
+        XCTAssertThrowsError(try ClosedRange<UInt16>(validatingFirstPort: 9, lastPort: 8))
+        XCTAssertEqual(try ClosedRange<UInt16>(validatingFirstPort: 0, lastPort: 65535), 0...65535)
+        XCTAssertThrowsError(try CompatibilityLevel(validating: 7))
+        XCTAssertThrowsError(try AccessNet(validating: 0))
+        XCTAssertThrowsError(try AccessNet(validating: 1 << 9))
+        XCTAssertThrowsError(try RestrictFlags(validating: 1 << 20))
+        XCTAssertThrowsError(try SocketRule(validatingFamily: 0, type: 1, protocol: 0))
+        XCTAssertThrowsError(try SocketRule(validatingFamily: 2, type: 7, protocol: 0))
+        XCTAssertThrowsError(try SocketRule(validatingFamily: 2, type: 1, protocol: 65536))
+        XCTAssertEqual(try SocketRule(validatingFamily: 2, type: 1 | 0o4000, protocol: 0), SocketRule(family: 2, type: 1, protocol: 0))
+        try ruleset.handle(.bindTCP)
         XCTAssertThrowsError(try ruleset.setScopes(Scope(rawValue: 1 << 5)))
         XCTAssertThrowsError(try ruleset.handle(AccessFS(rawValue: 1 << 20)))
         XCTAssertThrowsError(try Ruleset().handle(.readFile).allow(.readFile, beneath: "/nonexistent/netfence")) {

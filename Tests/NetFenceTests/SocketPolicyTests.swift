@@ -3,6 +3,8 @@
 // The socket allow-list as a table and as seccomp deny rules: pure.
 import XCTest
 @testable import NetFence
+@testable import NetFenceFilters
+import NetFenceSystem
 
 final class SocketPolicyTests: XCTestCase {
     let inet: Int32 = 2, inet6: Int32 = 10, unix: Int32 = 1, netlink: Int32 = 16, smc: Int32 = 43
@@ -43,8 +45,8 @@ final class SocketPolicyTests: XCTestCase {
     }
 
     func testServerPolicy() {
-        let policy = SocketPolicy(handled: true, rules: [SocketRule(family: inet, type: stream, protocol: 0),
-                                                         SocketRule(family: inet6, type: stream, protocol: 6)],
+        let policy = SocketPolicy(handled: true, rules: [SocketTriple(family: inet, type: stream, protocol: 0),
+                                                         SocketTriple(family: inet6, type: stream, protocol: 6)],
                                   denyTCPBypass: true)
         XCTAssertTrue(policy.allows(family: inet, type: stream, protocol: 0))
         XCTAssertTrue(policy.allows(family: inet, type: stream, protocol: 6))
@@ -68,9 +70,9 @@ final class SocketPolicyTests: XCTestCase {
     }
 
     func testWildcards() {
-        let policy = SocketPolicy(handled: true, rules: [SocketRule(family: unix),
-                                                         SocketRule(family: netlink, type: raw, protocol: 0),
-                                                         SocketRule(family: inet, type: SocketRule.any, protocol: 0)],
+        let policy = SocketPolicy(handled: true, rules: [SocketTriple(family: unix),
+                                                         SocketTriple(family: netlink, type: raw, protocol: 0),
+                                                         SocketTriple(family: inet, type: SocketRule.any, protocol: 0)],
                                   denyTCPBypass: false)
         XCTAssertTrue(policy.allows(family: unix, type: seqpacket, protocol: 5))
         XCTAssertTrue(policy.allows(family: inet, type: dgram, protocol: 17), "0 aliases UDP for datagrams")
@@ -80,7 +82,7 @@ final class SocketPolicyTests: XCTestCase {
     }
 
     func testBypassDeniedWithoutHandlingSockets() {
-        let policy = SocketPolicy(handled: false, rules: [SocketRule(family: inet6, type: stream, protocol: 262)],
+        let policy = SocketPolicy(handled: false, rules: [SocketTriple(family: inet6, type: stream, protocol: 262)],
                                   denyTCPBypass: true)
         XCTAssertFalse(policy.allows(family: inet, type: stream, protocol: 262))
         XCTAssertTrue(policy.allows(family: inet6, type: stream, protocol: 262), "named explicitly")
@@ -96,7 +98,7 @@ final class SocketPolicyTests: XCTestCase {
     }
 
     func testAnyProtocolWildcardDoesNotAllowBypass() {
-        let policy = SocketPolicy(handled: true, rules: [SocketRule(family: inet, type: stream)], denyTCPBypass: true)
+        let policy = SocketPolicy(handled: true, rules: [SocketTriple(family: inet, type: stream)], denyTCPBypass: true)
         XCTAssertTrue(policy.allows(family: inet, type: stream, protocol: 6))
         XCTAssertFalse(policy.allows(family: inet, type: stream, protocol: 262))
         assertRulesMatchTable(policy)
@@ -113,25 +115,39 @@ final class SocketPolicyTests: XCTestCase {
         XCTAssertLessThanOrEqual(blocks.count, 16)
     }
 
-    /// The bypass-only shortcut (no table, rules written out) must deny exactly
-    /// what the general path's table denies for the same request.
-    func testBypassOnlyShortcutMatchesTheGeneralPath() {
-        let shortcut = SocketPolicy(handled: false, rules: [], denyTCPBypass: true)
-        let general = SocketPolicy(handled: false, rules: [], denyTCPBypass: true, shortcut: false)
-        let rules = shortcut.denyRules(errno: 13)
-        XCTAssertEqual(rules.count, 18)
-        XCTAssertEqual(rules.count, SocketPolicy.bypassOnlyRuleCount, "the capacity SeccompPlan reserves")
-        for family in Int32(0)..<64 {
-            for type in Int32(0)..<16 {
-                for proto: Int64 in [0, 1, 6, 17, 58, 132, 255, 256, 262, 263, 4096, 65535] {
-                    XCTAssertEqual(general.allows(family: family, type: type, protocol: proto),
-                                   !denied(rules, args(family, type, proto)), "(\(family), \(type), \(proto))")
-                    XCTAssertEqual(general.allows(family: family, type: type, protocol: proto),
-                                   shortcut.allows(family: family, type: type, protocol: proto))
-                }
-            }
+    /// The most common policy (sockets not handled, TCP rights in the kernel):
+    /// a handful of rules, and exactly the table's answers.
+    func testBypassOnlyPolicy() {
+        let policy = SocketPolicy(handled: false, rules: [], denyTCPBypass: true)
+        let rules = policy.denyRules(errno: 13)
+        // Per syscall (socket, socketpair): per family (AF_INET, AF_INET6) the three
+        // bypass protocols and SOCK_SEQPACKET protocol 0, and AF_SMC.
+        XCTAssertEqual(rules.count, 2 * (2 * 4 + 1))
+        assertRulesMatchTable(policy)
+    }
+
+    /// The programs embedded at build time are what libseccomp compiles from
+    /// the same rules now, instruction for instruction.
+    func testEmbeddedFiltersAreLibseccompsPrograms() throws {
+        XCTAssertEqual(embeddedFilterPrograms.count, FilterSpec.fixedVariants.count)
+        XCTAssertEqual(FilterSpec.fixedVariants.count, 12)
+        for (index, spec) in FilterSpec.fixedVariants.enumerated() {
+            XCTAssertEqual(spec.fixedIndex, index)
+            let compiled = try spec.compile()
+            XCTAssertFalse(compiled.isEmpty)
+            XCTAssertTrue(sameProgram(compiled, embeddedFilterPrograms[index]),
+                          "variant \(index) (\(spec.listen), bypass \(spec.blockTCPBypass), fast open \(spec.blockFastOpen)) differs from libseccomp's")
         }
-        assertRulesMatchTable(general)
+    }
+
+    /// A socket allow-list is never served from the embedded programs.
+    func testAllowListsAreCompiledAtRunTime() {
+        let plan = SeccompPlan(socketsHandled: true, socketRules: [SocketRule(family: inet, type: stream, protocol: 0)],
+                               blockTCPBypass: true, listen: .off, allowUnboundListen: false)
+        XCTAssertNil(plan.spec.fixedIndex)
+        let bypassOnly = SeccompPlan(socketsHandled: false, socketRules: [], blockTCPBypass: true, listen: .perPort, allowUnboundListen: false,
+                                     blockFastOpen: true)
+        XCTAssertEqual(bypassOnly.spec.fixedIndex, 2 * 4 + 2 + 1)
     }
 
     func testSeccompPlanListenModesAndIoUring() {
@@ -167,15 +183,15 @@ extension SocketPolicyTests {
         XCTAssertFalse(policy.allows(family: inet6, type: stream, protocol: 256), "IPPROTO_SMC")
         XCTAssertTrue(policy.allows(family: inet, type: stream, protocol: 0))
         assertRulesMatchTable(policy)
-        let explicit = SocketPolicy(handled: false, rules: [SocketRule(family: inet, type: seqpacket, protocol: 0)], denyTCPBypass: true)
+        let explicit = SocketPolicy(handled: false, rules: [SocketTriple(family: inet, type: seqpacket, protocol: 0)], denyTCPBypass: true)
         XCTAssertTrue(explicit.allows(family: inet, type: seqpacket, protocol: 0))
     }
 
     func testTypeWildcardExcludesSockPacket() {
-        let policy = SocketPolicy(handled: true, rules: [SocketRule(family: inet)], denyTCPBypass: false)
+        let policy = SocketPolicy(handled: true, rules: [SocketTriple(family: inet)], denyTCPBypass: false)
         XCTAssertFalse(policy.allows(family: inet, type: 10, protocol: 0))
         XCTAssertTrue(policy.allows(family: inet, type: raw, protocol: 1))
-        let explicit = SocketPolicy(handled: true, rules: [SocketRule(family: inet, type: 10)], denyTCPBypass: false)
+        let explicit = SocketPolicy(handled: true, rules: [SocketTriple(family: inet, type: 10)], denyTCPBypass: false)
         XCTAssertTrue(explicit.allows(family: inet, type: 10, protocol: 0))
         assertRulesMatchTable(policy)
     }

@@ -6,7 +6,7 @@
 // the threads they create (the test runner's own threads come and go).
 import XCTest
 import Glibc
-import CNetFenceShim
+import NetFenceSystem
 
 final class ThreadCountTests: XCTestCase {
     /// Runs `body` in a forked child with three extra threads started in the middle; the child
@@ -51,10 +51,11 @@ final class ThreadCountTests: XCTestCase {
         inChild { threads in
             if threads == 1 {
                 // An allow-everything filter of our own: the unshare test must step aside.
-                var program = nf_bpf_program()
-                guard nf_set_no_new_privs() == 0, nf_seccomp_compile(nil, 0, &program) == 0 else { return false }
-                defer { nf_seccomp_free(&program) }
-                guard nf_seccomp_load(&program, 0) == 0 else { return false }
+                var program: UnsafeMutablePointer<nf_bpf_insn>?
+                var count = 0
+                guard nf_set_no_new_privs() == 0, nf_seccomp_compile(nil, 0, NF_SECCOMP_KILL_PROCESS, &program, &count) == 0 else { return false }
+                defer { free(program) }
+                guard nf_seccomp_load(program, count, 0) == 0 else { return false }
             }
             return nf_only_thread() == 0 && nf_thread_count() == threads && nf_thread_count_by_entries() == threads
         }

@@ -1,206 +1,30 @@
 /* SPDX-License-Identifier: MIT */
-/*
- * The seccomp layer's C side: compiling netfence's deny rules with
- * libseccomp into a classic BPF program (prepared before anything is
- * applied), and the listen() supervisor (seccomp user notification).
- */
+/* The listen() supervisor: a separate process that receives the seccomp notification fd and decides each listen() by the socket's bound port. */
 /* Package.swift defines it for SwiftPM builds; tools may compile this file alone. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include "netfence_shim.h"
+#include "netfence_system.h"
+#include "system_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
-#include <seccomp.h>
 #include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#ifndef IPPROTO_MPTCP
-#define IPPROTO_MPTCP 262
-#endif
-
-static enum scmp_compare compare_op(uint32_t op)
-{
-	switch (op) {
-	case NF_CMP_LT: return SCMP_CMP_LT;
-	case NF_CMP_GT: return SCMP_CMP_GT;
-	default: return SCMP_CMP_MASKED_EQ;
-	}
-}
-
-/* The largest program the kernel loads, in bytes. */
-#define PROGRAM_LIMIT (BPF_MAXINSNS * sizeof(struct sock_filter))
-
-/* Through a pipe: a few us in a fresh process, against ~30 us for a memfd
- * (a shmem inode to create and free). The write end is non-blocking, so an
- * oversized program cannot block us; libseccomp ignores short writes, so a
- * program that filled the pipe may be cut, and is never taken. A pipe holds
- * at least one page (PIPE_MIN_DEF_BUFFERS, one page before Linux 5.x): fewer
- * bytes waiting than a page means the whole program, without asking the
- * pipe's size (the common case: netfence's usual filters are under 100
- * instructions). -EAGAIN: a full pipe smaller than the largest program (the
- * per-user pipe limits shrink new pipes): the caller exports again to a memfd. */
-#define PIPE_MIN_CAPACITY 4096
-static int export_through_pipe(scmp_filter_ctx ctx, struct sock_filter **insns, size_t *size)
-{
-	int fds[2];
-	if (pipe2(fds, O_CLOEXEC | O_NONBLOCK) != 0)
-		return -errno;
-	int rc = seccomp_export_bpf(ctx, fds[1]);
-	close(fds[1]);
-	/* The bytes waiting in the pipe: a buffer of that size, not of the
-	 * largest program (a 32 KiB allocation grows and then trims the heap). */
-	int pending = 0;
-	if (rc == 0 && ioctl(fds[0], FIONREAD, &pending) != 0)
-		rc = -errno;
-	if (rc == 0 && pending <= 0)
-		rc = -EIO; /* libseccomp wrote nothing */
-	if (rc == 0 && pending >= PIPE_MIN_CAPACITY) {
-		int capacity = fcntl(fds[0], F_GETPIPE_SZ);
-		if (capacity < 0)
-			rc = -EAGAIN; /* size unknown: the memfd tells */
-		else if (pending >= capacity) /* full: the program may be cut */
-			rc = (size_t)capacity > PROGRAM_LIMIT ? -E2BIG : -EAGAIN;
-	}
-	if (rc == 0 && (*insns = malloc((size_t)pending)) == NULL)
-		rc = -ENOMEM;
-	if (rc == 0) {
-		/* One read takes everything a pipe holds, up to the length asked. */
-		ssize_t got = read(fds[0], *insns, (size_t)pending);
-		if (got < 0)
-			rc = -errno;
-		else if (got != pending)
-			rc = -EIO;
-		else
-			*size = (size_t)got;
-		if (rc != 0) { /* the caller may try the memfd with the same pointer */
-			free(*insns);
-			*insns = NULL;
-		}
-	}
-	close(fds[0]);
-	return rc;
-}
-
-/* Through a memfd, when the pipe cannot be large enough. */
-static int export_through_memfd(scmp_filter_ctx ctx, struct sock_filter **insns, size_t *size)
-{
-	int fd = memfd_create("netfence-bpf", MFD_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	int rc = seccomp_export_bpf(ctx, fd);
-	struct stat st;
-	if (rc == 0 && fstat(fd, &st) != 0)
-		rc = -errno;
-	if (rc == 0 && (st.st_size <= 0 || (size_t)st.st_size > PROGRAM_LIMIT))
-		rc = -E2BIG;
-	if (rc == 0 && (*insns = malloc((size_t)st.st_size)) == NULL)
-		rc = -ENOMEM;
-	if (rc == 0 && pread(fd, *insns, (size_t)st.st_size, 0) != st.st_size)
-		rc = -EIO;
-	if (rc == 0)
-		*size = (size_t)st.st_size;
-	close(fd);
-	return rc;
-}
-
-int nf_seccomp_compile(const struct nf_seccomp_rule *rules, size_t count, struct nf_bpf_program *out)
-{
-	memset(out, 0, sizeof(*out));
-	/* Everything not listed is allowed; a foreign syscall ABI (i386
-	 * int 0x80 from a 64-bit process, and x32 numbers, which libseccomp
-	 * treats as another architecture) kills the process: it could
-	 * otherwise reach socket()/socketcall() under numbers this filter
-	 * does not check. */
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
-	if (ctx == NULL)
-		return -ENOMEM;
-	int rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
-	/* netfence sets no_new_privs itself, in its fixed apply order. */
-	if (rc == 0)
-		rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
-	for (size_t i = 0; rc == 0 && i < count; i++) {
-		const struct nf_seccomp_rule *rule = &rules[i];
-		int nr = rule->syscall;
-		uint32_t action = rule->action == NF_SECCOMP_NOTIFY ? SCMP_ACT_NOTIFY
-				  : SCMP_ACT_ERRNO(rule->action & 0xffff);
-		struct scmp_arg_cmp cmp[3];
-		for (uint32_t c = 0; c < rule->count && c < 3; c++) {
-			cmp[c].arg = rule->cmp[c].arg;
-			cmp[c].op = compare_op(rule->cmp[c].op);
-			if (rule->cmp[c].op == NF_CMP_MASKED_EQ) {
-				cmp[c].datum_a = rule->cmp[c].mask;
-				cmp[c].datum_b = rule->cmp[c].datum;
-			} else {
-				cmp[c].datum_a = rule->cmp[c].datum;
-				cmp[c].datum_b = 0;
-			}
-		}
-		/* _exact: never let libseccomp rewrite a rule it cannot
-		 * express on this architecture. */
-		rc = seccomp_rule_add_exact_array(ctx, action, nr, rule->count, cmp);
-	}
-	if (rc != 0) {
-		seccomp_release(ctx);
-		return rc < 0 ? rc : -EINVAL;
-	}
-	/* libseccomp 2.5 can only export to a file descriptor. */
-	struct sock_filter *insns = NULL;
-	size_t size = 0;
-	rc = export_through_pipe(ctx, &insns, &size);
-	if (rc == -EAGAIN) /* the pipe cannot hold the largest program */
-		rc = export_through_memfd(ctx, &insns, &size);
-	seccomp_release(ctx);
-	/* libseccomp's programs end with a return; anything else was cut. */
-	if (rc == 0 && (size == 0 || size % sizeof(struct sock_filter) != 0 || size / sizeof(struct sock_filter) > BPF_MAXINSNS ||
-			BPF_CLASS(insns[size / sizeof(struct sock_filter) - 1].code) != BPF_RET))
-		rc = -E2BIG;
-	if (rc != 0) {
-		free(insns);
-		return rc;
-	}
-	out->filter = insns;
-	out->length = (uint32_t)(size / sizeof(struct sock_filter));
-	return 0;
-}
-
-void nf_seccomp_free(struct nf_bpf_program *program)
-{
-	free(program->filter);
-	program->filter = NULL;
-	program->length = 0;
-}
-
-int nf_seccomp_load(const struct nf_bpf_program *program, uint32_t flags)
-{
-	struct sock_fprog prog = {
-		.len = (unsigned short)program->length,
-		.filter = program->filter,
-	};
-	long rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
-	return rc < 0 ? -errno : (int)rc;
-}
-
-/* ---- the listen() supervisor ---- */
-
-static int send_fd(int sock, int fd)
+int nf_send_fd(int sock, int fd)
 {
 	char byte = 'n';
 	struct iovec iov = {.iov_base = &byte, .iov_len = 1};
@@ -217,11 +41,6 @@ static int send_fd(int sock, int fd)
 	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
 	return sendmsg(sock, &msg, MSG_NOSIGNAL) == 1 ? 0 : -errno;
-}
-
-int nf_send_fd(int sock, int fd)
-{
-	return send_fd(sock, fd);
 }
 
 static int receive_fd(int sock)
@@ -261,37 +80,6 @@ static uint16_t local_port(int fd)
 	return 0;
 }
 
-/* A numeric field of a /proc status file ("\nTgid:"), or -errno. The file
- * is a few KiB (more with long Groups or cpu lists): read it whole. */
-static int status_field(const char *path, const char *field)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	char buf[32768];
-	size_t used = 0;
-	ssize_t n;
-	while (used + 1 < sizeof(buf) && (n = read(fd, buf + used, sizeof(buf) - 1 - used)) > 0)
-		used += (size_t)n;
-	close(fd);
-	if (used == 0)
-		return -EIO;
-	buf[used] = '\0';
-	const char *line = strstr(buf, field);
-	if (line == NULL)
-		return -ENOENT;
-	return atoi(line + strlen(field));
-}
-
-/* The thread group of a thread id, or -1. */
-static int thread_group_of(pid_t tid)
-{
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
-	int tgid = status_field(path, "\nTgid:");
-	return tgid > 0 ? tgid : -1;
-}
-
 /*
  * Decide and perform one listen(). Race-free by construction: the socket is
  * duplicated out of the target (pidfd_getfd), its port is read from that
@@ -309,7 +97,7 @@ static int supervise_listen(int notify_fd, const struct seccomp_notif *req, cons
 	if (pidfd < 0 && errno == EINVAL)
 		pidfd = (int)syscall(SYS_pidfd_open, req->pid, 0);
 	if (pidfd < 0 && errno == EINVAL) {
-		int tgid = thread_group_of(req->pid);
+		int tgid = nf_thread_group_of(req->pid);
 		if (tgid > 0)
 			pidfd = (int)syscall(SYS_pidfd_open, tgid, 0);
 	}
@@ -491,36 +279,4 @@ int nf_supervisor_start(const uint64_t *ports, int allow_unbound, void *caps, in
 	*sock_out = pair[0];
 	*pid_out = pid;
 	return 0;
-}
-
-int nf_seccomp_filter_available(void)
-{
-	/* Kernels with filter support answer EFAULT to a NULL program, others EINVAL. */
-	long rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, NULL);
-	return rc < 0 && errno == EFAULT;
-}
-
-int nf_seccomp_action_available(uint32_t action)
-{
-	return syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) == 0;
-}
-
-int nf_read_int_file(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	char buf[32];
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -EIO;
-	buf[n] = '\0';
-	return atoi(buf);
-}
-
-int nf_seccomp_filter_count(void)
-{
-	/* The calling thread's filters: that is the chain a new filter joins. */
-	return status_field("/proc/thread-self/status", "\nSeccomp_filters:");
 }

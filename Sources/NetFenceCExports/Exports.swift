@@ -4,8 +4,8 @@
 // `@c @implementation`: the compiler checks each signature against the header.
 // This layer only translates: arguments in, errors to -errno plus the
 // thread-local message, ownership of the opaque handle. All logic is in NetFence.
-import CNetFence
-import CNetFenceShim
+import NetFenceCHeader
+import NetFenceSystem
 import Glibc
 import NetFence
 
@@ -46,9 +46,6 @@ private func call(_ function: StaticString, allowed: ((Int32) -> Bool)? = builde
     }
 }
 
-// Out of line, with the message as an autoclosure: the wrappers' stack frames
-// stay small on success (see NetFenceError.invalid).
-@inline(never)
 private func fail(_ function: StaticString, _ error: NetFenceError, allowed: ((Int32) -> Bool)? = builderErrors) -> Int32 {
     var code = error.code.rawValue
     var message = "\(function): \(error.message)"
@@ -68,7 +65,7 @@ private func invalid(_ function: StaticString, _ message: @autoclosure () -> Str
 
 @c @implementation
 public func netfence_version() -> UnsafePointer<CChar>? {
-    // Static storage built from NETFENCE_VERSION_* (Sources/CNetFence).
+    // Static storage built from NETFENCE_VERSION_* (Sources/NetFenceCHeader).
     netfence__version_string()
 }
 
@@ -91,7 +88,7 @@ public func netfence_ruleset_free(_ rs: OpaquePointer?) {
 public func netfence_ruleset_set_compat(_ rs: OpaquePointer?, _ level: UInt32) -> Int32 {
     guard let object = handle(rs) else { return invalid("netfence_ruleset_set_compat", "rs is NULL") }
     return call("netfence_ruleset_set_compat") { () throws(NetFenceError) in
-        try object.setCompatibility(raw: level)
+        try object.setCompatibility(CompatibilityLevel(validating: level))
     }
 }
 
@@ -99,7 +96,7 @@ public func netfence_ruleset_set_compat(_ rs: OpaquePointer?, _ level: UInt32) -
 public func netfence_ruleset_handle_net(_ rs: OpaquePointer?, _ access: UInt64) -> Int32 {
     guard let object = handle(rs) else { return invalid("netfence_ruleset_handle_net", "rs is NULL") }
     return call("netfence_ruleset_handle_net") { () throws(NetFenceError) in
-        try object.handleNet(raw: access)
+        try object.handle(AccessNet(validating: access))
     }
 }
 
@@ -107,7 +104,7 @@ public func netfence_ruleset_handle_net(_ rs: OpaquePointer?, _ access: UInt64) 
 public func netfence_ruleset_allow_port(_ rs: OpaquePointer?, _ access: UInt64, _ port: UInt64) -> Int32 {
     guard let object = handle(rs) else { return invalid("netfence_ruleset_allow_port", "rs is NULL") }
     return call("netfence_ruleset_allow_port") { () throws(NetFenceError) in
-        try object.allowPorts(raw: access, first: port, last: port)
+        try object.allow(AccessNet(validating: access), ports: ClosedRange(validatingFirstPort: port, lastPort: port))
     }
 }
 
@@ -115,7 +112,7 @@ public func netfence_ruleset_allow_port(_ rs: OpaquePointer?, _ access: UInt64, 
 public func netfence_ruleset_allow_port_range(_ rs: OpaquePointer?, _ access: UInt64, _ first: UInt64, _ last: UInt64) -> Int32 {
     guard let object = handle(rs) else { return invalid("netfence_ruleset_allow_port_range", "rs is NULL") }
     return call("netfence_ruleset_allow_port_range") { () throws(NetFenceError) in
-        try object.allowPorts(raw: access, first: first, last: last)
+        try object.allow(AccessNet(validating: access), ports: ClosedRange(validatingFirstPort: first, lastPort: last))
     }
 }
 
@@ -123,7 +120,7 @@ public func netfence_ruleset_allow_port_range(_ rs: OpaquePointer?, _ access: UI
 public func netfence_ruleset_handle_fs(_ rs: OpaquePointer?, _ access: UInt64) -> Int32 {
     guard let object = handle(rs) else { return invalid("netfence_ruleset_handle_fs", "rs is NULL") }
     return call("netfence_ruleset_handle_fs") { () throws(NetFenceError) in
-        try object.handleFS(raw: access)
+        try object.handle(AccessFS(validating: access))
     }
 }
 
@@ -134,7 +131,7 @@ public func netfence_ruleset_allow_path(_ rs: OpaquePointer?, _ access: UInt64, 
     let text = String(cString: path)
     // open(2)'s errno is part of this function's documented list.
     return call("netfence_ruleset_allow_path", allowed: anyErrno) { () throws(NetFenceError) in
-        try object.allowPath(raw: access, path: text)
+        try object.allow(AccessFS(validating: access), beneath: text)
     }
 }
 
@@ -142,7 +139,7 @@ public func netfence_ruleset_allow_path(_ rs: OpaquePointer?, _ access: UInt64, 
 public func netfence_ruleset_set_scope(_ rs: OpaquePointer?, _ scopes: UInt64) -> Int32 {
     guard let object = handle(rs) else { return invalid("netfence_ruleset_set_scope", "rs is NULL") }
     return call("netfence_ruleset_set_scope") { () throws(NetFenceError) in
-        try object.setScopes(raw: scopes)
+        try object.setScopes(Scope(validating: scopes))
     }
 }
 
@@ -150,7 +147,7 @@ public func netfence_ruleset_set_scope(_ rs: OpaquePointer?, _ scopes: UInt64) -
 public func netfence_ruleset_handle_sockets(_ rs: OpaquePointer?) -> Int32 {
     guard let object = handle(rs) else { return invalid("netfence_ruleset_handle_sockets", "rs is NULL") }
     return call("netfence_ruleset_handle_sockets") { () throws(NetFenceError) in
-        try object.handleSocketsRaw()
+        try object.handleSockets()
     }
 }
 
@@ -158,7 +155,7 @@ public func netfence_ruleset_handle_sockets(_ rs: OpaquePointer?) -> Int32 {
 public func netfence_ruleset_allow_socket(_ rs: OpaquePointer?, _ family: Int32, _ type: Int32, _ proto: Int32) -> Int32 {
     guard let object = handle(rs) else { return invalid("netfence_ruleset_allow_socket", "rs is NULL") }
     return call("netfence_ruleset_allow_socket") { () throws(NetFenceError) in
-        try object.addSocketRule(family: family, type: type, protocol: proto)
+        try object.allowSocket(family: family, type: type, protocol: proto)
     }
 }
 
@@ -168,7 +165,7 @@ public func netfence_ruleset_keep_caps(_ rs: OpaquePointer?, _ caps: UnsafePoint
     guard let caps else { return invalid("netfence_ruleset_keep_caps", "caps is NULL (pass \"\" to keep none)") }
     let text = String(cString: caps)
     return call("netfence_ruleset_keep_caps") { () throws(NetFenceError) in
-        try object.keepCapabilities(names: text)
+        try object.keepCapabilities(named: text)
     }
 }
 
@@ -181,7 +178,7 @@ public func netfence_ruleset_keep_caps_array(_ rs: OpaquePointer?, _ caps: Unsaf
     if count < 0 || count > 64 { return invalid(function, "count \(UInt(bitPattern: count)) is larger than the number of capabilities") }
     let numbers = caps.map { Array(UnsafeBufferPointer(start: $0, count: count)) } ?? []
     return call(function) { () throws(NetFenceError) in
-        try object.keepCapabilities(numbers: numbers)
+        try object.keepCapabilities(numbers.map { (number) throws(NetFenceError) in try Capability(validating: number) })
     }
 }
 
@@ -189,7 +186,7 @@ public func netfence_ruleset_keep_caps_array(_ rs: OpaquePointer?, _ caps: Unsaf
 public func netfence_ruleset_set_caps_options(_ rs: OpaquePointer?, _ options: UInt32) -> Int32 {
     guard let object = handle(rs) else { return invalid("netfence_ruleset_set_caps_options", "rs is NULL") }
     return call("netfence_ruleset_set_caps_options") { () throws(NetFenceError) in
-        try object.setCapabilityOptions(raw: options)
+        try object.setCapabilityOptions(CapabilityOptions(validating: options))
     }
 }
 
@@ -207,7 +204,12 @@ public func netfence_ruleset_restrict_self(_ rs: OpaquePointer?, _ flags: UInt32
     }
     var report = RestrictionStatus()
     let rc = call(function, allowed: restrictErrors) { () throws(NetFenceError) in
-        try object.restrictSelf(rawFlags: flags, status: &report)
+        do throws(NetFenceError) {
+            report = try object.restrictSelf(RestrictFlags(validating: flags))
+        } catch {
+            report = error.status ?? RestrictionStatus()
+            throw error
+        }
     }
     if let status { write(report, to: status) }
     return rc
@@ -244,7 +246,14 @@ public func netfence_ruleset_spawn(_ rs: OpaquePointer?, _ path: UnsafePointer<C
     var pid: Int32 = 0
     // execve's errno (ENOENT, EACCES, ENOEXEC, ...) is part of this function's list.
     let rc = call(function, allowed: nil) { () throws(NetFenceError) in
-        pid = try object.spawn(path: program, argv: arguments, envp: environment, status: &report)
+        do throws(NetFenceError) {
+            let child = try object.spawn(program, arguments: arguments, environment: environment)
+            pid = child.pid
+            report = child.status
+        } catch {
+            report = error.status ?? RestrictionStatus()
+            throw error
+        }
     }
     if rc == 0 { pidOut.pointee = pid }
     if let status { write(report, to: status) }

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Internal C shim of netfence: what Swift cannot call directly.
+ * netfence's system layer: what Swift cannot call directly. One file per
+ * job: landlock.c, threads.c, files.c, capabilities.c, apply.c, spawn.c,
+ * bpf.c, supervisor.c, proc.c.
  * - syscall(2) is variadic, so Swift imports it as unavailable; the Landlock
  *   syscalls have no libc wrappers (glibc 2.36).
  * - prctl(2) is not visible from Swift's Glibc module.
@@ -8,8 +10,8 @@
  *   -errno itself.
  * Not installed; every symbol is hidden so nothing leaks from the .so.
  */
-#ifndef NETFENCE_SHIM_H
-#define NETFENCE_SHIM_H
+#ifndef NETFENCE_SYSTEM_H
+#define NETFENCE_SYSTEM_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -20,7 +22,7 @@
 /*
  * Our own copy of the Landlock UAPI (Debian 12's <linux/landlock.h> is
  * 6.1-era and has no network part). Prefixed so it can never clash with a
- * system header. Layouts are asserted in shim.c against the kernel's
+ * system header. Layouts are asserted in landlock.c against the kernel's
  * build_check_abi() values.
  */
 struct nf_landlock_ruleset_attr {
@@ -55,7 +57,6 @@ NF_HIDDEN int nf_kernel_landlock_abi(void);
 NF_HIDDEN int nf_kernel_landlock_errata(void);
 NF_HIDDEN int nf_landlock_add_net_port_rule(int ruleset_fd, uint64_t allowed_access, uint64_t port);
 NF_HIDDEN int nf_landlock_add_path_beneath_rule(int ruleset_fd, uint64_t allowed_access, int parent_fd);
-NF_HIDDEN int nf_landlock_restrict_self(int ruleset_fd, uint32_t flags);
 
 /* prctl(PR_SET_NO_NEW_PRIVS) / PR_GET_NO_NEW_PRIVS: 0/1 or -errno. */
 NF_HIDDEN int nf_set_no_new_privs(void);
@@ -76,12 +77,6 @@ NF_HIDDEN int nf_seccomp_mode(void);
 /* open(path, O_PATH | O_CLOEXEC); *is_dir = S_ISDIR. fd or -errno. */
 NF_HIDDEN int nf_open_path(const char *path, int *is_dir);
 NF_HIDDEN void nf_close(int fd);
-
-/* Thread-local last-error message (pthread key with a destructor, so the
- * buffer is freed when a thread exits). nf_error_get never returns NULL. */
-NF_HIDDEN void nf_error_set(const char *message);
-NF_HIDDEN void nf_error_clear(void);
-NF_HIDDEN const char *nf_error_get(void);
 
 /* Thin forwarders so Swift can name errno values without Glibc. */
 NF_HIDDEN const char *nf_strerror(int errnum);
@@ -132,7 +127,17 @@ struct nf_seccomp_cmp {
 	uint64_t datum;
 };
 
-#define NF_SECCOMP_NOTIFY 0x10000u /* else: the errno to return */
+/* A rule's action: an errno to return (0..0xffff), or one of these. */
+#define NF_SECCOMP_NOTIFY       0x10000u /* seccomp user notification */
+#define NF_SECCOMP_KILL_PROCESS 0x20000u /* kill the whole process */
+
+/* Protocols that older libc headers may lack (kernel values). */
+#include <netinet/in.h>
+#ifndef IPPROTO_MPTCP
+#define IPPROTO_MPTCP 262 /* Linux 5.6 */
+#endif
+#define NF_IPPROTO_SMC 256 /* Linux 6.11: SMC over an AF_INET/AF_INET6 socket */
+#define NF_MSG_FASTOPEN 0x20000000 /* MSG_FASTOPEN, not in every libc */
 
 /* The syscalls netfence's rules name, by number for this build's native
  * architecture (the only one the filter accepts; foreign ABIs are killed).
@@ -163,19 +168,25 @@ struct nf_seccomp_rule {
 	struct nf_seccomp_cmp cmp[3];
 };
 
-/* A compiled classic BPF program (struct sock_filter array). */
-struct nf_bpf_program {
-	void *filter;
-	uint32_t length;
-	uint32_t reserved;
+/* One classic BPF instruction: the layout of struct sock_filter
+ * (<linux/filter.h>; asserted in bpf.c), under a name Swift can import
+ * without the kernel headers. */
+struct nf_bpf_insn {
+	uint16_t code;
+	uint8_t jt;
+	uint8_t jf;
+	uint32_t k;
 };
 
-/* Compile the rules (default allow, foreign ABIs kill the process) into
- * BPF; 0 or -errno. Free with nf_seccomp_free. */
-NF_HIDDEN int nf_seccomp_compile(const struct nf_seccomp_rule *rules, size_t count, struct nf_bpf_program *out);
-NF_HIDDEN void nf_seccomp_free(struct nf_bpf_program *program);
+/* Compiles the rules with libseccomp (everything else allowed; a syscall
+ * through another ABI than the build's gets foreign_abi_action, an
+ * NF_SECCOMP_* action) into a malloc'd program: 0 and *insns_out,
+ * *count_out, or -errno (-E2BIG: over the kernel's 4096 instructions).
+ * Free the program with free(3). */
+NF_HIDDEN int nf_seccomp_compile(const struct nf_seccomp_rule *rules, size_t count, uint32_t foreign_abi_action,
+				 struct nf_bpf_insn **insns_out, size_t *count_out);
 /* seccomp(SECCOMP_SET_MODE_FILTER, flags, prog): fd (NEW_LISTENER), 0, or -errno. */
-NF_HIDDEN int nf_seccomp_load(const struct nf_bpf_program *program, uint32_t flags);
+NF_HIDDEN int nf_seccomp_load(const struct nf_bpf_insn *insns, size_t count, uint32_t flags);
 
 #define NF_SECCOMP_FILTER_FLAG_TSYNC        1u
 #define NF_SECCOMP_FILTER_FLAG_NEW_LISTENER (1u << 3)
@@ -235,7 +246,8 @@ struct nf_apply_plan {
 	int32_t no_new_privs;
 	int32_t landlock_fd;     /* -1: no Landlock */
 	uint32_t landlock_flags;
-	const struct nf_bpf_program *seccomp; /* NULL: no seccomp */
+	const struct nf_bpf_insn *seccomp; /* NULL: no seccomp */
+	uint32_t seccomp_length; /* instructions */
 	uint32_t seccomp_flags;
 	int32_t supervisor_sock; /* -1: none; else the notify fd goes there */
 };

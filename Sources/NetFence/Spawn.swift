@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: MIT
+import Glibc
+import NetFenceSystem
+
+extension Ruleset {
+    public struct SpawnedProcess: Sendable {
+        /// Its process ID; wait for it with `waitpid(2)`.
+        public let pid: Int32
+        /// What the child applied before `execve(2)`. Its capabilities are as planned, not read back,
+        /// and ``RestrictionStatus/allThreads`` is always true (the child has one thread).
+        public let status: RestrictionStatus
+    }
+
+    /// Runs a program in a new process restricted by this ruleset.
+    ///
+    /// Everything that can fail or allocate happens here, in the caller, before the child is created
+    /// (vfork-style, as `posix_spawn(3)` does): the kernel ruleset, the capability sets, the seccomp
+    /// program, the listen supervisor, the `PATH` search. The child only resets its signal handlers,
+    /// applies the prepared sequence (capabilities, no_new_privs, Landlock, seccomp) with raw system
+    /// calls and calls `execve(2)`.
+    /// So this is safe to call from a multi-threaded process, and every layer covers the child, which
+    /// has a single thread. No restrict flags are used: the child gets no log flags.
+    ///
+    /// A failure in the child, exec failure included, is thrown here, and the child is reaped. The
+    /// ruleset is not spent: it may spawn again, or restrict the caller later.
+    ///
+    /// - Parameters:
+    ///   - path: The program. Without a `/` it is searched in the `PATH` of `environment`, or of this
+    ///     process when `environment` is `nil`.
+    ///   - arguments: The complete `argv`, `argv[0]` included; not empty.
+    ///   - environment: The child's environment as `NAME=value` strings; `nil` passes this process's.
+    /// - Returns: The child, which the caller must wait for, and what it applied.
+    /// - Throws: ``NetFenceError``, before the child exists: the errors of ``restrictSelf(_:)`` (except
+    ///   ``NetFenceError/Code/otherThreads``), ``NetFenceError/Code/invalidArgument`` for empty
+    ///   `arguments`, `ENOENT` when the program is not in `PATH`; from the child: its `execve(2)`
+    ///   errno (`ENOENT`, `EACCES`, `ENOEXEC`, ...) or a layer the kernel refused (`EPERM`, `E2BIG`).
+    ///   ``NetFenceError/status`` says what the child had applied.
+    ///
+    /// The corresponding C function is `netfence_ruleset_spawn`.
+    public func spawn(_ path: String, arguments: [String], environment: [String]? = nil) throws(NetFenceError) -> SpawnedProcess {
+        var status = RestrictionStatus()
+        do {
+            let pid = try spawn(path: path, argv: arguments, envp: environment, status: &status)
+            return SpawnedProcess(pid: pid, status: status)
+        } catch {
+            var failure = error
+            failure.status = status
+            throw failure
+        }
+    }
+
+    /// Makes socket creation deny-by-default.
+    ///
+    /// Once enforced, `socket(2)` and `socketpair(2)` succeed only for the (family, type, protocol)
+    /// triples allowed with ``allowSocket(family:type:protocol:)``; anything else fails with
+    /// `EACCES`: known, unknown and future families alike. With no rule, no socket can be created.
+    /// Enforced with a seccomp filter, loaded last. Sockets that already exist keep working, and
+    /// `accept(2)`, send and receive are never filtered.
+    ///
+    /// - Returns: This ruleset, for chaining.
+    /// - Throws: ``NetFenceError/Code/alreadyEnforced`` when the ruleset was spent by ``restrictSelf(_:)``.
+    ///
+
+    /// The C ABI's spawn entry point: runs `path` in a new process restricted
+    /// by this ruleset. The ruleset is not spent and may spawn again.
+    func spawn(path: String, argv: [String], envp: [String]?, status: inout RestrictionStatus) throws(NetFenceError) -> Int32 {
+        do {
+            return try spawnReporting(path: path, argv: argv, envp: envp, status: &status)
+        } catch {
+            reportFailure(&status)
+            throw error
+        }
+    }
+
+    func spawnReporting(path: String, argv: [String], envp: [String]?, status: inout RestrictionStatus) throws(NetFenceError) -> Int32 {
+        let flags: RestrictFlags = []
+        try validateForApply(flags)
+        if argv.isEmpty { throw .invalid("argv is empty: it needs at least the program name") }
+        try checkCStrings(argv, "argv")
+        if let envp { try checkCStrings(envp, "envp") }
+        let executable = try ProcessSupport.resolveExecutable(path, environment: envp)
+        let plan = try self.plan(flags: flags, status: &status)
+        // The child is single-threaded: every layer covers it entirely.
+        status.threadCount = 1
+        status.allThreads = plan.apply
+        // A soft requirement not met: the child runs with nothing applied,
+        // not even no_new_privs (an empty plan).
+        let prepared = plan.apply ? try prepare(plan, seccompThreadSync: false, forSpawn: true, status: &status) : Prepared()
+        var result = nf_apply_result()
+        var pid: Int32 = 0
+        let rc = withCStringArray(argv) { argvPointer in
+            withEnvironment(envp) { envpPointer in
+                executable.withCString { pathPointer in
+                    var request = nf_spawn_request()
+                    request.path = pathPointer
+                    request.argv = argvPointer
+                    request.envp = envpPointer
+                    request.supervisor_pid = status.seccomp.supervisorPID
+                    return prepared.withPlan { nf_spawn($0, &request, &result, &pid) }
+                }
+            }
+        }
+        if rc < 0 {
+            if result.failed_step == 0 { throw .system(rc, "creating the child (clone)") }
+            status.capsApplied = result.done & UInt32(NF_STEP_CAPS_FINAL) != 0
+            status.landlockApplied = result.done & UInt32(NF_STEP_LANDLOCK) != 0
+            status.seccomp.installed = result.done & UInt32(NF_STEP_SECCOMP) != 0
+            if result.failed_step == UInt32(NF_STEP_EXEC) {
+                throw NetFenceError(code: NetFenceError.Code(rawValue: -result.error), message:
+                    "the sandboxed child could not execute \"\(executable)\": \(String(cString: nf_strerror(-result.error))) (the child was reaped)")
+            }
+            var failure = NetFenceError.applyFailed(step: result.failed_step, errno: -result.error, done: result.done)
+            failure = NetFenceError(code: failure.code, message: "in the child, " + failure.message + " (the child was reaped; nothing was executed)")
+            throw failure
+        }
+        if result.supervisor_error != 0 {
+            Self.recordSupervisorFailure(result.supervisor_error, in: " in the child", into: &status)
+        }
+        // Reported from the plan: the child applied every step, then exec'd.
+        status.capsApplied = plan.apply && plan.changesCapabilities
+        status.noNewPrivs = plan.apply || status.noNewPrivs
+        status.landlockApplied = plan.apply && plan.applyLandlock
+        status.seccomp.installed = prepared.program != nil
+        if plan.apply, let caps = plan.capabilities {
+            var after = status.capabilitiesBefore
+            after.effective = caps.final
+            after.permitted = caps.final
+            after.inheritable = caps.inheritable
+            after.bounding = after.bounding.subtracting(caps.boundingDrop)
+            after.ambient = caps.ambientRaise
+            if let bits = caps.securebits { after.securebits = bits }
+            status.capabilities = after
+        }
+        return pid
+    }
+}

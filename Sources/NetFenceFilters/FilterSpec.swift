@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: MIT
+import Glibc
+import NetFenceSystem
+
+/// What a seccomp filter must do, and its rules.
+///
+/// A filter whose socket rules do not depend on the caller (socket creation
+/// not handled) is one of ``fixedVariants``: those are compiled once, at build
+/// time, by `netfence-filter-gen`, and embedded in NetFence. A caller's socket
+/// allow-list is compiled with libseccomp when its ruleset is prepared.
+package struct FilterSpec: Equatable, Sendable {
+    /// How `listen(2)` is filtered.
+    package enum Listen: Int, CaseIterable, Sendable {
+        /// Not filtered.
+        case unrestricted = 0
+        /// Every listen() fails with EACCES.
+        case denied = 1
+        /// Every listen() goes to the supervisor (seccomp user notification).
+        case supervised = 2
+    }
+
+    /// The allowed socket triples; nil when socket creation is not handled.
+    package var socketAllowList: [SocketTriple]?
+    /// MPTCP, SCTP and SMC sockets denied unless a rule names them.
+    package var blockTCPBypass: Bool
+    package var listen: Listen
+    /// MSG_FASTOPEN refused in sendto/sendmsg/sendmmsg.
+    package var blockFastOpen: Bool
+    /// What a syscall through a foreign ABI (i386 `int 0x80`, x32) gets: it
+    /// could reach socket() under numbers this filter does not check.
+    package var foreignABIAction: SeccompRule.Action = .killProcess
+
+    package init(socketAllowList: [SocketTriple]?, blockTCPBypass: Bool, listen: Listen, blockFastOpen: Bool) {
+        self.socketAllowList = socketAllowList
+        self.blockTCPBypass = blockTCPBypass
+        self.listen = listen
+        self.blockFastOpen = blockFastOpen
+    }
+
+    /// The rules, in order.
+    package var rules: [SeccompRule] {
+        var rules: [SeccompRule] = []
+        if blockFastOpen {
+            // TCP Fast Open connects inside sendto/sendmsg (MSG_FASTOPEN), and
+            // Landlock's CONNECT_TCP check never sees it (landlock-lsm/linux#41):
+            // refuse the flag, so the program connects with connect(2), which
+            // Landlock checks. EOPNOTSUPP: clients fall back to connect().
+            let fastOpen = UInt64(NF_MSG_FASTOPEN)
+            rules.append(SeccompRule(.sendto, .errno(EOPNOTSUPP), [.hasFlags(3, fastOpen)]))
+            rules.append(SeccompRule(.sendmsg, .errno(EOPNOTSUPP), [.hasFlags(2, fastOpen)]))
+            rules.append(SeccompRule(.sendmmsg, .errno(EOPNOTSUPP), [.hasFlags(3, fastOpen)]))
+        }
+        if socketAllowList != nil || blockTCPBypass {
+            let policy = SocketPolicy(handled: socketAllowList != nil, rules: socketAllowList ?? [], denyTCPBypass: blockTCPBypass)
+            rules += policy.denyRules(errno: EACCES)
+        }
+        switch listen {
+        case .unrestricted: break
+        case .denied: rules.append(SeccompRule(.listen, .errno(EACCES)))
+        case .supervised: rules.append(SeccompRule(.listen, .notify))
+        }
+        // io_uring can create, bind and listen sockets without these syscalls.
+        // ENOSYS: programs treat it as "no io_uring here" and fall back.
+        rules.append(SeccompRule(.ioUringSetup, .errno(ENOSYS)))
+        rules.append(SeccompRule(.ioUringEnter, .errno(ENOSYS)))
+        rules.append(SeccompRule(.ioUringRegister, .errno(ENOSYS)))
+        return rules
+    }
+
+    /// Every filter that needs no caller-specific socket rule, in the order
+    /// of ``fixedIndex``: what the build embeds.
+    package static let fixedVariants: [FilterSpec] = Listen.allCases.flatMap { listen in
+        [false, true].flatMap { fastOpen in
+            [false, true].map { bypass in
+                FilterSpec(socketAllowList: nil, blockTCPBypass: bypass, listen: listen, blockFastOpen: fastOpen)
+            }
+        }
+    }
+
+    /// This filter's place in ``fixedVariants``, or nil when it has a socket
+    /// allow-list (or a foreign-ABI action other than the embedded ones').
+    package var fixedIndex: Int? {
+        guard socketAllowList == nil, foreignABIAction == .killProcess else { return nil }
+        return listen.rawValue * 4 + (blockFastOpen ? 2 : 0) + (blockTCPBypass ? 1 : 0)
+    }
+
+    /// Compiles the rules with libseccomp into a classic BPF program.
+    package func compile() throws(FilterCompileError) -> [nf_bpf_insn] {
+        let cRules = rules.map(\.cRule)
+        var instructions: UnsafeMutablePointer<nf_bpf_insn>?
+        var count = 0
+        let rc = cRules.withUnsafeBufferPointer {
+            nf_seccomp_compile($0.baseAddress, $0.count, foreignABIAction.code, &instructions, &count)
+        }
+        if rc < 0 {
+            switch -rc {
+            case ENOMEM: throw .outOfMemory
+            case E2BIG: throw .tooLarge(rules: cRules.count)
+            default: throw .refused(errno: -rc)
+            }
+        }
+        defer { free(instructions) }
+        return Array(UnsafeBufferPointer(start: instructions, count: count))
+    }
+}
+
+/// Why libseccomp could not compile a filter.
+package enum FilterCompileError: Error, Equatable {
+    case outOfMemory
+    /// Over the kernel's limit of 4096 instructions.
+    case tooLarge(rules: Int)
+    /// libseccomp refused a rule: a netfence bug.
+    case refused(errno: Int32)
+}
+
+/// Whether two programs are the same, instruction for instruction.
+package func sameProgram(_ a: [nf_bpf_insn], _ b: [nf_bpf_insn]) -> Bool {
+    a.count == b.count && zip(a, b).allSatisfy { $0.code == $1.code && $0.jt == $1.jt && $0.jf == $1.jf && $0.k == $1.k }
+}

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: MIT
+//
+// Build-time generator (run by the EmbedFixedFilters plugin): compiles every
+// seccomp filter that does not depend on a caller's socket rules
+// (FilterSpec.fixedVariants) with libseccomp, and writes them as a Swift
+// source file that NetFence embeds. At run time a ruleset without a socket
+// allow-list then loads a ready program instead of running libseccomp.
+//
+// Usage: netfence-filter-gen OUTPUT.swift
+import Glibc
+import NetFenceFilters
+import NetFenceSystem
+
+func fail(_ message: String) -> Never {
+    let line = "netfence-filter-gen: \(message)\n"
+    _ = line.withCString { write(2, $0, strlen($0)) }
+    exit(1)
+}
+
+let arguments = CommandLine.arguments
+guard arguments.count == 2 else { fail("usage: netfence-filter-gen OUTPUT.swift") }
+
+func hex<T: BinaryInteger>(_ value: T) -> String { "0x" + String(value, radix: 16) }
+
+var source = """
+    // Generated at build time by netfence-filter-gen from FilterSpec.fixedVariants,
+    // compiled with libseccomp. Do not edit; a test compiles them again and compares.
+    import NetFenceSystem
+
+    /// The fixed seccomp programs, indexed by `FilterSpec.fixedIndex`.
+    let embeddedFilterPrograms: [[nf_bpf_insn]] = [
+
+    """
+for (index, spec) in FilterSpec.fixedVariants.enumerated() {
+    guard spec.fixedIndex == index else { fail("variant \(index) has index \(String(describing: spec.fixedIndex))") }
+    let program: [nf_bpf_insn]
+    do {
+        program = try spec.compile()
+    } catch {
+        fail("libseccomp could not compile variant \(index): \(error)")
+    }
+    source += "    // \(index): listen \(spec.listen), TCP bypass blocked: \(spec.blockTCPBypass), Fast Open blocked: \(spec.blockFastOpen)\n"
+    source += "    [\n"
+    for insn in program {
+        source += "        nf_bpf_insn(code: \(hex(insn.code)), jt: \(insn.jt), jf: \(insn.jf), k: \(hex(insn.k))),\n"
+    }
+    source += "    ],\n"
+}
+source += "]\n"
+
+guard let file = fopen(arguments[1], "w") else { fail("cannot open \(arguments[1]): \(String(cString: strerror(errno)))") }
+if fputs(source, file) < 0 || fclose(file) != 0 { fail("cannot write \(arguments[1])") }
