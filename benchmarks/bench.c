@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <netinet/in.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -122,6 +123,18 @@ static double lib_apply(long n)
 	return end - start;
 }
 
+/* The program the raw side loads: netfence's own filter for this ruleset,
+ * read back from a child before any comparison (see main), so both sides
+ * load the very same BPF program; the raw side does it with seccomp(2). */
+static struct sock_filter raw_program[BPF_MAXINSNS];
+static unsigned short raw_program_length;
+
+static int raw_load_program(void)
+{
+	struct sock_fprog prog = {.len = raw_program_length, .filter = raw_program};
+	return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) == 0 ? 0 : -1;
+}
+
 /* The raw baseline: the same Landlock ruleset with direct syscalls (raw_landlock
  * in bench_common.h)... */
 #define RAW_TCP (LANDLOCK_ACCESS_NET_BIND_TCP | LANDLOCK_ACCESS_NET_CONNECT_TCP)
@@ -129,7 +142,7 @@ static double lib_apply(long n)
 static double raw_apply_with_filter(long n)
 {
 	double start = now_ns();
-	if (raw_landlock(RAW_TCP, RAW_TCP, 1, n) || raw_bypass_filter())
+	if (raw_landlock(RAW_TCP, RAW_TCP, 1, n) || raw_load_program())
 		return -1;
 	return now_ns() - start;
 }
@@ -270,7 +283,7 @@ static double spawn_raw(long unused)
 	double start = now_ns();
 	pid_t pid = fork();
 	if (pid == 0) {
-		if (raw_landlock(RAW_TCP, RAW_TCP, 1, 1) || raw_bypass_filter())
+		if (raw_landlock(RAW_TCP, RAW_TCP, 1, 1) || raw_load_program())
 			_exit(1);
 		execl("/bin/true", "/bin/true", (char *)NULL);
 		_exit(127);
@@ -358,18 +371,25 @@ static long filter_of(double (*fn)(long), struct sock_filter *program)
 	return length;
 }
 
-/* The comparison is fair only if both sides load the very same BPF program. */
-static void check_same_filter(void)
+/* The raw side's program: netfence's, read back from a child that applied
+ * the 1-port ruleset. Exits when it cannot be read (needs CAP_SYS_ADMIN):
+ * without it the comparison would not be like for like. */
+static void capture_program(void)
 {
-	static struct sock_filter library[BPF_MAXINSNS], raw[BPF_MAXINSNS];
-	long a = filter_of(lib_apply, library), b = filter_of(raw_apply_with_filter, raw);
-	if (a < 0 || b < 0)
-		printf("(could not read the filters back to compare them: needs CAP_SYS_ADMIN)\n");
-	else if (a == b && memcmp(library, raw, (size_t)a * sizeof(library[0])) == 0)
-		printf("(both sides load the same %ld-instruction seccomp filter)\n", a);
-	else
-		printf("WARNING: the raw baseline's filter (%ld instructions) differs from netfence's (%ld): the comparison is not like for like\n",
-		       b, a);
+	long length = filter_of(lib_apply, raw_program);
+	if (length <= 0 || length > BPF_MAXINSNS) {
+		fprintf(stderr, "bench: cannot read netfence's seccomp filter back (PTRACE_SECCOMP_GET_FILTER needs CAP_SYS_ADMIN)\n");
+		exit(1);
+	}
+	raw_program_length = (unsigned short)length;
+	/* And the raw side really loads it: read it back from a raw child too. */
+	static struct sock_filter check[BPF_MAXINSNS];
+	long raw_length = filter_of(raw_apply_with_filter, check);
+	if (raw_length != length || memcmp(check, raw_program, (size_t)length * sizeof(check[0])) != 0) {
+		fprintf(stderr, "bench: the raw side's filter differs from netfence's\n");
+		exit(1);
+	}
+	printf("(both sides load the same %ld-instruction seccomp filter; the raw side with seccomp(2))\n", length);
 }
 
 int main(int argc, char **argv)
@@ -380,7 +400,7 @@ int main(int argc, char **argv)
 	}
 	const char *bin = argv[1];
 	pin_to_one_cpu();
-	check_same_filter();
+	capture_program();
 	json = fopen(argv[2], "w");
 	if (json == NULL)
 		return 1;
@@ -390,8 +410,8 @@ int main(int argc, char **argv)
 	printf("%-44s %-12s %-31s %-12s %-31s %-2s %7s  %s\n", "measure", "A", "A median [min-max]", "B", "B median [min-max]", "", "A/B", "goal");
 
 	/* 1. prepare + apply */
-	compare_pair("apply TCP ruleset, 1 port", "libnetfence", lib_apply, 1, "raw+filter", raw_apply_with_filter, 1, 201, 1e3, "us", "<= 2x, <= 15 us over raw");
-	compare_pair("apply TCP ruleset, 1 port (Landlock only)", "libnetfence", lib_apply, 1, "raw-landlock", raw_apply_landlock_only, 1, 41, 1e3, "us", "reference");
+	compare_pair("apply TCP ruleset, 1 port", "libnetfence", lib_apply, 1, "raw+filter", raw_apply_with_filter, 1, 201, 1e3, "us", "<= 1.3x");
+	compare_pair("apply TCP ruleset, 1 port (Landlock only)", "libnetfence", lib_apply, 1, "raw-landlock", raw_apply_landlock_only, 1, 101, 1e3, "us", "<= 5x");
 	compare_pair("apply TCP ruleset, 1000 ports", "libnetfence", lib_apply, 1000, "raw+filter", raw_apply_with_filter, 1000, 201, 1e3, "us", "<= 1.05x");
 	compare_pair("apply TCP ruleset, 65535 ports", "libnetfence", lib_apply, 65535, "raw+filter", raw_apply_with_filter, 65535, 11, 1e3, "us", "<= 1.05x");
 	compare_pair("all-ports range is free (1 rule + 0-65535)", "all-ports", lib_apply_all_ports, 0, "1 port", lib_apply, 1, 21, 1e3, "us", "~1x: no rule added");

@@ -134,10 +134,5 @@ static inline int raw_bypass_filter_for(int connect_handled)
 	return rc;
 }
 
-/* The filter of a ruleset handling BIND_TCP and CONNECT_TCP. */
-static inline int raw_bypass_filter(void)
-{
-	return raw_bypass_filter_for(1);
-}
 
 #endif

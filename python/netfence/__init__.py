@@ -26,7 +26,10 @@ from __future__ import annotations
 
 import ctypes
 
-from . import _convert, _ffi
+# _cstatus is imported now although only Status.format() and to_struct()
+# use it: they import it on call, and a process that has just restricted its
+# filesystem access may no longer be able to read the module's file.
+from . import _convert, _cstatus, _ffi  # noqa: F401
 from ._errors import (
     AlreadyEnforcedError,
     InternalError,
@@ -37,7 +40,6 @@ from ._errors import (
     OutOfMemoryError,
     UnsupportedError,
 )
-from ._ffi import StatusStruct
 from ._ruleset import Ruleset, Spawned
 from ._status import Status
 from .flags import (
@@ -78,7 +80,6 @@ __all__ = [
     "SeccompFeatures",
     "Spawned",
     "Status",
-    "StatusStruct",
     "UnsupportedError",
     "caps_text",
     "landlock_abi",

@@ -9,10 +9,12 @@ exceptions below with :func:`error_for`. See docs/error-handling.md.
 from __future__ import annotations
 
 import errno as _errno
-from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple, Type
+from typing import Any, Dict, Optional, Tuple, Type
 
-if TYPE_CHECKING:  # pragma: no cover
-    from ._status import Status
+# Only the pure value type: _status loads no C library and imports nothing
+# from this package but .flags, so this import cannot form a cycle (_ffi,
+# which loads the library, imports this module).
+from ._status import Status
 
 __all__ = [
     "NetFenceError",
@@ -50,7 +52,7 @@ class NetFenceError(OSError):
     """
 
     function: Optional[str]
-    status: Optional["Status"]
+    status: Optional[Status]
 
     def __init__(self, code: int, message: str, function: Optional[str] = None) -> None:
         super().__init__(code, message)

@@ -42,10 +42,13 @@ HEADER_VERSION = (0, 1, 0)
 class StatusStruct(ctypes.Structure):
     """The C ``netfence_status`` (netfence.h), field by field, 208 bytes.
 
+    Private to the package (not exported by ``netfence``): users get the
+    :class:`netfence.Status` value, made with ``Status.from_struct()``. The
+    tests compare every field's name, offset and size with the header.
+
     Caller-allocated: ``size`` must hold ``ctypes.sizeof(StatusStruct)``
     (the constructor sets it, as ``NETFENCE_STATUS_INIT`` does in C) so that
-    the library writes only that many bytes. Convert it to the friendlier
-    :class:`netfence.Status` with ``Status.from_struct()``.
+    the library writes only that many bytes.
     """
 
     _fields_ = [
@@ -93,7 +96,9 @@ class StatusStruct(ctypes.Structure):
         super().__init__(*args, **kwargs)
 
 
-#: sizeof(netfence_status) in the current header.
+#: sizeof(netfence_status) in the current header (the header is not
+#: installed with the package, so the value is written here; the tests
+#: compare it with what a C compiler says the header's struct measures).
 STATUS_SIZE = 208
 
 

@@ -1,21 +1,27 @@
 # SPDX-License-Identifier: MIT
-"""The enforcement status: what ``netfence_ruleset_restrict_self()`` or
-``netfence_ruleset_spawn()`` applied."""
+"""The enforcement status as a plain value: what
+``netfence_ruleset_restrict_self()`` or ``netfence_ruleset_spawn()`` applied.
+
+This module is pure Python: it imports only :mod:`.flags` and never loads the
+C library. That is what keeps the package's import graph free of cycles:
+:mod:`._errors` imports :class:`Status` from here (an exception carries the
+status), and :mod:`._ffi`, which loads the library, imports :mod:`._errors`.
+The few methods that need the library (:meth:`Status.to_struct`,
+:meth:`Status.format`) import :mod:`._cstatus` when they are called, never
+when this module is loaded.
+"""
 from __future__ import annotations
 
 import ctypes
 import dataclasses
 import enum
-from typing import Any, Callable, Dict, Tuple, Type, TypeVar, Union
+from typing import Any, Callable, Dict, Type, TypeVar, Union
 
-from . import _convert, _ffi
-from ._errors import invalid_argument
 from .flags import (
     AccessFS,
     AccessNet,
     CapsOptions,
     Enforced,
-    Format,
     ListenMode,
     RestrictFlags,
     Scope,
@@ -107,24 +113,25 @@ class Status:
     landlock_isolation: bool = False
 
     @classmethod
-    def from_struct(cls, struct: _ffi.StatusStruct) -> "Status":
-        """Convert a filled :class:`StatusStruct` (the C ``netfence_status``)."""
+    def from_struct(cls, struct: Any) -> "Status":
+        """Convert a filled C ``netfence_status`` (the ctypes structure the
+        library wrote, or any object with its field names as attributes)."""
         values: Dict[str, Any] = {}
         for field in dataclasses.fields(cls):
             values[field.name] = _FROM_C[field.name](getattr(struct, field.name))
         return cls(**values)
 
-    def to_struct(self) -> _ffi.StatusStruct:
-        """The C ``netfence_status`` with these values (``size`` set)."""
-        struct = _ffi.StatusStruct()
-        for field in dataclasses.fields(self):
-            value = getattr(self, field.name)
-            low, high = _BOUNDS[field.name]
-            # Never let ctypes truncate a hand-made value.
-            number = _convert.in_range(int(value) if isinstance(value, bool) else value,
-                                       low, high, "netfence_status", field.name)
-            setattr(struct, field.name, number)
-        return struct
+    def to_struct(self) -> ctypes.Structure:
+        """The C ``netfence_status`` with these values, as a ctypes structure
+        (``size`` set, as ``NETFENCE_STATUS_INIT`` does).
+
+        Raises:
+            InvalidArgumentError: a value does not fit its C field (never
+                truncated).
+        """
+        from . import _cstatus  # needs the C types; see the module docstring
+
+        return _cstatus.to_struct(self)
 
     def to_dict(self) -> Dict[str, Any]:
         """Every field by name; values are ``int`` (flag and enum members are
@@ -142,26 +149,15 @@ class Status:
             InvalidArgumentError: unknown format.
             TypeError: ``fmt`` is neither a str nor an int.
         """
-        function = "netfence_status_format"
-        if isinstance(fmt, str):
-            try:
-                code = int(Format[fmt.upper()])
-            except KeyError:
-                raise invalid_argument(function, f"unknown format {fmt!r} (\"text\" or \"json\")") from None
-        else:
-            code = _convert.uint32(fmt, function, "format")
-        struct = self.to_struct()
-        out = ctypes.c_void_p()
-        _ffi.lib.netfence_status_format(ctypes.byref(struct), code, ctypes.byref(out))
-        try:
-            return ctypes.string_at(out.value).decode("utf-8", "backslashreplace")
-        finally:
-            _ffi.lib.netfence_free(out)
+        from . import _cstatus  # calls the C library; see the module docstring
+
+        return _cstatus.format_status(self, fmt)
 
     def __str__(self) -> str:
         return self.format("text")
 
 
+# How each C field becomes its Python value (the C struct has only integers).
 _FROM_C: Dict[str, Callable[[int], Any]] = {
     "enforced": _enum(Enforced),
     "landlock_abi": int,
@@ -200,11 +196,3 @@ _FROM_C: Dict[str, Callable[[int], Any]] = {
     "listen_supervisor_pid": int,
     "landlock_isolation": bool,
 }
-
-
-_LIMITS: Dict[Any, Tuple[int, int]] = {
-    ctypes.c_uint32: (0, _convert.UINT32_MAX),
-    ctypes.c_int32: (_convert.INT32_MIN, _convert.INT32_MAX),
-    ctypes.c_uint64: (0, _convert.UINT64_MAX),
-}
-_BOUNDS: Dict[str, Tuple[int, int]] = {name: _LIMITS[kind] for name, kind in _ffi.StatusStruct._fields_}

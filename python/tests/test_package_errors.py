@@ -9,6 +9,7 @@ import threading
 import pytest
 
 import netfence
+import netfence_header
 from netfence import (AccessNet, AlreadyEnforcedError, InternalError, InvalidArgumentError, NetFenceError,
                       NotPermittedError, OtherThreadsError, OutOfMemoryError, UnsupportedError)
 from netfence._errors import error_for
@@ -34,6 +35,12 @@ DOCUMENTED = [
     (errno.EAGAIN, NetFenceError),
     (errno.EFAULT, InternalError),
 ]
+
+
+def test_the_table_is_the_header_list():
+    # Names parsed from netfence.h; their values are compared with the C
+    # compiler's in test_package_ffi.py.
+    assert [code for code, _ in DOCUMENTED] == [getattr(errno, name) for name in netfence_header.errno_names()]
 
 
 @pytest.mark.parametrize("code,kind", DOCUMENTED)

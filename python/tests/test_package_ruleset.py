@@ -4,11 +4,11 @@ call, bad input, lifetime. Nothing here restricts anything:
 restrict_self() is only called with input that Python rejects before the C
 call; enforcement is in test_package_enforcement.py (child processes)."""
 import copy
+import ctypes
 import errno
 import gc
 import json
 import os
-import pathlib
 import pickle
 import socket
 
@@ -16,9 +16,10 @@ import pytest
 
 import netfence
 from conftest import run_python
-from netfence import (ANY, AccessFS, AccessNet, AlreadyEnforcedError, CapsOptions, Compat, Enforced,
+from netfence import (ANY, AccessFS, AccessNet, CapsOptions, Compat, Enforced,
                       InvalidArgumentError, ListenMode, NetFenceError, RestrictFlags, Ruleset, Scope,
-                      SeccompFeatures, Status, StatusStruct)
+                      SeccompFeatures, Status)
+from netfence._ffi import StatusStruct  # private: the layout is tested in test_package_ffi.py
 
 BIND, CONNECT = AccessNet.BIND_TCP, AccessNet.CONNECT_TCP
 
@@ -275,7 +276,7 @@ def test_status_defaults_and_conversions():
     status = Status()
     assert status.enforced is Enforced.UNDECIDED
     struct = status.to_struct()
-    assert isinstance(struct, StatusStruct) and struct.size == 208
+    assert isinstance(struct, StatusStruct) and struct.size == ctypes.sizeof(StatusStruct)
     struct.enforced = 2
     struct.landlock_abi = -errno.ENOSYS
     struct.no_new_privs = 1

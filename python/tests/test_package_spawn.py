@@ -11,6 +11,7 @@ import threading
 import pytest
 
 import netfence
+from conftest import require_abi
 from netfence import AccessNet, Enforced, InvalidArgumentError, NetFenceError, Ruleset, SeccompFeatures
 
 
@@ -39,9 +40,8 @@ BIND_CHILD = ("import socket, sys\n"
               "sys.exit(1)\n")
 
 
-def test_spawn_restricts_only_the_child(other_thread, abi):
-    if abi < 4:
-        pytest.skip("TCP port rules need Landlock ABI 4 (Linux 6.7)")
+def test_spawn_restricts_only_the_child(other_thread):
+    require_abi(4, "TCP port rules, Linux 6.7")
     with Ruleset() as rs:
         rs.handle_net(AccessNet.BIND_TCP)
         pid, status = rs.spawn([sys.executable, "-c", BIND_CHILD])

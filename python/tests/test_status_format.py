@@ -1,64 +1,57 @@
 # SPDX-License-Identifier: MIT
-"""netfence_status_format(): text and JSON for each layer combination, made in
-a restricted child process, parsed back here and checked against the JSON
-schema in docs/status-schema.json. The pytest process is never restricted."""
+"""The status report (netfence_status_format(), through Status.format() and
+str(status)) of each layer combination: the status is made in a restricted
+child process, its text and JSON are parsed back here and the JSON is
+checked against the schema in docs/status-schema.json. What is enforced, seen
+by probes, is tested in test_package_enforcement.py. The pytest process is
+never restricted."""
+import errno
 import json
 import os
-import subprocess
-import sys
 import textwrap
 
 import pytest
 
-from test_smoke import load
+from conftest import ROOT, require_abi, run_python, skip_on_newer_kernel
+from netfence import AccessNet, Compat
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCHEMA = os.path.join(ROOT, "docs", "status-schema.json")
 
+# Builds the ruleset a JSON config describes, restricts the child with it and
+# prints the status: its fields, its text and its JSON report, and the errno
+# when restrict_self() failed (the status is then the exception's).
 CHILD = textwrap.dedent("""
-    import ctypes, json, sys
-    sys.path.insert(0, {tests!r})
-    from test_smoke import Status, load
-    lib = load()
-    lib.netfence_ruleset_keep_caps.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
-    lib.netfence_ruleset_set_compat.argtypes = [ctypes.c_void_p, ctypes.c_uint32]
-    lib.netfence_status_format.argtypes = [ctypes.POINTER(Status), ctypes.c_uint32, ctypes.POINTER(ctypes.c_void_p)]
-    lib.netfence_free.argtypes = [ctypes.c_void_p]
-    lib.netfence_free.restype = None
+    import json, sys
+    from netfence import AccessNet, NetFenceError, Ruleset
     config = json.loads(sys.argv[1])
-    handle = ctypes.c_void_p()
-    assert lib.netfence_ruleset_new(ctypes.byref(handle)) == 0
-    if config.get("compat") is not None:
-        assert lib.netfence_ruleset_set_compat(handle, config["compat"]) == 0
+    rs = Ruleset()
+    if "compat" in config:
+        rs.set_compat(config["compat"])
     if config.get("net"):
-        assert lib.netfence_ruleset_handle_net(handle, config["net"]) == 0
+        rs.handle_net(config["net"])
         for port in config.get("bind_ports", []):
-            assert lib.netfence_ruleset_allow_port(handle, 1, port) == 0
-    if config.get("keep_caps") is not None:
-        assert lib.netfence_ruleset_keep_caps(handle, config["keep_caps"].encode()) == 0
-    status = Status(size=ctypes.sizeof(Status))
-    rc = lib.netfence_ruleset_restrict_self(handle, 0, ctypes.byref(status))
-    lib.netfence_ruleset_free(handle)
-    out = {{"rc": rc}}
-    for name, fmt in (("text", 0), ("json", 1)):
-        text = ctypes.c_void_p()
-        assert lib.netfence_status_format(ctypes.byref(status), fmt, ctypes.byref(text)) == 0
-        out[name] = ctypes.string_at(text).decode()
-        lib.netfence_free(text)
+            rs.allow_port(AccessNet.BIND_TCP, port)
+    if "keep_caps" in config:
+        rs.keep_caps(config["keep_caps"])
+    out = {"errno": 0}
+    try:
+        status = rs.restrict_self()
+    except NetFenceError as error:
+        out["errno"] = error.errno
+        status = error.status
+    out["status"] = status.to_dict()
+    out["text"] = str(status)
+    out["report"] = json.loads(status.format("json"))
     print(json.dumps(out))
 """)
 
-BIND, CONNECT, BIND_UDP = 1, 2, 4
+BIND, CONNECT, BIND_UDP = int(AccessNet.BIND_TCP), int(AccessNet.CONNECT_TCP), int(AccessNet.BIND_UDP)
 
 
 def run_child(config):
-    code = CHILD.format(tests=os.path.dirname(os.path.abspath(__file__)))
-    result = subprocess.run([sys.executable, "-c", code, json.dumps(config)],
-                            capture_output=True, text=True)
+    result = run_python(CHILD, json.dumps(config))
     assert result.returncode == 0, result.stderr
-    out = json.loads(result.stdout)
-    out["report"] = json.loads(out["json"])
-    return out
+    return json.loads(result.stdout)
 
 
 @pytest.fixture(scope="module")
@@ -70,19 +63,12 @@ def validator():
     return jsonschema.Draft202012Validator(schema)
 
 
-@pytest.fixture(scope="module")
-def abi():
-    value = load().netfence_landlock_abi()
-    if value < 4:
-        pytest.skip("these combinations need Landlock ABI 4 (TCP port rules)")
-    return value
-
-
-def test_landlock_only(validator, abi):
+def test_landlock_only(validator):
+    abi = require_abi(4, "TCP port rules, Linux 6.7")
     out = run_child({"net": BIND | CONNECT, "bind_ports": [8080]})
     report = out["report"]
     validator.validate(report)
-    assert out["rc"] == 0
+    assert out["errno"] == 0
     assert report["enforcement"] == "full"
     assert report["landlock"]["applied"] is True
     assert report["landlock"]["abi"] == abi
@@ -98,11 +84,11 @@ def test_landlock_only(validator, abi):
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="dropping every capability needs root")
-def test_capabilities_only(validator, abi):
+def test_capabilities_only(validator):
     out = run_child({"keep_caps": ""})
     report = out["report"]
     validator.validate(report)
-    assert out["rc"] == 0
+    assert out["errno"] == 0
     assert report["enforcement"] == "full"
     assert report["landlock"]["applied"] is False
     caps = report["capabilities"]
@@ -115,11 +101,12 @@ def test_capabilities_only(validator, abi):
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="keeping a capability needs root")
-def test_both_layers_with_a_dropped_right(validator, abi):
+def test_both_layers_with_a_dropped_right(validator):
+    abi = require_abi(4, "TCP port rules, Linux 6.7")
     out = run_child({"net": BIND | BIND_UDP, "keep_caps": "cap_net_bind_service"})
     report = out["report"]
     validator.validate(report)
-    assert out["rc"] == 0
+    assert out["errno"] == 0
     assert report["capabilities"]["effective"] == ["cap_net_bind_service"]
     assert report["capabilities"]["bounding"] == ["cap_net_bind_service"]
     if abi < 10:
@@ -129,30 +116,44 @@ def test_both_layers_with_a_dropped_right(validator, abi):
                 "reason": f"needs Landlock ABI 10, the kernel has ABI {abi}"} in report["not_in_force"]
         assert "not in force: landlock.net bind_udp: needs Landlock ABI 10" in out["text"]
     else:
+        # Nothing is dropped on this kernel: both rights are in force.
         assert report["enforcement"] == "full"
+        assert report["landlock"]["net"]["enforced"] == ["bind_tcp", "bind_udp"]
+        assert report["not_in_force"] == []
 
 
-def test_soft_requirement_enforces_nothing(validator, abi):
+def test_soft_requirement_enforces_nothing(validator):
+    abi = require_abi(4, "TCP port rules, Linux 6.7")
     if abi >= 10:
-        pytest.skip("UDP rights are supported: nothing is missing")
-    out = run_child({"net": BIND | BIND_UDP, "compat": 1})
+        skip_on_newer_kernel("UDP rights are supported (ABI 10): nothing is missing")
+    out = run_child({"net": BIND | BIND_UDP, "compat": int(Compat.SOFT_REQUIREMENT)})
     report = out["report"]
     validator.validate(report)
-    assert out["rc"] == 0
+    # Success, and nothing in force: the report says so, layer by layer.
+    assert out["errno"] == 0
     assert report["enforcement"] == "none"
     assert report["no_new_privs"] is False
     assert report["landlock"]["applied"] is False
+    assert report["landlock"]["net"]["requested"] == ["bind_tcp", "bind_udp"]
+    assert report["landlock"]["net"]["enforced"] == [] and report["landlock"]["net"]["port_rules"] == 0
+    assert report["seccomp"]["installed"] is False
     items = {(i["layer"], i["item"]) for i in report["not_in_force"]}
     assert items == {("landlock.net", "bind_tcp"), ("landlock.net", "bind_udp")}
+    assert "enforcement: none" in out["text"] and "no_new_privs: not set" in out["text"]
 
 
-def test_hard_requirement_failure_is_reported(validator, abi):
+def test_hard_requirement_failure_is_reported(validator):
+    abi = require_abi(4, "TCP port rules, Linux 6.7")
     if abi >= 10:
-        pytest.skip("UDP rights are supported: nothing is missing")
-    out = run_child({"net": BIND | BIND_UDP, "compat": 2})
+        skip_on_newer_kernel("UDP rights are supported (ABI 10): nothing is missing")
+    out = run_child({"net": BIND | BIND_UDP, "compat": int(Compat.HARD_REQUIREMENT)})
     report = out["report"]
     validator.validate(report)
-    assert out["rc"] == -95  # -EOPNOTSUPP
+    assert out["errno"] == errno.EOPNOTSUPP
     assert report["enforcement"] == "undecided"
     assert report["landlock"]["applied"] is False
+    assert report["landlock"]["abi"] == abi
+    assert report["landlock"]["net"]["requested"] == ["bind_tcp", "bind_udp"]
+    assert report["landlock"]["net"]["enforced"] == []
     assert report["no_new_privs"] is False
+    assert "enforcement: undecided" in out["text"]
