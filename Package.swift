@@ -47,6 +47,11 @@ let package = Package(
             "NetFence", "NetFenceSystem",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .testTarget(name: "NetFenceTests", dependencies: ["NetFence", "NetFenceFilters", "netfence-scenario", "NetFenceCLI"]),
+        // Unit tests: pure logic and the status bookkeeping against a mock of the system layer; no kernel.
+        .testTarget(name: "NetFenceUnitTests", dependencies: ["NetFence", "NetFenceFilters", "NetFenceSystem"]),
+        // The command-line tool's parsing and its option table.
+        .testTarget(name: "NetFenceCLITests", dependencies: ["NetFenceCLI", "NetFence"]),
+        // Enforcement by the running kernel, each case in a child process (netfence-scenario, fork).
+        .testTarget(name: "NetFenceEnforcementTests", dependencies: ["NetFence", "NetFenceSystem", "netfence-scenario"]),
     ]
 )

@@ -5,6 +5,7 @@
 // The test process is never restricted.
 import XCTest
 import Glibc
+import NetFence
 
 final class ScenarioTests: XCTestCase {
     /// The directory holding the built products (the test bundle's own directory).
@@ -37,22 +38,18 @@ final class ScenarioTests: XCTestCase {
         return status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     }
 
-    func landlockABI() -> Int32 {
-        (try? NetFenceProbe.abi()) ?? 0
-    }
-
     func testBindDenied() throws {
-        try XCTSkipIf(landlockABI() < 4, "TCP port rules need Landlock ABI 4 (Linux 6.7)")
+        try KernelExpectation.require(abi: 4, "TCP port rules need Landlock ABI 4 (Linux 6.7)")
         XCTAssertEqual(try run("bind-denied"), 0)
     }
 
     func testConnectRange() throws {
-        try XCTSkipIf(landlockABI() < 4, "TCP port rules need Landlock ABI 4 (Linux 6.7)")
+        try KernelExpectation.require(abi: 4, "TCP port rules need Landlock ABI 4 (Linux 6.7)")
         XCTAssertEqual(try run("connect-range"), 0)
     }
 
     func testSpentRuleset() throws {
-        try XCTSkipIf(landlockABI() < 1, "needs Landlock")
+        try KernelExpectation.require(abi: 1, "needs Landlock")
         XCTAssertEqual(try run("spent-ruleset"), 0)
     }
 
@@ -67,7 +64,7 @@ final class ScenarioTests: XCTestCase {
 
     /// Ruleset.spawn from this multi-threaded test process: only the child is restricted.
     func testSpawnFromThreadedProcess() throws {
-        try XCTSkipIf(landlockABI() < 4, "TCP port rules need Landlock ABI 4 (Linux 6.7)")
+        try KernelExpectation.require(abi: 4, "TCP port rules need Landlock ABI 4 (Linux 6.7)")
         let executable = productsDirectory() + "/netfence-scenario"
         let ruleset = try Ruleset().handle(.bindTCP)
         let child = try ruleset.spawn(executable, arguments: ["netfence-scenario", "expect-restricted"])
@@ -101,9 +98,4 @@ final class ScenarioTests: XCTestCase {
         // Guards against a runner that passes whatever the helper does.
         XCTAssertEqual(try run("no-such-scenario"), 2)
     }
-}
-
-import NetFence
-enum NetFenceProbe {
-    static func abi() throws -> Int32 { try LandlockABI.current().rawValue }
 }
