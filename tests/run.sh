@@ -1,9 +1,20 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
 # Runs every netfence test suite (called by `make test` after the library is
-# built) and ends with one summary line. Enforcement always happens in child
-# processes: forked children in the C suite, spawned executables for Swift,
-# subprocesses for Python.
+# built) and ends with one summary line, read by CI:
+#   suites: N passed, N failed, N skipped
+# Each suite function returns 0 (passed: everything in it ran and passed),
+# 77 (skipped: nothing failed, but all or part of it did not run, and it
+# printed why) or anything else (failed). No pipeline hides a status: output
+# that is shortened goes to a log file first. Enforcement always happens in
+# child processes: forked children in the C suite, spawned executables for
+# Swift, subprocesses for Python.
+#
+# NETFENCE_EXPECT_ABI=N (CI sets it) adds a first check, kernel-abi: unless
+# the kernel (and netfence) has Landlock ABI N, it fails with the reason and
+# so does every suite after it. The test programs read the variable too: a
+# case skipped for lack of a kernel feature is then a failure.
+# NETFENCE_SUITES="a b" runs only those suites.
 set -u
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -14,25 +25,73 @@ CXX=${TEST_CXX:-c++}
 unset TEST_CC TEST_CXX
 BUILD=$ROOT/build
 STAGE=$BUILD/stage
+SKIP=77
 passed=0
 failed=0
+skipped=0
 failed_names=""
+skipped_names=""
+ran_names=""
+# Set by kernel-abi when NETFENCE_EXPECT_ABI is not met: every suite fails.
+abi_problem=""
 
 suite() {
-	name=$1
+	suite_name=$1
 	shift
-	# NETFENCE_SUITES="a b" runs only those suites.
-	if [ -n "${NETFENCE_SUITES:-}" ] && ! echo " $NETFENCE_SUITES " | grep -q " $name "; then
+	if [ -n "${NETFENCE_SUITES:-}" ] && [ "$suite_name" != kernel-abi ] &&
+		! echo " $NETFENCE_SUITES " | grep -q " $suite_name "; then
 		return 0
 	fi
-	echo "=== $name"
-	if "$@"; then
+	ran_names="$ran_names $suite_name"
+	echo "=== $suite_name"
+	"$@"
+	suite_rc=$?
+	if [ -n "$abi_problem" ] && [ "$suite_name" != kernel-abi ]; then
+		echo "=== $suite_name: FAILED (exit $suite_rc; $abi_problem)"
+		failed=$((failed + 1))
+		failed_names="$failed_names $suite_name"
+	elif [ $suite_rc = 0 ]; then
 		passed=$((passed + 1))
+	elif [ $suite_rc = $SKIP ]; then
+		skipped=$((skipped + 1))
+		skipped_names="$skipped_names $suite_name"
+		echo "=== $suite_name: SKIPPED (all or part of it did not run: see the skip lines above)"
 	else
 		failed=$((failed + 1))
-		failed_names="$failed_names $name"
-		echo "=== $name: FAILED"
+		failed_names="$failed_names $suite_name"
+		echo "=== $suite_name: FAILED (exit $suite_rc)"
 	fi
+}
+
+# NETFENCE_EXPECT_ABI: the kernel's Landlock ABI, asked directly, and the one
+# netfence reports (NETFENCE_TEST_ABI lowers it) must both be N.
+kernel_abi_check() {
+	$CC -std=c99 -Wall -Wextra -Werror -O1 -Iinclude tests/c/landlock_abi.c -o "$BUILD/landlock_abi" \
+		-L"$BUILD/lib" -lnetfence -Wl,-rpath,"$BUILD/lib" || return 1
+	abis=$("$BUILD/landlock_abi") || { echo "FAIL kernel-abi: cannot read the Landlock ABI"; return 1; }
+	kernel_abi=${abis% *}
+	netfence_abi=${abis#* }
+	if [ "$kernel_abi" != "$NETFENCE_EXPECT_ABI" ] || [ "$netfence_abi" != "$NETFENCE_EXPECT_ABI" ]; then
+		abi_problem="the kernel's Landlock ABI is $kernel_abi (netfence reports $netfence_abi${NETFENCE_TEST_ABI:+ under NETFENCE_TEST_ABI=$NETFENCE_TEST_ABI}), NETFENCE_EXPECT_ABI=$NETFENCE_EXPECT_ABI"
+		echo "FAIL kernel-abi: $abi_problem"
+		return 1
+	fi
+	echo "ok   the kernel and netfence have Landlock ABI $kernel_abi, as NETFENCE_EXPECT_ABI says"
+}
+
+# Runs a pytest command line ($@) into log $1, then prints the log: 77 when
+# it passed but skipped a test (-rs printed why).
+run_pytest() {
+	log=$1
+	shift
+	"$@" > "$log" 2>&1
+	pytest_rc=$?
+	cat "$log"
+	[ $pytest_rc = 0 ] || return 1
+	if tail -n 1 "$log" | grep -q ' skipped'; then
+		return $SKIP
+	fi
+	return 0
 }
 
 # One version everywhere: header macros, Swift, Python package, pyproject.
@@ -78,19 +137,48 @@ c_abi_suite() {
 }
 
 cli_suite() {
-	NETFENCE_CLI="$BUILD/bin/netfence" python3 -m pytest -q -p no:cacheprovider -rs tests/cli
+	run_pytest "$BUILD/cli-test.log" env NETFENCE_CLI="$BUILD/bin/netfence" \
+		python3 -m pytest -q -p no:cacheprovider -rs tests/cli
 }
 
 simulated_suite() {
 	$CC -std=c99 -O1 tests/simulated/fake_kernel.c -o "$BUILD/bin/fake-kernel" || return 1
-	NETFENCE_CLI="$BUILD/bin/netfence" NETFENCE_FAKE_KERNEL="$BUILD/bin/fake-kernel" \
+	run_pytest "$BUILD/simulated-test.log" \
+		env NETFENCE_CLI="$BUILD/bin/netfence" NETFENCE_FAKE_KERNEL="$BUILD/bin/fake-kernel" \
 		python3 -m pytest -q -p no:cacheprovider -rs tests/simulated
 }
 
 swift_suite() {
-	# XCTest only: there are no swift-testing tests.
-	env -u CC -u CXX swift test --disable-swift-testing 2>&1 | tee "$BUILD/swift-test.log" | grep -E "error:|FAILED|failed|skipped|Executed|^  (ok|FAILED)" | tail -40
-	grep -q "with 0 failures" "$BUILD/swift-test.log" && ! grep -q "error:" "$BUILD/swift-test.log"
+	# XCTest only: there are no swift-testing tests. The whole log is kept.
+	log=$BUILD/swift-test.log
+	env -u CC -u CXX swift test --disable-swift-testing > "$log" 2>&1
+	swift_rc=$?
+	grep -E "error:|FAILED|failed|skipped|Executed|^  (ok|FAILED)" "$log" | tail -40
+	if [ $swift_rc != 0 ]; then
+		echo "FAIL swift: swift test exited $swift_rc (log: $log)"
+		return 1
+	fi
+	# The last summary line is the whole run's ("All tests" finishes last):
+	#   Executed N tests, with [K tests skipped and ]F failures (U unexpected) in ...
+	total=$(grep -E "[Ee]xecuted [0-9]+ tests?, with " "$log" | tail -n 1)
+	executed=$(echo "$total" | sed -n 's/.*[Ee]xecuted \([0-9][0-9]*\) tests*, with .*/\1/p')
+	skipped_tests=$(echo "$total" | sed -n 's/.* with \([0-9][0-9]*\) tests* skipped and .*/\1/p')
+	failures=$(echo "$total" | sed -n 's/.* \([0-9][0-9]*\) failures* (\([0-9][0-9]*\) unexpected).*/\1/p')
+	unexpected=$(echo "$total" | sed -n 's/.* \([0-9][0-9]*\) failures* (\([0-9][0-9]*\) unexpected).*/\2/p')
+	if [ -z "$executed" ] || [ -z "$failures" ] || [ -z "$unexpected" ]; then
+		echo "FAIL swift: no XCTest summary line in $log"
+		return 1
+	fi
+	echo "swift: $executed tests executed, $failures failures ($unexpected unexpected), ${skipped_tests:-0} skipped"
+	if [ "$executed" -eq 0 ]; then
+		echo "FAIL swift: no test was executed"
+		return 1
+	fi
+	if [ "$failures" != 0 ] || [ "$unexpected" != 0 ] || grep -q "error:" "$log"; then
+		echo "FAIL swift: failures or errors in $log"
+		return 1
+	fi
+	[ "${skipped_tests:-0}" = 0 ] || return $SKIP
 }
 
 examples_suite() {
@@ -102,17 +190,25 @@ examples_suite() {
 	"$BUILD/example_demo" || { echo "FAIL examples: demo"; return 1; }
 	"$BUILD/example_no_network" || { echo "FAIL examples: no_network"; return 1; }
 	"$BUILD/example_tcp_server"
-	rc=$?
-	if [ $rc = 77 ]; then
+	example_rc=$?
+	if [ $example_rc = 77 ]; then
+		echo "ok   examples demo and no_network built with pkg-config and run"
 		echo "skip tcp_server: needs root"
-	elif [ $rc != 0 ]; then
-		echo "FAIL examples: tcp_server exited $rc"
+		return $SKIP
+	elif [ $example_rc != 0 ]; then
+		echo "FAIL examples: tcp_server exited $example_rc"
 		return 1
 	fi
 	echo "ok   examples built with pkg-config and run"
 }
 
 escape_suite() {
+	# The setuid case's helper needs nothing but libc (static when the
+	# toolchain can), so that uid 65534 can run it from anywhere.
+	$CC -std=gnu99 -O1 -Wall -Wextra -Werror -static tests/escape/setuid_helper.c \
+		-o "$BUILD/escape-setuid-helper" 2>/dev/null ||
+		$CC -std=gnu99 -O1 -Wall -Wextra -Werror tests/escape/setuid_helper.c \
+			-o "$BUILD/escape-setuid-helper" || return 1
 	$CC -std=gnu99 -O1 -Wall -Wextra -Werror -Iinclude tests/escape/escape.c -o "$BUILD/escape" -pthread \
 		-L"$BUILD/lib" -lnetfence -Wl,-rpath,"$BUILD/lib" || return 1
 	"$BUILD/escape"
@@ -122,18 +218,34 @@ asan_suite() {
 	# The C suite again, instrumented with AddressSanitizer and UBSan
 	# (clang from the Swift toolchain); leaks checked at exit.
 	clang=$(dirname "$(command -v swift)")/clang
+	rm -f "$BUILD/netfence_test_asan"
 	"$clang" -std=c99 -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined \
 		-Iinclude tests/c/netfence_test.c -o "$BUILD/netfence_test_asan" -pthread \
-		-L"$BUILD/lib" -lnetfence -Wl,-rpath,"$BUILD/lib" 2>&1 | grep -v "Cannot export local symbol" || true
-	[ -x "$BUILD/netfence_test_asan" ] || return 1
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 "$BUILD/netfence_test_asan" | tail -1
+		-L"$BUILD/lib" -lnetfence -Wl,-rpath,"$BUILD/lib" > "$BUILD/asan-build.log" 2>&1
+	build_rc=$?
+	grep -v "Cannot export local symbol" "$BUILD/asan-build.log"
+	if [ $build_rc != 0 ]; then
+		echo "FAIL asan: $clang exited $build_rc"
+		return 1
+	fi
+	log=$BUILD/asan-test.log
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 "$BUILD/netfence_test_asan" > "$log" 2>&1
+	asan_rc=$?
+	if [ $asan_rc = 0 ] || [ $asan_rc = $SKIP ]; then
+		grep -E "^(skip|FAIL)" "$log"
+		tail -n 1 "$log"
+	else
+		cat "$log"
+		echo "FAIL asan: the instrumented C suite exited $asan_rc"
+	fi
+	return $asan_rc
 }
 
 memcheck_suite() {
 	# No leak from the library on build/use/free cycles (valgrind memcheck).
 	if ! command -v valgrind >/dev/null 2>&1; then
 		echo "skip memcheck: valgrind is not installed"
-		return 0
+		return $SKIP
 	fi
 	$CC -std=c99 -g -O1 -Iinclude tests/c/leak_check.c -o "$BUILD/leak_check" -L"$BUILD/lib" -lnetfence \
 		-Wl,-rpath,"$BUILD/lib" || return 1
@@ -142,13 +254,21 @@ memcheck_suite() {
 
 swift_examples_suite() {
 	# A separate package that depends on netfence by path, as a user's would.
-	(cd examples/swift && env -u CC -u CXX swift build 2>&1 | tail -1) || return 1
-	examples/swift/.build/debug/NoNetwork || { echo "FAIL swift example NoNetwork"; return 1; }
-	if [ "$(id -u)" = 0 ]; then
-		examples/swift/.build/debug/TCPServer || { echo "FAIL swift example TCPServer"; return 1; }
-	else
-		echo "skip TCPServer: dropping capabilities needs root"
+	log=$BUILD/swift-examples-build.log
+	(cd examples/swift && env -u CC -u CXX swift build) > "$log" 2>&1
+	build_rc=$?
+	if [ $build_rc != 0 ]; then
+		tail -n 40 "$log"
+		echo "FAIL swift-examples: swift build exited $build_rc (log: $log)"
+		return 1
 	fi
+	tail -n 1 "$log"
+	examples/swift/.build/debug/NoNetwork || { echo "FAIL swift example NoNetwork"; return 1; }
+	if [ "$(id -u)" != 0 ]; then
+		echo "skip TCPServer: dropping capabilities needs root"
+		return $SKIP
+	fi
+	examples/swift/.build/debug/TCPServer || { echo "FAIL swift example TCPServer"; return 1; }
 }
 
 python_examples_suite() {
@@ -159,10 +279,14 @@ python_examples_suite() {
 }
 
 python_suite() {
-	NETFENCE_LIBRARY="$BUILD/lib/libnetfence.so.$SOVERSION" python3 -m pytest -q -p no:cacheprovider -rs python/tests
+	run_pytest "$BUILD/python-test.log" env NETFENCE_LIBRARY="$BUILD/lib/libnetfence.so.$SOVERSION" \
+		python3 -m pytest -q -p no:cacheprovider -rs python/tests
 }
 
 mkdir -p "$BUILD"
+if [ -n "${NETFENCE_EXPECT_ABI:-}" ]; then
+	suite "kernel-abi" kernel_abi_check
+fi
 suite "exports" sh tests/check_exports.sh "$BUILD/lib/libnetfence.so.$SOVERSION"
 suite "header" header_test
 suite "install" install_suite
@@ -178,7 +302,21 @@ suite "cli" cli_suite
 suite "simulated" simulated_suite
 suite "swift" swift_suite
 
+# A name in NETFENCE_SUITES that is no suite must not pass unnoticed.
+for name in ${NETFENCE_SUITES:-}; do
+	case " $ran_names " in
+	*" $name "*) ;;
+	*)
+		echo "=== $name: FAILED (no such suite)"
+		failed=$((failed + 1))
+		failed_names="$failed_names $name"
+		;;
+	esac
+done
+
 echo
 [ -n "$failed_names" ] && echo "failed suites:$failed_names"
-echo "suites: $passed passed, $failed failed"
-[ "$failed" = 0 ]
+[ -n "$skipped_names" ] && echo "skipped suites:$skipped_names"
+[ -n "$abi_problem" ] && echo "kernel: $abi_problem"
+echo "suites: $passed passed, $failed failed, $skipped skipped"
+[ "$failed" = 0 ] && [ $((passed + skipped)) -gt 0 ]

@@ -55,8 +55,9 @@ public struct LandlockABI: RawRepresentable, Hashable, Comparable, Sendable, Cus
     public static func errata() throws(NetFenceError) -> UInt32 {
         let value = kernelLandlockErrata()
         if value >= 0 { return UInt32(value) }
-        throw NetFenceError(code: NetFenceError.Code(rawValue: -value),
-                            message: "the kernel cannot report Landlock errata (\(LandlockABI.describe(kernelLandlockABI)))")
+        throw ErrorContract.landlockQuery.filter(NetFenceError(
+            code: NetFenceError.Code(rawValue: -value), reason: -value == ENOSYS ? .landlockNotBuilt : .featureMissing,
+            message: "the kernel cannot report Landlock errata (\(LandlockABI.describe(kernelLandlockABI)))"))
     }
 
     package static func describe(_ probed: Int32) -> String {

@@ -31,7 +31,7 @@ extension Ruleset {
         } catch {
             var failure = error
             failure.status = status
-            throw failure
+            throw ErrorContract.restrictSelf.filter(failure)
         }
         return status
     }
@@ -62,14 +62,14 @@ extension Ruleset {
     func plan(flags: RestrictFlags, status: inout RestrictionStatus) throws(NetFenceError) -> Plan {
         // Capabilities are read only when they are to be changed: reading
         // them costs some 90 syscalls (bounding and ambient, one by one).
-        let before = keptCapabilities != nil ? try CapabilityState.current() : CapabilityState()
-        let plan = compile(abi: kernelLandlockABI, flags: flags, capabilities: before,
-                           euid: keptCapabilities != nil ? nf_geteuid() : 0) // used only for a capability drop
+        let before = keptCapabilities != nil ? try system.capabilities() : CapabilityState()
+        let plan = compile(abi: system.landlockABI(), flags: flags, capabilities: before,
+                           euid: keptCapabilities != nil ? system.effectiveUID() : 0) // used only for a capability drop
         status = plan.status
-        status.landlockErrata = kernelLandlockErrata()
+        status.landlockErrata = system.landlockErrata()
         status.capabilities = before
         status.capabilitiesBefore = before
-        status.noNewPrivs = nf_get_no_new_privs() == 1
+        status.noNewPrivs = system.noNewPrivs() == 1
         if let failure = plan.failure { throw failure }
         return plan
     }
@@ -90,8 +90,8 @@ extension Ruleset {
 
     func restrictSelfReporting(_ flags: RestrictFlags, status: inout RestrictionStatus) throws(NetFenceError) {
         try validateForApply(flags)
-        let abi = kernelLandlockABI
-        let threads = nf_thread_count()
+        let abi = system.landlockABI()
+        let threads = system.threadCount()
         let plan: Plan
         do {
             plan = try self.plan(flags: flags, status: &status)
@@ -130,14 +130,14 @@ extension Ruleset {
         let prepared = try prepare(plan, seccompThreadSync: threads != 1 && status.allThreads, status: &status)
         // Apply: capabilities, no_new_privs, Landlock, seccomp (one fixed C sequence).
         var result = nf_apply_result()
-        prepared.withPlan { nf_apply($0, &result) }
+        prepared.withPlan { system.apply($0, &result) }
         status.capsApplied = result.done & UInt32(NF_STEP_CAPS_FINAL) != 0
         status.noNewPrivsApplied = result.done & UInt32(NF_STEP_NO_NEW_PRIVS) != 0
-        status.noNewPrivs = nf_get_no_new_privs() == 1
+        status.noNewPrivs = system.noNewPrivs() == 1
         status.landlockApplied = result.done & UInt32(NF_STEP_LANDLOCK) != 0
         status.seccomp.installed = result.done & UInt32(NF_STEP_SECCOMP) != 0
         if result.supervisor_error != 0 { Self.recordSupervisorFailure(result.supervisor_error, into: &status) }
-        if plan.changesCapabilities, let after = try? CapabilityState.current() { status.capabilities = after }
+        if plan.changesCapabilities, let after = try? system.capabilities() { status.capabilities = after }
         if result.failed_step != 0 {
             Self.recordFailure(result, into: &status)
             throw NetFenceError.applyFailed(step: result.failed_step, errno: -result.error, done: result.done)
@@ -197,10 +197,10 @@ extension Ruleset {
             fillRequest(&status)
         }
         if status.landlockABI == 0 {
-            status.landlockABI = kernelLandlockABI
-            status.landlockErrata = kernelLandlockErrata()
+            status.landlockABI = system.landlockABI()
+            status.landlockErrata = system.landlockErrata()
         }
-        if status.threadCount == 0 { status.threadCount = Int(max(nf_thread_count(), 0)) }
+        if status.threadCount == 0 { status.threadCount = Int(max(system.threadCount(), 0)) }
     }
 
     static func recordFailure(_ result: nf_apply_result, into status: inout RestrictionStatus) {
@@ -281,7 +281,7 @@ extension Ruleset {
         // The kernel allows one notification listener per filter chain
         // (EBUSY for a second): with filters already attached, one of
         // them may hold it, and we would only learn so after no_new_privs.
-        let existing = nf_seccomp_filter_count()
+        let existing = system.seccompFilterCount()
         let rc = existing > 0 ? -EBUSY : bitmap.withUnsafeBufferPointer {
             nf_supervisor_start($0.baseAddress, seccomp.allowUnboundListen ? 1 : 0, caps, forSpawn ? 0 : 1, &sock, &pid)
         }
@@ -298,7 +298,7 @@ extension Ruleset {
                 : String(cString: nf_strerror(-rc))
             let reason = "listen rules: the supervisor could not start (\(why)), so every listen() is denied"
             if compatibility == .hardRequirement {
-                throw NetFenceError(code: .notSupported, message: "hard requirement not met: " + reason)
+                throw NetFenceError(code: .notSupported, reason: .listenSupervisorUnavailable, message: "hard requirement not met: " + reason)
             }
             // Fail closed: deny every listen().
             seccomp.failClosedOnListen()
@@ -343,7 +343,7 @@ extension Ruleset {
             handled_access_fs: plan.kernelFS.rawValue,
             handled_access_net: plan.kernelNet.rawValue,
             scoped: plan.kernelScopes.rawValue)
-        let fd = nf_landlock_create_ruleset(&attr, plan.rulesetAttrSize, 0)
+        let fd = system.createRuleset(&attr, plan.rulesetAttrSize)
         if fd < 0 { throw .system(fd, "landlock_create_ruleset") }
         var ok = false
         defer { if !ok { nf_close(fd) } }
@@ -352,13 +352,13 @@ extension Ruleset {
             let root = nf_open_path("/", &isDirectory)
             if root < 0 { throw .system(root, "cannot open \"/\"") }
             defer { nf_close(root) }
-            let rc = nf_landlock_add_path_beneath_rule(fd, AccessFS.makeBlock.rawValue, root)
+            let rc = system.addPathRule(fd, AccessFS.makeBlock.rawValue, root)
             if rc < 0 { throw .system(rc, "landlock_add_rule(path \"/\")") }
         }
         for rule in paths {
             let access = rule.access.intersection(plan.kernelFS)
             if access.isEmpty { continue }
-            let rc = nf_landlock_add_path_beneath_rule(fd, access.rawValue, rule.fd)
+            let rc = system.addPathRule(fd, access.rawValue, rule.fd)
             if rc < 0 { throw .system(rc, "landlock_add_rule(path \"\(rule.path)\")") }
             status.pathRules += 1
         }
@@ -366,7 +366,7 @@ extension Ruleset {
         var inetMissing = false
         try ports.forEachRule(for: plan.kernelNet) { (port: UInt64, access: UInt64) throws(NetFenceError) in
             if inetMissing { return }
-            let rc = nf_landlock_add_net_port_rule(fd, access, port)
+            let rc = system.addPortRule(fd, access, port)
             if rc == -EAFNOSUPPORT {
                 // A kernel without CONFIG_INET has no TCP/UDP to allow: the
                 // kernel documentation says this can safely be ignored.

@@ -177,10 +177,12 @@ extension Ruleset {
         let failure: NetFenceError
         if abi <= 0 && !landlockDropped.isEmpty {
             let unavailable = NetFenceError.landlockUnavailable(errno: -abi)
-            failure = NetFenceError(code: unavailable.code, message: unavailable.message
+            failure = unavailable.withMessage(unavailable.message
                 + (capabilityDropped.isEmpty ? "" : "; also: " + capabilityDropped.joined(separator: "; ")))
         } else {
-            failure = NetFenceError(code: landlockDropped.isEmpty ? Code(rawValue: EPERM) : .notSupported,
+            let onlyPrivileges = landlockDropped.isEmpty
+            failure = NetFenceError(code: onlyPrivileges ? Code(rawValue: EPERM) : .notSupported,
+                                    reason: onlyPrivileges ? .privilegesMissing : .featureMissing,
                                     message: "hard requirement not met: " + dropped.joined(separator: "; "))
         }
         return Plan(status: status, failure: failure)

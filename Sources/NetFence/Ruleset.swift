@@ -49,6 +49,8 @@ public final class Ruleset {
     /// Whether ``restrictSelf(_:)`` succeeded; a spent ruleset refuses every change.
     public internal(set) var isEnforced = false
     var ports = PortSet()
+    /// The system calls of the apply path (replaced by unit tests).
+    package var system = SystemLayer.live
     var paths: [PathRule] = []
 
     /// An empty ruleset: handles nothing, ``CompatibilityLevel/bestEffort``.
@@ -226,9 +228,17 @@ public final class Ruleset {
         return self
     }
 
-    /// A process started by ``spawn(_:arguments:environment:)``.
+    /// Makes socket creation deny-by-default.
     ///
-    /// The caller owns it: wait for it with `waitpid(2)`.
+    /// Once enforced, `socket(2)` and `socketpair(2)` succeed only for the (family, type, protocol)
+    /// triples allowed with ``allowSocket(family:type:protocol:)``; anything else fails with
+    /// `EACCES`: known, unknown and future families alike. With no rule, no socket can be created.
+    /// Enforced with a seccomp filter, loaded last. Sockets that already exist keep working, and
+    /// `accept(2)`, send and receive are never filtered.
+    ///
+    /// - Returns: This ruleset, for chaining.
+    /// - Throws: ``NetFenceError/Code/alreadyEnforced`` when the ruleset was spent by ``restrictSelf(_:)``.
+    ///
     /// The corresponding C function is `netfence_ruleset_handle_sockets`.
     @discardableResult
     public func handleSockets() throws(NetFenceError) -> Ruleset {
@@ -337,7 +347,6 @@ public final class Ruleset {
         capabilityOptions = options
         return self
     }
-
 
     /// Chooses whether TCP rights also close the ways around them that Landlock does not see.
     ///

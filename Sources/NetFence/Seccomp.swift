@@ -113,7 +113,7 @@ struct SeccompPlan {
         case .denyAll: .denied
         case .perPort: .supervised
         }
-        spec = FilterSpec(socketAllowList: socketsHandled ? socketRules.map(\.triple) : nil, blockTCPBypass: blockTCPBypass,
+        spec = FilterSpec(socketsHandled: socketsHandled, socketRules: socketRules.map(\.triple), blockTCPBypass: blockTCPBypass,
                           listen: filterListen, blockFastOpen: blockFastOpen)
         self.listen = listen
         self.allowUnboundListen = allowUnboundListen
@@ -159,11 +159,11 @@ struct SeccompPlan {
         case .outOfMemory:
             return .system(-ENOMEM, "compiling the seccomp filter with libseccomp")
         case .tooLarge:
-            return .failure(NetFenceError.Code(rawValue: E2BIG),
+            return NetFenceError(code: NetFenceError.Code(rawValue: E2BIG), reason: .filterTooLarge, message:
                 "the seccomp filter for these \(rules) rules is over the kernel's limit of 4096 instructions: allow fewer (family, type, protocol) triples, or use wildcards")
         case .refused(let errno):
             // A rule libseccomp refuses is ours: EFAULT.
-            return .failure(.internalError,
+            return NetFenceError(code: .internalError, reason: .internalError, message:
                 "compiling the seccomp filter with libseccomp failed: \(String(cString: nf_strerror(errno))) (a netfence bug)")
         }
     }

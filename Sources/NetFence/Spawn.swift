@@ -3,6 +3,9 @@ import Glibc
 import NetFenceSystem
 
 extension Ruleset {
+    /// A process started by ``spawn(_:arguments:environment:)``.
+    ///
+    /// The caller owns it: wait for it with `waitpid(2)`.
     public struct SpawnedProcess: Sendable {
         /// Its process ID; wait for it with `waitpid(2)`.
         public let pid: Int32
@@ -45,24 +48,12 @@ extension Ruleset {
         } catch {
             var failure = error
             failure.status = status
-            throw failure
+            throw ErrorContract.spawn.filter(failure)
         }
     }
 
-    /// Makes socket creation deny-by-default.
-    ///
-    /// Once enforced, `socket(2)` and `socketpair(2)` succeed only for the (family, type, protocol)
-    /// triples allowed with ``allowSocket(family:type:protocol:)``; anything else fails with
-    /// `EACCES`: known, unknown and future families alike. With no rule, no socket can be created.
-    /// Enforced with a seccomp filter, loaded last. Sockets that already exist keep working, and
-    /// `accept(2)`, send and receive are never filtered.
-    ///
-    /// - Returns: This ruleset, for chaining.
-    /// - Throws: ``NetFenceError/Code/alreadyEnforced`` when the ruleset was spent by ``restrictSelf(_:)``.
-    ///
-
-    /// The C ABI's spawn entry point: runs `path` in a new process restricted
-    /// by this ruleset. The ruleset is not spent and may spawn again.
+    /// Runs `path` in a new process restricted by this ruleset; `status` is
+    /// filled on failure too. The ruleset is not spent and may spawn again.
     func spawn(path: String, argv: [String], envp: [String]?, status: inout RestrictionStatus) throws(NetFenceError) -> Int32 {
         do {
             return try spawnReporting(path: path, argv: argv, envp: envp, status: &status)
@@ -106,12 +97,11 @@ extension Ruleset {
             status.landlockApplied = result.done & UInt32(NF_STEP_LANDLOCK) != 0
             status.seccomp.installed = result.done & UInt32(NF_STEP_SECCOMP) != 0
             if result.failed_step == UInt32(NF_STEP_EXEC) {
-                throw NetFenceError(code: NetFenceError.Code(rawValue: -result.error), message:
+                throw NetFenceError(code: NetFenceError.Code(rawValue: -result.error), reason: .execFailed, message:
                     "the sandboxed child could not execute \"\(executable)\": \(String(cString: nf_strerror(-result.error))) (the child was reaped)")
             }
-            var failure = NetFenceError.applyFailed(step: result.failed_step, errno: -result.error, done: result.done)
-            failure = NetFenceError(code: failure.code, message: "in the child, " + failure.message + " (the child was reaped; nothing was executed)")
-            throw failure
+            let failure = NetFenceError.applyFailed(step: result.failed_step, errno: -result.error, done: result.done)
+            throw failure.withMessage("in the child, " + failure.message + " (the child was reaped; nothing was executed)")
         }
         if result.supervisor_error != 0 {
             Self.recordSupervisorFailure(result.supervisor_error, in: " in the child", into: &status)

@@ -17,50 +17,29 @@ private func handle(_ pointer: OpaquePointer?) -> Ruleset? {
     return Unmanaged<Ruleset>.fromOpaque(UnsafeRawPointer(pointer)).takeUnretainedValue()
 }
 
-/// Errno lists of the header, per function; anything else is a netfence bug
-/// (or a kernel we do not know) and is reported as EFAULT with its name.
-/// (Plain functions, not Set globals: nothing to initialise on first use.)
-private func builderErrors(_ code: Int32) -> Bool { code == EINVAL || code == EALREADY }
-private func restrictErrors(_ code: Int32) -> Bool {
-    switch code {
-    case EINVAL, EALREADY, EBUSY, ENOSYS, EOPNOTSUPP, ENOMEM, EMFILE, ENFILE, EPERM, E2BIG: return true
-    default: return false
-    }
-}
-private func queryErrors(_ code: Int32) -> Bool { code == ENOSYS || code == EOPNOTSUPP }
-private func enomemOnly(_ code: Int32) -> Bool { code == ENOMEM }
-/// allow_path and spawn: open(2)'s and execve(2)'s errno are part of the contract.
-private func anyErrno(_ code: Int32) -> Bool { true }
-
 /// Runs `body`, turning success into 0 (and clearing the message) and a
-/// NetFenceError into -errno with "function: message" stored for netfence_last_error().
-@inline(__always)
-private func call(_ function: StaticString, allowed: ((Int32) -> Bool)? = builderErrors,
+/// NetFenceError into -errno with "function: message" stored for
+/// netfence_last_error(). The errno is checked against the function's
+/// documented list (ErrorContract, shared with the Swift API).
+private func call(_ function: StaticString, _ contract: ErrorContract = .builder,
                   _ body: () throws(NetFenceError) -> Void) -> Int32 {
     do {
         try body()
         nf_error_clear()
         return 0
     } catch {
-        return fail(function, error, allowed: allowed)
+        return fail(function, error, contract)
     }
 }
 
-private func fail(_ function: StaticString, _ error: NetFenceError, allowed: ((Int32) -> Bool)? = builderErrors) -> Int32 {
-    var code = error.code.rawValue
-    var message = "\(function): \(error.message)"
-    if let allowed, !allowed(code) {
-        let name = nf_errno_name(code).map { String(cString: $0) } ?? "errno \(code)"
-        message += " [unexpected \(name), reported as EFAULT]"
-        code = EFAULT
-    }
-    nf_error_set(message)
-    return -code
+private func fail(_ function: StaticString, _ error: NetFenceError, _ contract: ErrorContract = .builder) -> Int32 {
+    let reported = contract.filter(error)
+    nf_error_set("\(function): \(reported.message)")
+    return -reported.code.rawValue
 }
 
-@inline(never)
-private func invalid(_ function: StaticString, _ message: @autoclosure () -> String) -> Int32 {
-    fail(function, NetFenceError(code: .invalidArgument, message: message()), allowed: nil)
+private func invalid(_ function: StaticString, _ message: String) -> Int32 {
+    fail(function, NetFenceError(code: .invalidArgument, reason: .invalidArgument, message: message))
 }
 
 @c @implementation
@@ -130,7 +109,7 @@ public func netfence_ruleset_allow_path(_ rs: OpaquePointer?, _ access: UInt64, 
     guard let path else { return invalid("netfence_ruleset_allow_path", "path is NULL") }
     let text = String(cString: path)
     // open(2)'s errno is part of this function's documented list.
-    return call("netfence_ruleset_allow_path", allowed: anyErrno) { () throws(NetFenceError) in
+    return call("netfence_ruleset_allow_path", .allowPath) { () throws(NetFenceError) in
         try object.allow(AccessFS(validating: access), beneath: text)
     }
 }
@@ -203,7 +182,7 @@ public func netfence_ruleset_restrict_self(_ rs: OpaquePointer?, _ flags: UInt32
         return invalid(function, "status->size is \(status.pointee.size), expected at least \(minimumStatusSize): initialise it with NETFENCE_STATUS_INIT")
     }
     var report = RestrictionStatus()
-    let rc = call(function, allowed: restrictErrors) { () throws(NetFenceError) in
+    let rc = call(function, .restrictSelf) { () throws(NetFenceError) in
         do throws(NetFenceError) {
             report = try object.restrictSelf(RestrictFlags(validating: flags))
         } catch {
@@ -245,7 +224,7 @@ public func netfence_ruleset_spawn(_ rs: OpaquePointer?, _ path: UnsafePointer<C
     var report = RestrictionStatus()
     var pid: Int32 = 0
     // execve's errno (ENOENT, EACCES, ENOEXEC, ...) is part of this function's list.
-    let rc = call(function, allowed: nil) { () throws(NetFenceError) in
+    let rc = call(function, .spawn) { () throws(NetFenceError) in
         do throws(NetFenceError) {
             let child = try object.spawn(program, arguments: arguments, environment: environment)
             pid = child.pid
@@ -377,7 +356,7 @@ public func netfence_status_format(_ st: UnsafePointer<netfence_status>?, _ form
         destination.baseAddress!.copyMemory(from: UnsafeRawPointer(st), byteCount: count)
     }
     guard let text = duplicate(read(value).formatted(kind)) else {
-        return fail(function, NetFenceError(code: .outOfMemory, message: "out of memory"), allowed: nil)
+        return fail(function, NetFenceError(code: .outOfMemory, reason: .outOfMemory, message: "out of memory"), .allocation)
     }
     out.pointee = text
     nf_error_clear()
@@ -391,13 +370,13 @@ public func netfence_caps_text(_ out: UnsafeMutablePointer<UnsafeMutablePointer<
     do {
         let state = try CapabilityState.current()
         guard let text = duplicate(state.description + "\n") else {
-            return fail(function, NetFenceError(code: .outOfMemory, message: "out of memory"), allowed: nil)
+            return fail(function, NetFenceError(code: .outOfMemory, reason: .outOfMemory, message: "out of memory"), .allocation)
         }
         out.pointee = text
         nf_error_clear()
         return 0
     } catch {
-        return fail(function, error, allowed: enomemOnly)
+        return fail(function, error, .allocation)
     }
 }
 
@@ -413,7 +392,7 @@ public func netfence_landlock_abi() -> Int32 {
         nf_error_clear()
         return abi
     } catch {
-        return fail("netfence_landlock_abi", error, allowed: queryErrors)
+        return fail("netfence_landlock_abi", error, .landlockQuery)
     }
 }
 
@@ -424,7 +403,7 @@ public func netfence_landlock_errata() -> Int32 {
         nf_error_clear()
         return errata
     } catch {
-        return fail("netfence_landlock_errata", error, allowed: queryErrors)
+        return fail("netfence_landlock_errata", error, .landlockQuery)
     }
 }
 
@@ -441,16 +420,16 @@ public func netfence_strerror(_ code: Int32) -> UnsafePointer<CChar>? {
     let text: StaticString
     switch errnum {
     case 0: text = "success"
-    case EINVAL: text = "invalid argument"
+    case EINVAL: text = "invalid argument (or the kernel refused the seccomp filter)"
     case ENOMEM: text = "out of memory"
     case EALREADY: text = "the ruleset was already enforced"
-    case EBUSY: text = "other threads exist and a layer cannot restrict them (capabilities; Landlock before ABI 8)"
+    case EBUSY: text = "other threads exist, or cannot be counted, and a layer cannot restrict them (capabilities; Landlock before ABI 8); or seccomp could not synchronize a thread"
     case ENOSYS: text = "Landlock is not built into the running kernel"
-    case EOPNOTSUPP: text = "not supported: Landlock disabled, or a required feature is missing"
-    case EPERM: text = "operation not permitted by the kernel"
-    case E2BIG: text = "too many stacked Landlock layers (16)"
-    case EMFILE, ENFILE: text = "too many open files"
-    case EFAULT: text = "internal netfence error"
+    case EOPNOTSUPP: text = "not supported: Landlock disabled at boot, a required feature or the listen supervisor missing under a hard requirement, or no errata report"
+    case EPERM: text = "operation not permitted by the kernel: a refused capability change or layer, or privileges missing under a hard requirement"
+    case E2BIG: text = "too many stacked Landlock layers (16), or a seccomp filter over the kernel's 4096 instructions"
+    case EMFILE, ENFILE: text = "too many open files (the kernel ruleset needs a descriptor)"
+    case EFAULT: text = "internal netfence error, or an errno outside the documented list (named in the message)"
     default: return nf_strerror(errnum)
     }
     return UnsafeRawPointer(text.utf8Start).assumingMemoryBound(to: CChar.self)

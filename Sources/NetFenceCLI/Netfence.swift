@@ -53,16 +53,17 @@ func printError(_ text: String) {
     writeStderr(line)
 }
 
-/// A hint for a library error, by cause.
+/// A hint for a library error, by its reason (never by its message's text).
 func hint(for error: NetFenceError) -> String? {
-    switch error.code.rawValue {
-    case ENOSYS: return "Landlock is not built into this kernel: CONFIG_SECURITY_LANDLOCK=y and \"landlock\" in CONFIG_LSM; or use --best-effort"
-    case EOPNOTSUPP: return error.message.contains("disabled")
-        ? "Landlock is disabled at boot: add \"landlock\" to the lsm= kernel parameter"
-        : "the kernel is too old for something requested: update it, or use --best-effort to enforce what it supports"
-    case ENOENT: return "a path given to --ro or --rw does not exist"
-    case EBUSY: return "netfence must run before the program starts threads"
-    case EPERM: return "the kernel refused: run with the privileges the request needs (for capabilities: root)"
+    switch error.reason {
+    case .landlockNotBuilt: return "Landlock is not built into this kernel: CONFIG_SECURITY_LANDLOCK=y and \"landlock\" in CONFIG_LSM; or use --best-effort"
+    case .landlockDisabled: return "Landlock is disabled at boot: add \"landlock\" to the lsm= kernel parameter"
+    case .featureMissing: return "the kernel is too old for something requested: update it, or use --best-effort to enforce what it supports"
+    case .listenSupervisorUnavailable: return "the per-port listen supervisor could not start: use --best-effort to deny every listen() instead"
+    case .systemCall where error.code.rawValue == ENOENT: return "a path given to --ro or --rw does not exist"
+    case .otherThreads: return "netfence must run before the program starts threads"
+    case .privilegesMissing, .applyStepFailed: return error.code.rawValue == EPERM
+        ? "the kernel refused: run with the privileges the request needs (for capabilities: root)" : nil
     default: return nil
     }
 }

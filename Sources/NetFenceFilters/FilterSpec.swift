@@ -19,8 +19,11 @@ package struct FilterSpec: Equatable, Sendable {
         case supervised = 2
     }
 
-    /// The allowed socket triples; nil when socket creation is not handled.
-    package var socketAllowList: [SocketTriple]?
+    /// Socket creation deny-by-default: only ``socketRules`` may be created.
+    package var socketsHandled: Bool
+    /// The allowed socket triples. Without ``socketsHandled`` they still matter: a rule that names
+    /// MPTCP, SCTP or SMC allows it again under ``blockTCPBypass``.
+    package var socketRules: [SocketTriple]
     /// MPTCP, SCTP and SMC sockets denied unless a rule names them.
     package var blockTCPBypass: Bool
     package var listen: Listen
@@ -30,8 +33,9 @@ package struct FilterSpec: Equatable, Sendable {
     /// could reach socket() under numbers this filter does not check.
     package var foreignABIAction: SeccompRule.Action = .killProcess
 
-    package init(socketAllowList: [SocketTriple]?, blockTCPBypass: Bool, listen: Listen, blockFastOpen: Bool) {
-        self.socketAllowList = socketAllowList
+    package init(socketsHandled: Bool, socketRules: [SocketTriple], blockTCPBypass: Bool, listen: Listen, blockFastOpen: Bool) {
+        self.socketsHandled = socketsHandled
+        self.socketRules = socketRules
         self.blockTCPBypass = blockTCPBypass
         self.listen = listen
         self.blockFastOpen = blockFastOpen
@@ -50,8 +54,8 @@ package struct FilterSpec: Equatable, Sendable {
             rules.append(SeccompRule(.sendmsg, .errno(EOPNOTSUPP), [.hasFlags(2, fastOpen)]))
             rules.append(SeccompRule(.sendmmsg, .errno(EOPNOTSUPP), [.hasFlags(3, fastOpen)]))
         }
-        if socketAllowList != nil || blockTCPBypass {
-            let policy = SocketPolicy(handled: socketAllowList != nil, rules: socketAllowList ?? [], denyTCPBypass: blockTCPBypass)
+        if socketsHandled || blockTCPBypass {
+            let policy = SocketPolicy(handled: socketsHandled, rules: socketRules, denyTCPBypass: blockTCPBypass)
             rules += policy.denyRules(errno: EACCES)
         }
         switch listen {
@@ -72,15 +76,15 @@ package struct FilterSpec: Equatable, Sendable {
     package static let fixedVariants: [FilterSpec] = Listen.allCases.flatMap { listen in
         [false, true].flatMap { fastOpen in
             [false, true].map { bypass in
-                FilterSpec(socketAllowList: nil, blockTCPBypass: bypass, listen: listen, blockFastOpen: fastOpen)
+                FilterSpec(socketsHandled: false, socketRules: [], blockTCPBypass: bypass, listen: listen, blockFastOpen: fastOpen)
             }
         }
     }
 
-    /// This filter's place in ``fixedVariants``, or nil when it has a socket
-    /// allow-list (or a foreign-ABI action other than the embedded ones').
+    /// This filter's place in ``fixedVariants``, or nil when it depends on the caller's socket
+    /// rules (or has a foreign-ABI action other than the embedded ones').
     package var fixedIndex: Int? {
-        guard socketAllowList == nil, foreignABIAction == .killProcess else { return nil }
+        guard !socketsHandled, socketRules.isEmpty, foreignABIAction == .killProcess else { return nil }
         return listen.rawValue * 4 + (blockFastOpen ? 2 : 0) + (blockTCPBypass ? 1 : 0)
     }
 

@@ -148,6 +148,12 @@ final class SocketPolicyTests: XCTestCase {
         let bypassOnly = SeccompPlan(socketsHandled: false, socketRules: [], blockTCPBypass: true, listen: .perPort, allowUnboundListen: false,
                                      blockFastOpen: true)
         XCTAssertEqual(bypassOnly.spec.fixedIndex, 2 * 4 + 2 + 1)
+        // A rule that names a bypass protocol is the caller's, even without handling sockets.
+        let mptcp = SeccompPlan(socketsHandled: false, socketRules: [SocketRule(family: inet6, type: stream, protocol: 262)],
+                                blockTCPBypass: true, listen: .off, allowUnboundListen: false)
+        XCTAssertNil(mptcp.spec.fixedIndex)
+        XCTAssertFalse(denied(mptcp.rules, args(inet6, stream, 262)), "the named protocol is allowed again")
+        XCTAssertTrue(denied(mptcp.rules, args(inet, stream, 262)), "not for another family")
     }
 
     func testSeccompPlanListenModesAndIoUring() {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Socket and process helpers shared by the C test programs (the C ABI suite
- * and the escape suite). Socket helpers return 0 or a positive errno.
+ * and the escape suite), and their NETFENCE_EXPECT_ABI check and exit
+ * statuses. Socket helpers return 0 or a positive errno.
  * Include after <netinet/in.h>, <sys/socket.h>, <errno.h>, <string.h> and
  * <unistd.h>, with _GNU_SOURCE defined.
  */
@@ -13,6 +14,8 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -137,8 +140,8 @@ static inline void *idle_thread(void *arg)
 	return NULL;
 }
 
-/* A child process that waits forever (a process outside the sandbox);
- * end it with end_child(). */
+/* A child process that waits forever (a process outside the sandbox), or
+ * -1 when fork() fails; end it with end_child(). */
 static inline pid_t paused_child(void)
 {
 	pid_t pid = fork();
@@ -149,10 +152,16 @@ static inline pid_t paused_child(void)
 	return pid;
 }
 
+/* Kills and reaps a child of paused_child(), traced or not; a pid <= 0 is
+ * ignored (kill(-1) would signal every process). */
 static inline void end_child(pid_t pid)
 {
+	if (pid <= 0)
+		return;
 	kill(pid, SIGKILL);
-	waitpid(pid, NULL, 0);
+	int status = 0;
+	while (waitpid(pid, &status, 0) == pid && !WIFEXITED(status) && !WIFSIGNALED(status))
+		; /* a ptrace stop is reported first */
 }
 
 /* This program's path (/proc/self/exe) into buf: 0, or -1. */
@@ -162,6 +171,43 @@ static inline int self_exe(char *buf, size_t size)
 	if (n <= 0)
 		return -1;
 	buf[n] = '\0';
+	return 0;
+}
+
+/* Exit status of a test program when nothing failed but something was
+ * skipped (as automake's): tests/run.sh counts the suite as skipped. */
+#define EXIT_SKIPPED 77
+
+/* NETFENCE_EXPECT_ABI=N (set by CI, docs/testing.md): the tests must run on
+ * Landlock ABI N, and a case that would skip for lack of a kernel feature
+ * fails instead. Returns N, 0 when the variable is unset or empty, or -1
+ * (after printing why) when it is not an ABI number. */
+static inline int expected_abi(void)
+{
+	const char *text = getenv("NETFENCE_EXPECT_ABI");
+	if (text == NULL || text[0] == '\0')
+		return 0;
+	char *end = NULL;
+	errno = 0;
+	long value = strtol(text, &end, 10);
+	if (errno != 0 || end == text || *end != '\0' || value < 1 || value > 1000) {
+		printf("FAIL NETFENCE_EXPECT_ABI=\"%s\" is not a Landlock ABI number\n", text);
+		return -1;
+	}
+	return (int)value;
+}
+
+/* The NETFENCE_EXPECT_ABI check of a test program, given expected_abi()'s
+ * answer and the ABI netfence reports: 0 when there is nothing to compare or
+ * they agree, else 1 after printing why. */
+static inline int abi_mismatch(const char *suite, int expect, int abi)
+{
+	if (expect < 0)
+		return 1;
+	if (expect > 0 && abi != expect) {
+		printf("FAIL %s: netfence reports Landlock ABI %d, NETFENCE_EXPECT_ABI=%d\n", suite, abi, expect);
+		return 1;
+	}
 	return 0;
 }
 

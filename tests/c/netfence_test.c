@@ -3,7 +3,11 @@
  * C ABI test suite of netfence, built against an installed copy with
  * pkg-config. Every test runs in its own fork()ed child (restrictions are
  * irreversible and per process), which reports success with exit code 42 so
- * that a child that dies or exits early can never pass.
+ * that a child that dies or exits early can never pass. The program exits 0
+ * when every case ran and passed, 77 (EXIT_SKIPPED) when nothing failed but
+ * a case was skipped (each skip prints why), 1 otherwise. Under
+ * NETFENCE_EXPECT_ABI=N another Landlock ABI, or a case skipped for lack of
+ * a kernel feature, is a failure.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -458,44 +462,95 @@ static int test_preexisting_thread(void)
 	return 0;
 }
 
-/* UDP rights need ABI 10: what each compat level does on an older kernel. */
+/* UDP rights need ABI 10: what each compat level does on an older kernel,
+ * read in the status (what is in force, what was dropped) and observed. */
+#define BIND_UDP NETFENCE_ACCESS_NET_BIND_UDP
+
+/* bind(2) of a fresh UDP socket to `port` on loopback: 0 or errno. */
+static int try_bind_udp(uint16_t port)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return errno;
+	int err = bind_fd(fd, AF_INET, port);
+	close(fd);
+	return err;
+}
+
+/* The text status of st, formatted, contains `needle`. */
+static int status_text_has(const netfence_status *st, const char *needle)
+{
+	char *text = NULL;
+	if (netfence_status_format(st, NETFENCE_FORMAT_TEXT, &text) != 0)
+		return 0;
+	int found = strstr(text, needle) != NULL;
+	netfence_free(text);
+	return found;
+}
+
 static int test_compat_best_effort_udp(void)
 {
+	uint16_t port = free_port(); /* before restricting: free_port() binds */
+	CHECK(port != 0);
 	netfence_ruleset *rs = NULL;
 	netfence_status st = NETFENCE_STATUS_INIT;
+	CHECK(try_bind_udp(port) == 0 && try_bind(AF_INET, 0, port) == 0); /* controls */
 	CHECK_RC(netfence_ruleset_new(&rs), 0);
-	CHECK_RC(netfence_ruleset_handle_net(rs, BIND | NETFENCE_ACCESS_NET_BIND_UDP), 0);
+	CHECK_RC(netfence_ruleset_handle_net(rs, BIND | BIND_UDP), 0);
 	CHECK_RC(netfence_ruleset_restrict_self(rs, 0, &st), 0);
 	netfence_ruleset_free(rs);
-	CHECK(st.net_requested == (BIND | NETFENCE_ACCESS_NET_BIND_UDP));
+	CHECK(st.landlock_abi == landlock_abi && st.net_requested == (BIND | BIND_UDP));
+	CHECK(st.landlock_applied == 1 && st.no_new_privs == 1);
 	if (landlock_abi >= 10) {
-		CHECK(st.enforced == NETFENCE_ENFORCED_FULL);
+		CHECK(st.enforced == NETFENCE_ENFORCED_FULL && st.net_enforced == (BIND | BIND_UDP));
+		CHECK(!status_text_has(&st, "not in force:"));
+		CHECK(try_bind_udp(port) == EACCES);
 	} else {
+		/* Exactly the UDP right is dropped, reported with its reason... */
 		CHECK(st.enforced == NETFENCE_ENFORCED_PARTIAL);
-		CHECK(st.net_enforced == BIND);
+		CHECK(st.net_enforced == BIND && (st.net_requested & ~st.net_enforced) == BIND_UDP);
+		CHECK(status_text_has(&st, "not in force: landlock.net bind_udp: needs Landlock ABI 10"));
+		CHECK(!status_text_has(&st, "not in force: landlock.net bind_tcp"));
+		/* ...and indeed not enforced: the report is honest. */
+		CHECK(try_bind_udp(port) == 0);
 	}
-	CHECK(try_bind(AF_INET, 0, free_port()) == EACCES);
+	CHECK(try_bind(AF_INET, 0, port) == EACCES);
 	return 0;
 }
 
 static int test_compat_hard_requirement(void)
 {
+	uint16_t port = free_port(); /* before restricting: free_port() binds */
+	CHECK(port != 0);
 	netfence_ruleset *rs = NULL;
 	netfence_status st = NETFENCE_STATUS_INIT;
+	CHECK(try_bind_udp(port) == 0 && try_bind(AF_INET, 0, port) == 0); /* controls */
 	CHECK_RC(netfence_ruleset_new(&rs), 0);
 	CHECK_RC(netfence_ruleset_set_compat(rs, NETFENCE_COMPAT_HARD_REQUIREMENT), 0);
-	CHECK_RC(netfence_ruleset_handle_net(rs, BIND | NETFENCE_ACCESS_NET_BIND_UDP), 0);
+	CHECK_RC(netfence_ruleset_handle_net(rs, BIND | BIND_UDP), 0);
 	if (landlock_abi >= 10) {
 		CHECK_RC(netfence_ruleset_restrict_self(rs, 0, &st), 0);
+		CHECK(st.enforced == NETFENCE_ENFORCED_FULL && st.landlock_applied == 1);
+		CHECK(st.net_requested == (BIND | BIND_UDP) && st.net_enforced == (BIND | BIND_UDP));
+		CHECK(try_bind(AF_INET, 0, port) == EACCES && try_bind_udp(port) == EACCES);
 	} else {
 		CHECK_RC(netfence_ruleset_restrict_self(rs, 0, &st), -EOPNOTSUPP);
 		CHECK(strstr(netfence_last_error(), "bind_udp") != NULL);
-		CHECK(st.landlock_applied == 0 && st.no_new_privs == 0);
-		CHECK(try_bind(AF_INET, 0, free_port()) == 0); /* nothing applied */
-		/* Still usable after the refusal. */
+		/* Refused before anything was applied: the status says so... */
+		CHECK(st.enforced == 0 && st.landlock_applied == 0 && st.no_new_privs == 0);
+		CHECK(st.net_requested == (BIND | BIND_UDP) && st.net_enforced == 0);
+		CHECK(st.seccomp_installed == 0 && st.landlock_abi == landlock_abi);
+		CHECK(status_text_has(&st, "bind_udp: needs Landlock ABI 10"));
+		/* ...and the process shows it. */
+		CHECK(prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 0);
+		CHECK(try_bind(AF_INET, 0, port) == 0);
+		/* Still usable after the refusal: best effort drops exactly UDP. */
+		netfence_status again = NETFENCE_STATUS_INIT;
 		CHECK_RC(netfence_ruleset_set_compat(rs, NETFENCE_COMPAT_BEST_EFFORT), 0);
-		CHECK_RC(netfence_ruleset_restrict_self(rs, 0, &st), 0);
-		CHECK(st.enforced == NETFENCE_ENFORCED_PARTIAL);
+		CHECK_RC(netfence_ruleset_restrict_self(rs, 0, &again), 0);
+		CHECK(again.enforced == NETFENCE_ENFORCED_PARTIAL && again.landlock_applied == 1);
+		CHECK(again.net_enforced == BIND && (again.net_requested & ~again.net_enforced) == BIND_UDP);
+		CHECK(try_bind(AF_INET, 0, port) == EACCES && try_bind_udp(port) == 0);
 	}
 	netfence_ruleset_free(rs);
 	return 0;
@@ -503,17 +558,32 @@ static int test_compat_hard_requirement(void)
 
 static int test_compat_soft_requirement(void)
 {
+	uint16_t port = free_port(); /* before restricting: free_port() binds */
+	CHECK(port != 0);
 	netfence_ruleset *rs = NULL;
 	netfence_status st = NETFENCE_STATUS_INIT;
+	CHECK(try_bind_udp(port) == 0 && try_bind(AF_INET, 0, port) == 0); /* controls */
 	CHECK_RC(netfence_ruleset_new(&rs), 0);
 	CHECK_RC(netfence_ruleset_set_compat(rs, NETFENCE_COMPAT_SOFT_REQUIREMENT), 0);
-	CHECK_RC(netfence_ruleset_handle_net(rs, BIND | NETFENCE_ACCESS_NET_BIND_UDP), 0);
+	CHECK_RC(netfence_ruleset_handle_net(rs, BIND | BIND_UDP), 0);
 	CHECK_RC(netfence_ruleset_restrict_self(rs, 0, &st), 0);
 	netfence_ruleset_free(rs);
-	if (landlock_abi < 10) {
+	CHECK(st.net_requested == (BIND | BIND_UDP) && st.landlock_abi == landlock_abi);
+	if (landlock_abi >= 10) {
+		CHECK(st.enforced == NETFENCE_ENFORCED_FULL && st.landlock_applied == 1);
+		CHECK(st.net_enforced == (BIND | BIND_UDP));
+		CHECK(try_bind(AF_INET, 0, port) == EACCES && try_bind_udp(port) == EACCES);
+	} else {
+		/* Not everything can be enforced: nothing is, and nothing was
+		 * touched (no Landlock domain, no no_new_privs, no seccomp)... */
 		CHECK(st.enforced == NETFENCE_ENFORCED_NONE);
 		CHECK(st.landlock_applied == 0 && st.no_new_privs == 0 && st.net_enforced == 0);
-		CHECK(try_bind(AF_INET, 0, free_port()) == 0);
+		CHECK(st.seccomp_installed == 0);
+		CHECK(status_text_has(&st, "enforcement: none"));
+		CHECK(status_text_has(&st, "not in force: landlock.net bind_udp: needs Landlock ABI 10"));
+		/* ...as the process shows. */
+		CHECK(prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0) == 0);
+		CHECK(try_bind(AF_INET, 0, port) == 0 && try_bind_udp(port) == 0);
 	}
 	return 0;
 }
@@ -538,20 +608,32 @@ static int test_status_grows_compatibly(void)
 
 static int test_scopes(void)
 {
+	const uint64_t scopes = NETFENCE_SCOPE_SIGNAL | NETFENCE_SCOPE_ABSTRACT_UNIX_SOCKET;
+	CHECK(kill(getppid(), 0) == 0); /* control: the parent can be signalled */
 	netfence_ruleset *rs = NULL;
 	netfence_status st = NETFENCE_STATUS_INIT;
 	CHECK_RC(netfence_ruleset_new(&rs), 0);
-	CHECK_RC(netfence_ruleset_set_scope(rs, NETFENCE_SCOPE_SIGNAL | NETFENCE_SCOPE_ABSTRACT_UNIX_SOCKET), 0);
+	CHECK_RC(netfence_ruleset_set_scope(rs, scopes), 0);
 	CHECK_RC(netfence_ruleset_restrict_self(rs, NETFENCE_RESTRICT_LOG_SAME_EXEC_OFF, &st), 0);
 	netfence_ruleset_free(rs);
+	CHECK(st.scopes_requested == scopes && st.flags_requested == NETFENCE_RESTRICT_LOG_SAME_EXEC_OFF);
 	if (landlock_abi >= 6) {
-		CHECK(st.scopes_enforced == (NETFENCE_SCOPE_SIGNAL | NETFENCE_SCOPE_ABSTRACT_UNIX_SOCKET));
+		CHECK(st.scopes_enforced == scopes && st.landlock_applied == 1);
 		/* Signalling a process outside the domain (our parent) is denied. */
 		errno = 0;
 		CHECK(kill(getppid(), 0) < 0 && errno == EPERM);
+	} else {
+		CHECK(st.scopes_enforced == 0);
+		CHECK(status_text_has(&st, "not in force: landlock.scopes signal: needs Landlock ABI 6"));
+		CHECK(kill(getppid(), 0) == 0); /* indeed not scoped */
 	}
-	if (landlock_abi >= 7)
+	if (landlock_abi >= 7) {
 		CHECK(st.flags_enforced == NETFENCE_RESTRICT_LOG_SAME_EXEC_OFF && st.enforced == NETFENCE_ENFORCED_FULL);
+	} else {
+		/* The log flag (ABI 7) is dropped, and said to be. */
+		CHECK(st.flags_enforced == 0 && status_text_has(&st, "not in force: landlock.flags"));
+		CHECK(st.enforced == (landlock_abi == 6 ? NETFENCE_ENFORCED_PARTIAL : NETFENCE_ENFORCED_NONE));
+	}
 	return 0;
 }
 
@@ -1217,35 +1299,49 @@ static void *race_swapper(void *arg)
 static int test_listen_fd_swap_race(void)
 {
 	uint16_t allowed = free_port(), denied = free_port();
+	CHECK(allowed != 0 && denied != 0 && allowed != denied);
 	race_good = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	race_bad = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	CHECK(race_good >= 0 && race_bad >= 0);
 	CHECK(bind_fd(race_good, AF_INET, allowed) == 0 && bind_fd(race_bad, AF_INET, denied) == 0);
 	race_fd = dup(race_good);
-	uint16_t ports[] = {allowed};
+	CHECK(race_fd >= 0);
 	netfence_ruleset *rs = NULL;
 	netfence_status st = NETFENCE_STATUS_INIT;
 	CHECK_RC(netfence_ruleset_new(&rs), 0);
 	CHECK_RC(netfence_ruleset_handle_net(rs, LISTEN), 0);
-	CHECK_RC(netfence_ruleset_allow_port(rs, LISTEN, ports[0]), 0);
+	CHECK_RC(netfence_ruleset_allow_port(rs, LISTEN, allowed), 0);
 	CHECK_RC(netfence_ruleset_restrict_self(rs, 0, &st), 0);
 	netfence_ruleset_free(rs);
+	CHECK(st.listen_mode == NETFENCE_LISTEN_PER_PORT && st.listen_supervisor_pid > 0);
 	pthread_t swapper;
 	CHECK(pthread_create(&swapper, NULL, race_swapper, NULL) == 0);
-	int successes = 0, denials = 0;
+	int successes = 0, denials = 0, others = 0;
 	for (int i = 0; i < 3000; i++) {
 		if (listen(race_fd, 4) == 0)
 			successes++;
 		else if (errno == EACCES)
 			denials++;
+		else
+			others++;
 	}
 	race_stop = 1;
-	pthread_join(swapper, NULL);
-	int accepting = 0;
+	CHECK(pthread_join(swapper, NULL) == 0);
+	CHECK(successes > 0 && denials > 0 && others == 0);
+	/* The swapped-in, unapproved socket never listened... */
+	int accepting = -1;
 	socklen_t len = sizeof(accepting);
 	CHECK(getsockopt(race_bad, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &len) == 0);
-	CHECK(accepting == 0); /* the unapproved socket never listened */
+	CHECK(accepting == 0);
+	/* ...and the approved one does (every success was on it). */
+	accepting = -1;
+	len = sizeof(accepting);
 	CHECK(getsockopt(race_good, SOL_SOCKET, SO_ACCEPTCONN, &accepting, &len) == 0);
-	CHECK(successes > 0 && denials > 0);
+	CHECK(accepting == 1);
+	/* What a client sees (connect is not handled): the approved port
+	 * answers, the other one refuses. */
+	CHECK(try_connect(AF_INET, allowed) == 0);
+	CHECK(try_connect(AF_INET, denied) == ECONNREFUSED);
 	return 0;
 }
 
@@ -1749,6 +1845,9 @@ int main(int argc, char **argv)
 	landlock_abi = netfence_landlock_abi();
 	int passed = 0, failed = 0, skipped = 0;
 	printf("netfence C ABI tests (library %s, Landlock ABI %d)\n", netfence_version(), landlock_abi);
+	/* NETFENCE_EXPECT_ABI: another ABI fails the run (the cases still run). */
+	int expect = expected_abi();
+	failed += abi_mismatch("c-abi", expect, landlock_abi);
 	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
 		const struct test *t = &tests[i];
 		if (argc > 1 && strcmp(argv[1], t->name) != 0)
@@ -1759,8 +1858,15 @@ int main(int argc, char **argv)
 			continue;
 		}
 		if (t->min_abi > 0 && landlock_abi < t->min_abi) {
-			printf("skip %s: needs Landlock ABI %d, the kernel has %d\n", t->name, t->min_abi, landlock_abi);
-			skipped++;
+			/* A kernel-feature skip: a failure when the ABI is expected. */
+			if (expect != 0) {
+				printf("FAIL %s: needs Landlock ABI %d, the kernel has %d (NETFENCE_EXPECT_ABI is set: no kernel-feature skip)\n",
+				       t->name, t->min_abi, landlock_abi);
+				failed++;
+			} else {
+				printf("skip %s: needs Landlock ABI %d, the kernel has %d\n", t->name, t->min_abi, landlock_abi);
+				skipped++;
+			}
 			continue;
 		}
 		fflush(stdout);
@@ -1781,5 +1887,7 @@ int main(int argc, char **argv)
 		}
 	}
 	printf("c-abi: %d passed, %d failed, %d skipped\n", passed, failed, skipped);
-	return failed == 0 && passed > 0 ? 0 : 1;
+	if (failed > 0 || passed + skipped == 0)
+		return 1;
+	return skipped > 0 ? EXIT_SKIPPED : 0;
 }
