@@ -71,7 +71,7 @@ public struct LandlockABI: RawRepresentable, Hashable, Comparable, Sendable, Cus
 }
 
 /// The ABI probe result: the ABI (> 0) or -ENOSYS / -EOPNOTSUPP, probed on
-/// first use and cached in the shim (no Swift lazy global: see there). The
+/// first use and cached in the system layer (landlock.c). The
 /// test-only NETFENCE_TEST_ABI=N lowers it (docs/security-testing.md).
 var kernelLandlockABI: Int32 { nf_kernel_landlock_abi() }
 
@@ -89,8 +89,7 @@ struct KernelSupport: Equatable {
     /// LANDLOCK_RESTRICT_SELF_TSYNC (ABI 8): restrict every thread at once.
     var threadSync = false
 
-    /// One row of the table. (A struct, not a tuple: tuple metadata is built
-    /// at run time, which a fresh process pays on its first restrict.)
+    /// One row of the table.
     private struct Row {
         var abi: Int32
         var fs: AccessFS = []

@@ -24,19 +24,12 @@ extension Ruleset {
         /// A Landlock domain only to confine ptrace-style access (see below).
         var isolationDomain = false
 
-        /// Whether capabilities are changed. (A pattern, not `!= nil`: that
-        /// copies the optional through a generic witness, which costs a
-        /// metadata lookup on first use in a new process.)
-        var changesCapabilities: Bool {
-            if case .some = capabilities { return true }
-            return false
-        }
+        /// Whether capabilities are changed.
+        var changesCapabilities: Bool { capabilities != nil }
     }
 
     func compile(abi: Int32, flags: RestrictFlags,
                  capabilities current: CapabilityState = CapabilityState(), euid: UInt32 = 0) -> Plan {
-        // The status is built in place in the plan (one copy fewer of a large
-        // struct in this frame: stack pages are page faults in a new process).
         var plan = Plan()
         plan.status.landlockABI = abi
         plan.status.flagsRequested = flags
@@ -116,10 +109,7 @@ extension Ruleset {
             plan.status.landlockIsolation = true
         }
 
-        // (Appended only when there is something: `+` on arrays runs array
-        // code that a fresh process would fault in for nothing.)
-        var dropped = landlockDropped
-        if !capabilityDropped.isEmpty { dropped.append(contentsOf: capabilityDropped) }
+        let dropped = landlockDropped + capabilityDropped
         plan.status.dropped = dropped
         if !dropped.isEmpty && compatibility != .bestEffort {
             return Self.unmetRequirement(compatibility, status: plan.status, abi: abi,
@@ -145,8 +135,7 @@ extension Ruleset {
         return plan
     }
 
-    /// What the kernel's Landlock lacks, in words. (Out of line, as ``unmetRequirement``.)
-    @inline(never)
+    /// What the kernel's Landlock lacks, in words.
     static func missingOnKernel(abi: Int32, net: AccessNet, fs: AccessFS, scopes: Scope, log: RestrictFlags) -> [String] {
         let kernelName = LandlockABI.describe(abi)
         var dropped: [String] = []
@@ -158,8 +147,7 @@ extension Ruleset {
     }
 
     /// The plan of a hard or soft requirement that is not met: nothing applied, and for a hard
-    /// requirement the error. (Out of line: its strings stay out of compile's stack frame.)
-    @inline(never)
+    /// requirement the error.
     static func unmetRequirement(_ compatibility: CompatibilityLevel, status: RestrictionStatus, abi: Int32,
                                          landlockDropped: [String], capabilityDropped: [String]) -> Plan {
         var status = status

@@ -42,21 +42,10 @@ extension String {
 }
 
 /// Calls `body` with a NULL-terminated C array of the strings (valid only inside).
-/// (Raw memory, not an array of optional pointers: that array type would be
-/// instantiated through the runtime's demangler on first use in a process.)
 package func withCStringArray<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
-    let pointers = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>.allocate(capacity: strings.count + 1)
-    var count = 0
-    for string in strings {
-        (pointers + count).initialize(to: strdup(string))
-        count += 1
-    }
-    (pointers + count).initialize(to: nil)
-    defer {
-        for index in 0..<count { free(pointers[index]) }
-        pointers.deallocate()
-    }
-    return body(pointers)
+    let pointers: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) } + [nil]
+    defer { pointers.forEach { free($0) } }
+    return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
 }
 
 /// Calls `body` with `environment` as a C array, or with this process's own

@@ -41,9 +41,8 @@ void nf_error_set(const char *message)
 
 void nf_error_clear(void)
 {
-	/* Nothing to clear before the key exists (no message was ever set in
-	 * this process): every successful call clears, so skip the key's
-	 * creation on that path (a fresh process's first call pays for it). */
+	/* Nothing to clear before the key exists: no message was ever set in
+	 * this process. */
 	if (!__atomic_load_n(&error_key_ok, __ATOMIC_ACQUIRE))
 		return;
 	char *old = pthread_getspecific(error_key);

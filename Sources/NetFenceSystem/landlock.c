@@ -60,10 +60,8 @@ static int probe_kernel_abi(void)
 		 * not understand: unavailable rather than a guess. */
 		rc = -EOPNOTSUPP;
 	}
-	/* Written back only when it changed: errno is thread-local, and a
-	 * fresh process pays a copy-on-write fault for the first write there. */
-	if (errno != saved_errno)
-		errno = saved_errno;
+	/* The probe must not change the caller's errno. */
+	errno = saved_errno;
 	return rc;
 }
 
