@@ -59,7 +59,7 @@ public struct KernelFeatures: Sendable {
             logFlags: support.logFlags,
             landlockThreadSync: support.threadSync,
             seccompFilter: nf_seccomp_filter_available() == 1,
-            seccompUserNotification: nf_seccomp_action_available(0x7fc0_0000) == 1,
+            seccompUserNotification: nf_seccomp_action_available(NF_SECCOMP_RET_USER_NOTIF) == 1,
             ioUringDisabled: optional("/proc/sys/kernel/io_uring_disabled"),
             yamaPtraceScope: optional("/proc/sys/kernel/yama/ptrace_scope"),
             unprivilegedPortStart: optional("/proc/sys/net/ipv4/ip_unprivileged_port_start"),

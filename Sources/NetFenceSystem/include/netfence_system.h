@@ -188,6 +188,9 @@ NF_HIDDEN int nf_seccomp_compile(const struct nf_seccomp_rule *rules, size_t cou
 /* seccomp(SECCOMP_SET_MODE_FILTER, flags, prog): fd (NEW_LISTENER), 0, or -errno. */
 NF_HIDDEN int nf_seccomp_load(const struct nf_bpf_insn *insns, size_t count, uint32_t flags);
 
+/* SECCOMP_RET_USER_NOTIF (Linux 5.0), for nf_seccomp_action_available. */
+#define NF_SECCOMP_RET_USER_NOTIF 0x7fc00000u
+
 #define NF_SECCOMP_FILTER_FLAG_TSYNC        1u
 #define NF_SECCOMP_FILTER_FLAG_NEW_LISTENER (1u << 3)
 #define NF_SECCOMP_FILTER_FLAG_TSYNC_ESRCH  (1u << 4)
