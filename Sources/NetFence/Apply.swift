@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 import Glibc
+import NetFenceFilters
 import NetFenceSystem
 
 extension Ruleset {
@@ -225,7 +226,7 @@ extension Ruleset {
         var apply = nf_apply_plan()
         var rulesetFD: Int32 = -1
         /// The seccomp program; nil when no filter is loaded.
-        var program: [nf_bpf_insn]?
+        var program: BPFProgram?
         var supervisorSock: Int32 = -1
 
         init() {
@@ -244,9 +245,9 @@ extension Ruleset {
         func withPlan<R>(_ body: (UnsafePointer<nf_apply_plan>) -> R) -> R {
             var plan = apply
             guard let program else { return body(&plan) }
-            return program.withUnsafeBufferPointer { instructions in
-                plan.seccomp = instructions.baseAddress
-                plan.seccomp_length = UInt32(instructions.count)
+            return program.withInstructions { instructions, count in
+                plan.seccomp = instructions
+                plan.seccomp_length = UInt32(count)
                 return body(&plan)
             }
         }
@@ -320,7 +321,7 @@ extension Ruleset {
         prepared.apply.landlock_fd = prepared.rulesetFD
         prepared.apply.landlock_flags = plan.kernelFlags
         prepared.apply.no_new_privs = 1
-        if let caps = plan.capabilities { try Self.prepareCapabilities(caps, into: prepared) }
+        if plan.changesCapabilities { try Self.prepareCapabilities(plan.capabilities, into: prepared) }
 
         // The seccomp filter, compiled now; per-port listen starts its supervisor now.
         if var seccomp = plan.seccomp {

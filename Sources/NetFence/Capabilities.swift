@@ -219,6 +219,9 @@ struct CapabilityPlan: Equatable {
     /// Requested parts that cannot be done (and why).
     var dropped: [String] = []
 
+    /// No change: capabilities left untouched.
+    init() {}
+
     static let secbitKeepCaps: UInt32 = 1 << 4
     static let secbitNoCapAmbientRaise: UInt32 = 1 << 6
 

@@ -19,13 +19,14 @@ extension Ruleset {
         var kernelFlags: UInt32 = 0
         var threadSync = false
         var rulesetAttrSize = 0
-        var capabilities: CapabilityPlan?
+        /// The capability drop; meaningful only when ``changesCapabilities``.
+        var capabilities = CapabilityPlan()
         var seccomp: SeccompPlan?
         /// A Landlock domain only to confine ptrace-style access (see below).
         var isolationDomain = false
 
-        /// Whether capabilities are changed.
-        var changesCapabilities: Bool { capabilities != nil }
+        /// Whether capabilities are changed (``Ruleset/keepCapabilities(_:)`` was called).
+        var changesCapabilities = false
     }
 
     func compile(abi: Int32, flags: RestrictFlags,
@@ -77,6 +78,7 @@ extension Ruleset {
             let capabilityPlan = CapabilityPlan(kept: kept, options: capabilityOptions, current: current, euid: euid)
             capabilityDropped = capabilityPlan.dropped
             plan.capabilities = capabilityPlan
+            plan.changesCapabilities = true
         }
 
         // The seccomp layer: socket allow-list, listen restriction, and the

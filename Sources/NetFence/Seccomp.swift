@@ -144,8 +144,8 @@ struct SeccompPlan {
 
     /// The BPF program: the one embedded at build time when the filter does
     /// not depend on the caller's socket rules, else compiled with libseccomp now.
-    func program() throws(NetFenceError) -> [nf_bpf_insn] {
-        if let index = spec.fixedIndex { return embeddedFilterPrograms[index] }
+    func program() throws(NetFenceError) -> BPFProgram {
+        if let index = spec.fixedIndex { return embeddedFilterProgram(index) }
         do {
             return try spec.compile()
         } catch {

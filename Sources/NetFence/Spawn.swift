@@ -111,7 +111,8 @@ extension Ruleset {
         status.noNewPrivs = plan.apply || status.noNewPrivs
         status.landlockApplied = plan.apply && plan.applyLandlock
         status.seccomp.installed = prepared.program != nil
-        if plan.apply, let caps = plan.capabilities {
+        if plan.apply && plan.changesCapabilities {
+            let caps = plan.capabilities
             var after = status.capabilitiesBefore
             after.effective = caps.final
             after.permitted = caps.final

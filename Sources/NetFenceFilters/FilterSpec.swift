@@ -89,7 +89,7 @@ package struct FilterSpec: Equatable, Sendable {
     }
 
     /// Compiles the rules with libseccomp into a classic BPF program.
-    package func compile() throws(FilterCompileError) -> [nf_bpf_insn] {
+    package func compile() throws(FilterCompileError) -> BPFProgram {
         let cRules = rules.map(\.cRule)
         var instructions: UnsafeMutablePointer<nf_bpf_insn>?
         var count = 0
@@ -104,7 +104,11 @@ package struct FilterSpec: Equatable, Sendable {
             }
         }
         defer { free(instructions) }
-        return Array(UnsafeBufferPointer(start: instructions, count: count))
+        guard let instructions else { return [] }
+        // One UInt64 per instruction: its 8 bytes as they lie in memory.
+        return UnsafeRawPointer(instructions).withMemoryRebound(to: UInt64.self, capacity: count) {
+            Array(UnsafeBufferPointer(start: $0, count: count))
+        }
     }
 }
 
@@ -117,7 +121,24 @@ package enum FilterCompileError: Error, Equatable {
     case refused(errno: Int32)
 }
 
-/// Whether two programs are the same, instruction for instruction.
-package func sameProgram(_ a: [nf_bpf_insn], _ b: [nf_bpf_insn]) -> Bool {
-    a.count == b.count && zip(a, b).allSatisfy { $0.code == $1.code && $0.jt == $1.jt && $0.jf == $1.jf && $0.k == $1.k }
+/// A classic BPF program: one element per instruction, holding the 8 bytes of a
+/// `struct sock_filter` (`nf_bpf_insn`) as they lie in memory, so the array's
+/// storage is the program the kernel takes.
+package typealias BPFProgram = [UInt64]
+
+extension BPFProgram {
+    /// Calls `body` with the program as the system layer takes it.
+    package func withInstructions<R>(_ body: (UnsafePointer<nf_bpf_insn>, Int) -> R) -> R {
+        withUnsafeBufferPointer { words in
+            // nf_bpf_insn is 8 bytes, 4-aligned: UInt64 storage holds it.
+            UnsafeRawPointer(words.baseAddress!).withMemoryRebound(to: nf_bpf_insn.self, capacity: words.count) {
+                body($0, words.count)
+            }
+        }
+    }
+
+    /// The instruction at `index`, decoded.
+    package func instruction(_ index: Int) -> nf_bpf_insn {
+        Swift.withUnsafeBytes(of: self[index]) { $0.load(as: nf_bpf_insn.self) }
+    }
 }

@@ -9,7 +9,6 @@
 // Usage: netfence-filter-gen OUTPUT.swift
 import Glibc
 import NetFenceFilters
-import NetFenceSystem
 
 func fail(_ message: String) -> Never {
     let line = "netfence-filter-gen: \(message)\n"
@@ -25,28 +24,40 @@ func hex<T: BinaryInteger>(_ value: T) -> String { "0x" + String(value, radix: 1
 var source = """
     // Generated at build time by netfence-filter-gen from FilterSpec.fixedVariants,
     // compiled with libseccomp. Do not edit; a test compiles them again and compares.
-    import NetFenceSystem
+    // Each UInt64 is one struct sock_filter's 8 bytes as they lie in memory.
+    import NetFenceFilters
 
-    /// The fixed seccomp programs, indexed by `FilterSpec.fixedIndex`.
-    let embeddedFilterPrograms: [[nf_bpf_insn]] = [
+    /// The number of fixed programs (`FilterSpec.fixedVariants.count`).
+    let embeddedFilterProgramCount = \(FilterSpec.fixedVariants.count)
+
+    /// The fixed seccomp program of `FilterSpec.fixedVariants[index]`.
+    func embeddedFilterProgram(_ index: Int) -> BPFProgram {
+        switch index {
 
     """
 for (index, spec) in FilterSpec.fixedVariants.enumerated() {
     guard spec.fixedIndex == index else { fail("variant \(index) has index \(String(describing: spec.fixedIndex))") }
-    let program: [nf_bpf_insn]
+    let program: BPFProgram
     do {
         program = try spec.compile()
     } catch {
         fail("libseccomp could not compile variant \(index): \(error)")
     }
-    source += "    // \(index): listen \(spec.listen), TCP bypass blocked: \(spec.blockTCPBypass), Fast Open blocked: \(spec.blockFastOpen)\n"
-    source += "    [\n"
-    for insn in program {
-        source += "        nf_bpf_insn(code: \(hex(insn.code)), jt: \(insn.jt), jf: \(insn.jf), k: \(hex(insn.k))),\n"
+    source += "    case \(index): // listen \(spec.listen), TCP bypass blocked: \(spec.blockTCPBypass), Fast Open blocked: \(spec.blockFastOpen)\n"
+    source += "        return [\n"
+    for position in program.indices {
+        let insn = program.instruction(position)
+        source += "            \(hex(program[position])), // code \(hex(insn.code)), jt \(insn.jt), jf \(insn.jf), k \(hex(insn.k))\n"
     }
-    source += "    ],\n"
+    source += "        ]\n"
 }
-source += "]\n"
+source += """
+        default:
+            preconditionFailure("no embedded seccomp program \\(index)")
+        }
+    }
+
+    """
 
 guard let file = fopen(arguments[1], "w") else { fail("cannot open \(arguments[1]): \(String(cString: strerror(errno)))") }
 if fputs(source, file) < 0 || fclose(file) != 0 { fail("cannot write \(arguments[1])") }
