@@ -4,76 +4,54 @@
 // (`try AccessNet(validating: raw)`), and the typed API checks its own values
 // with the same code, so both refuse exactly the same input.
 
-extension AccessNet {
-    /// Checks that the set is not empty and has no unknown bits.
+/// A set of flags with a closed list of known bits, checked the same way for every type.
+public protocol ValidatedFlags: OptionSet where RawValue: FixedWidthInteger {
+    /// Every bit netfence knows.
+    static var known: Self { get }
+    /// What one bit is called in messages ("network right").
+    static var bitName: String { get }
+    /// Whether the empty set is a valid value (an empty scope set clears the scopes).
+    static var emptyIsValid: Bool { get }
+}
+
+extension ValidatedFlags {
+    /// Checks that the set has no unknown bits and, unless the type allows it, is not empty.
     public func validate() throws(NetFenceError) {
-        if isEmpty { throw .invalid("no network right given (access is 0)") }
-        let unknown = rawValue & ~AccessNet.known.rawValue
-        if unknown != 0 { throw .invalid("unknown network right bits 0x\(String(unknown, radix: 16))") }
+        if rawValue == 0 && !Self.emptyIsValid { throw .invalid("no \(Self.bitName) given (the value is 0)") }
+        let unknown = rawValue & ~Self.known.rawValue
+        if unknown != 0 { throw .invalid("unknown \(Self.bitName) bits 0x\(String(unknown, radix: 16))") }
     }
 
     /// A set from a raw bitmask, checked with ``validate()``.
-    public init(validating rawValue: UInt64) throws(NetFenceError) {
+    public init(validating rawValue: RawValue) throws(NetFenceError) {
         self.init(rawValue: rawValue)
         try validate()
     }
 }
 
-extension AccessFS {
-    /// Checks that the set is not empty and has no unknown bits.
-    public func validate() throws(NetFenceError) {
-        if isEmpty { throw .invalid("no filesystem right given (access is 0)") }
-        let unknown = rawValue & ~AccessFS.known.rawValue
-        if unknown != 0 { throw .invalid("unknown filesystem right bits 0x\(String(unknown, radix: 16))") }
-    }
-
-    /// A set from a raw bitmask, checked with ``validate()``.
-    public init(validating rawValue: UInt64) throws(NetFenceError) {
-        self.init(rawValue: rawValue)
-        try validate()
-    }
+extension AccessNet: ValidatedFlags {
+    public static var bitName: String { "network right" }
+    public static var emptyIsValid: Bool { false }
 }
 
-extension Scope {
-    /// Checks that the set has no unknown bits (an empty set is valid: it clears the scopes).
-    public func validate() throws(NetFenceError) {
-        let unknown = rawValue & ~Scope.known.rawValue
-        if unknown != 0 { throw .invalid("unknown scope bits 0x\(String(unknown, radix: 16))") }
-    }
-
-    /// A set from a raw bitmask, checked with ``validate()``.
-    public init(validating rawValue: UInt64) throws(NetFenceError) {
-        self.init(rawValue: rawValue)
-        try validate()
-    }
+extension AccessFS: ValidatedFlags {
+    public static var bitName: String { "filesystem right" }
+    public static var emptyIsValid: Bool { false }
 }
 
-extension RestrictFlags {
-    /// Checks that the set has no unknown bits.
-    public func validate() throws(NetFenceError) {
-        let unknown = rawValue & ~RestrictFlags.known.rawValue
-        if unknown != 0 { throw .invalid("unknown restrict flags 0x\(String(unknown, radix: 16))") }
-    }
-
-    /// A set from a raw bitmask, checked with ``validate()``.
-    public init(validating rawValue: UInt32) throws(NetFenceError) {
-        self.init(rawValue: rawValue)
-        try validate()
-    }
+extension Scope: ValidatedFlags {
+    public static var bitName: String { "scope" }
+    public static var emptyIsValid: Bool { true }
 }
 
-extension CapabilityOptions {
-    /// Checks that the set has no unknown bits.
-    public func validate() throws(NetFenceError) {
-        let unknown = rawValue & ~CapabilityOptions.known.rawValue
-        if unknown != 0 { throw .invalid("unknown capability options 0x\(String(unknown, radix: 16))") }
-    }
+extension RestrictFlags: ValidatedFlags {
+    public static var bitName: String { "restrict flag" }
+    public static var emptyIsValid: Bool { true }
+}
 
-    /// A set from a raw bitmask, checked with ``validate()``.
-    public init(validating rawValue: UInt32) throws(NetFenceError) {
-        self.init(rawValue: rawValue)
-        try validate()
-    }
+extension CapabilityOptions: ValidatedFlags {
+    public static var bitName: String { "capability option" }
+    public static var emptyIsValid: Bool { true }
 }
 
 extension CompatibilityLevel {
