@@ -19,7 +19,8 @@ struct Netfence: ParsableCommand {
 
     static func main() {
         // `netfence run` starts a program each time: a well-formed invocation
-        // skips swift-argument-parser's reflection (~1.5 ms; see RunOptions).
+        // skips swift-argument-parser (~3 ms per start; see RunOptions). Both
+        // parsers take their options from RunOptionSpec.table.
         // NETFENCE_CLI_FULL_PARSER set (to anything) forces the full parser (tests compare).
         if getenv("NETFENCE_CLI_FULL_PARSER") == nil,
            let options = RunOptions(quickParsing: Array(CommandLine.arguments.dropFirst())) {

@@ -3,15 +3,36 @@ import ArgumentParser
 import Glibc
 import NetFence
 
-enum CompatOption: String, EnumerableFlag {
-    case bestEffort, soft, hard
+/// The compatibility options are one enumerable flag (swift-argument-parser
+/// refuses two different levels), named from the table.
+extension CompatibilityLevel: EnumerableFlag {
+    public static func name(for value: CompatibilityLevel) -> NameSpecification {
+        .customLong(RunOptionSpec.entry(for: value).name)
+    }
 
-    static func help(for value: CompatOption) -> ArgumentHelp? {
-        switch value {
-        case .bestEffort: return "Enforce what the kernel supports and report the rest."
-        case .soft: return "If anything is unsupported, enforce nothing (and say so)."
-        case .hard: return "If anything is unsupported, fail before running the command."
-        }
+    public static func help(for value: CompatibilityLevel) -> ArgumentHelp? {
+        ArgumentHelp(RunOptionSpec.entry(for: value).help)
+    }
+}
+
+/// Declares `run`'s options for swift-argument-parser from their entries in
+/// ``RunOptionSpec/table``: the names, value names and help are not repeated here.
+extension Option where Value == String? {
+    init(_ option: RunOptionSpec) {
+        self.init(name: .customLong(option.name), help: ArgumentHelp(option.help, valueName: option.valueName))
+    }
+}
+
+extension Option where Value == [String] {
+    init(wrappedValue: [String], _ option: RunOptionSpec) {
+        self.init(wrappedValue: wrappedValue, name: .customLong(option.name),
+                  help: ArgumentHelp(option.help, valueName: option.valueName))
+    }
+}
+
+extension Flag where Value == Bool {
+    init(wrappedValue: Bool, _ option: RunOptionSpec) {
+        self.init(wrappedValue: wrappedValue, name: .customLong(option.name), help: ArgumentHelp(option.help))
     }
 }
 
@@ -31,44 +52,28 @@ struct Run: ParsableCommand {
           netfence run --ro /usr --ro /etc --rw /tmp --status -- ls /tmp
         """)
 
-    @Option(name: .customLong("bind-tcp"), help: ArgumentHelp("TCP ports the command may bind.", valueName: "PORTS"))
-    var bindTCP: String?
-    @Option(name: .customLong("connect-tcp"), help: ArgumentHelp("TCP ports the command may connect to.", valueName: "PORTS"))
-    var connectTCP: String?
-    @Option(name: .customLong("bind-udp"), help: ArgumentHelp("UDP ports the command may bind (Landlock ABI 10).", valueName: "PORTS"))
-    var bindUDP: String?
-    @Option(name: .customLong("connect-udp"), help: ArgumentHelp("UDP ports the command may connect or send to (ABI 10).", valueName: "PORTS"))
-    var connectUDP: String?
-    @Option(name: .customLong("listen-tcp"), help: ArgumentHelp("TCP ports the command may listen on; 0: a never-bound socket (seccomp).", valueName: "PORTS"))
-    var listenTCP: String?
-    @Option(name: .customLong("allow-socket"), help: ArgumentHelp("Allow creating sockets FAMILY[:TYPE[:PROTOCOL]] (e.g. inet:stream, inet6:dgram:udp, unix); makes socket creation deny-by-default.", valueName: "SPEC"))
-    var allowSocket: [String] = []
-    @Flag(name: .customLong("no-network"), help: "No socket creation, no TCP bind, connect or listen.")
-    var noNetwork = false
-    @Option(name: .customLong("listen"), help: ArgumentHelp("Socket activation: create, bind and listen [ADDR:]PORT before restricting; the command gets it as fd 3, 4, ... (sd_listen_fds).", valueName: "[ADDR:]PORT"))
-    var listen: [String] = []
-    @Option(name: .customLong("ro"), help: ArgumentHelp("Path to allow reading and executing beneath (handles the filesystem).", valueName: "PATH"))
-    var readOnly: [String] = []
-    @Option(name: .customLong("rw"), help: ArgumentHelp("Path to allow everything beneath (handles the filesystem).", valueName: "PATH"))
-    var readWrite: [String] = []
-    @Option(name: .customLong("scope"), help: ArgumentHelp("IPC scopes: abstract-unix,signal.", valueName: "LIST"))
-    var scope: String?
-    @Option(name: .customLong("keep-caps"), help: ArgumentHelp("Capabilities to keep (libcap names, comma-separated; '' keeps none); drops all others. The command keeps them across exec (ambient set).", valueName: "LIST"))
-    var keepCaps: String?
-    @Flag(name: .customLong("no-securebits-lock"), help: "Do not lock securebits when dropping capabilities as root.")
-    var noSecurebitsLock = false
+    // One property per entry of RunOptionSpec.table, in its order (the help's).
+    // The tests check that swift-argument-parser sees exactly the table.
+    @Option(.bindTCP) var bindTCP: String?
+    @Option(.connectTCP) var connectTCP: String?
+    @Option(.bindUDP) var bindUDP: String?
+    @Option(.connectUDP) var connectUDP: String?
+    @Option(.listenTCP) var listenTCP: String?
+    @Option(.allowSocket) var allowSocket: [String] = []
+    @Flag(.noNetwork) var noNetwork = false
+    @Option(.listen) var listen: [String] = []
+    @Option(.readOnly) var readOnly: [String] = []
+    @Option(.readWrite) var readWrite: [String] = []
+    @Option(.scope) var scope: String?
+    @Option(.keepCaps) var keepCaps: String?
+    @Flag(.noSecurebitsLock) var noSecurebitsLock = false
     @Flag(help: "What to do when the kernel lacks something.")
-    var compat: CompatOption = .bestEffort
-    @Flag(name: .customLong("log-same-exec-off"), help: "Landlock: do not log denials of this program (ABI 7).")
-    var logSameExecOff = false
-    @Flag(name: .customLong("log-new-exec-on"), help: "Landlock: log denials after exec too (ABI 7).")
-    var logNewExecOn = false
-    @Flag(name: .customLong("log-subdomains-off"), help: "Landlock: do not log denials of nested domains (ABI 7).")
-    var logSubdomainsOff = false
-    @Flag(name: .customLong("status"), help: "Print the enforcement report to stderr before executing.")
-    var printStatus = false
-    @Option(name: .customLong("status-json"), help: ArgumentHelp("Write the enforcement report as JSON to FILE.", valueName: "FILE"))
-    var statusJSON: String?
+    var compatibility: CompatibilityLevel = .bestEffort
+    @Flag(.logSameExecOff) var logSameExecOff = false
+    @Flag(.logNewExecOn) var logNewExecOn = false
+    @Flag(.logSubdomainsOff) var logSubdomainsOff = false
+    @Flag(.status) var printStatus = false
+    @Option(.statusJSON) var statusJSON: String?
     @Argument(parsing: .postTerminator, help: ArgumentHelp("The command and its arguments, after --.", valueName: "COMMAND"))
     var command: [String] = []
 
@@ -78,27 +83,26 @@ struct Run: ParsableCommand {
 
     /// The parsed options as plain values (the fast path fills the same).
     var options: RunOptions {
-        var options = RunOptions()
-        options.bindTCP = bindTCP
-        options.connectTCP = connectTCP
-        options.bindUDP = bindUDP
-        options.connectUDP = connectUDP
-        options.listenTCP = listenTCP
-        options.allowSocket = allowSocket
-        options.noNetwork = noNetwork
-        options.listen = listen
-        options.readOnly = readOnly
-        options.readWrite = readWrite
-        options.scope = scope
-        options.keepCaps = keepCaps
-        options.noSecurebitsLock = noSecurebitsLock
-        options.compat = compat
-        options.logSameExecOff = logSameExecOff
-        options.logNewExecOn = logNewExecOn
-        options.logSubdomainsOff = logSubdomainsOff
-        options.printStatus = printStatus
-        options.statusJSON = statusJSON
-        options.command = command
+        var options = RunOptions(command: command)
+        options.record(.bindTCP, value: bindTCP)
+        options.record(.connectTCP, value: connectTCP)
+        options.record(.bindUDP, value: bindUDP)
+        options.record(.connectUDP, value: connectUDP)
+        options.record(.listenTCP, value: listenTCP)
+        options.record(.allowSocket, values: allowSocket)
+        options.record(.noNetwork, given: noNetwork)
+        options.record(.listen, values: listen)
+        options.record(.readOnly, values: readOnly)
+        options.record(.readWrite, values: readWrite)
+        options.record(.scope, value: scope)
+        options.record(.keepCaps, value: keepCaps)
+        options.record(.noSecurebitsLock, given: noSecurebitsLock)
+        options.record(.entry(for: compatibility), given: true)
+        options.record(.logSameExecOff, given: logSameExecOff)
+        options.record(.logNewExecOn, given: logNewExecOn)
+        options.record(.logSubdomainsOff, given: logSubdomainsOff)
+        options.record(.status, given: printStatus)
+        options.record(.statusJSON, value: statusJSON)
         return options
     }
 

@@ -3,43 +3,73 @@ import Glibc
 import NetFence
 
 /// What `netfence run` was asked to do, as plain values: filled by
-/// swift-argument-parser (``Run``) or by ``init(quickParsing:)``.
+/// swift-argument-parser (``Run/options``) or by ``init(quickParsing:)``,
+/// both through ``record(_:value:)``, and applied by their effect in
+/// ``RunOptionSpec/table`` (``ruleset()``, ``run()``).
 struct RunOptions: Equatable {
-    var bindTCP: String?
-    var connectTCP: String?
-    var bindUDP: String?
-    var connectUDP: String?
-    var listenTCP: String?
-    var allowSocket: [String] = []
-    var noNetwork = false
-    var listen: [String] = []
-    var readOnly: [String] = []
-    var readWrite: [String] = []
-    var scope: String?
-    var keepCaps: String?
-    var noSecurebitsLock = false
-    var compat: CompatOption = .bestEffort
-    var logSameExecOff = false
-    var logNewExecOn = false
-    var logSubdomainsOff = false
-    var printStatus = false
-    var statusJSON: String?
+    /// What was given of each option of ``RunOptionSpec/table``, at the same
+    /// position: nil when absent, [] for a flag given, else its values in
+    /// command-line order (one, unless the option repeats).
+    private(set) var given: [[String]?] = Array(repeating: nil, count: RunOptionSpec.table.count)
+    /// The level of the compatibility options, kept apart: one is always in
+    /// force (best effort when none is given), as in swift-argument-parser's `Run`.
+    private(set) var compatibility: CompatibilityLevel = .bestEffort
     var command: [String] = []
 
-    init() {}
+    init(command: [String] = []) {
+        self.command = command
+    }
+
+    /// Records one occurrence of the option at `position` in the table, with
+    /// its value (nil for a flag).
+    mutating func record(_ position: Int, value: String?) {
+        if case .compatibility(let level) = RunOptionSpec.table[position].effect {
+            compatibility = level
+            return
+        }
+        if given[position] == nil { given[position] = [] }
+        if let value { given[position]!.append(value) }
+    }
+
+    /// The values swift-argument-parser parsed for `option` (see ``Run/options``).
+    mutating func record(_ option: RunOptionSpec, values: [String]) {
+        let position = RunOptionSpec.position(named: option.name)!
+        for value in values { record(position, value: value) }
+    }
+
+    mutating func record(_ option: RunOptionSpec, value: String?) {
+        if let value { record(option, values: [value]) }
+    }
+
+    mutating func record(_ option: RunOptionSpec, given: Bool) {
+        if given { record(RunOptionSpec.position(named: option.name)!, value: nil) }
+    }
+
+    /// The values given for the option with this effect; nil when it is absent.
+    func values(for effect: RunOptionSpec.Effect) -> [String]? {
+        RunOptionSpec.table.firstIndex { $0.effect == effect }.flatMap { given[$0] }
+    }
+
+    var listen: [String] { values(for: .listen) ?? [] }
+    var printStatus: Bool { values(for: .printStatus) != nil }
+    var statusJSON: String? { values(for: .statusJSON)?.last }
 
     /// The fast path of `netfence run`: parses `arguments` (without the program
     /// name) when they are a well-formed `run` invocation using only the plain
     /// option forms, else returns nil and swift-argument-parser takes over
     /// (help, version, other subcommands, and every error with its message).
     ///
-    /// Why: swift-argument-parser builds its parser by reflection, which costs
-    /// about 1.5 ms at every start (protocol conformance scans, metadata from
-    /// mangled names), three times the sandbox itself; `run` starts a program
-    /// each time, so it must start fast (docs/performance.md). Tests check that
-    /// both parsers agree (tests/cli, NETFENCE_CLI_FULL_PARSER=1).
+    /// Why: swift-argument-parser builds its parser by reflection (protocol
+    /// conformance scans, metadata from mangled names): `netfence run
+    /// --bind-tcp 1 -- /bin/true` takes about 4.8 ms with it and 1.9 ms
+    /// without, /bin/true alone 0.8 ms. `run` starts a program each time, so it
+    /// must start fast (docs/performance.md). The options, and whether each takes a value or
+    /// repeats, come from ``RunOptionSpec/table``, as `Run`'s do. Tests check
+    /// that both parsers agree (Tests/NetFenceCLITests, and tests/cli with
+    /// NETFENCE_CLI_FULL_PARSER=1).
     init?(quickParsing arguments: [String]) {
         guard arguments.first == "run" else { return nil }
+        self.init()
         var seen: [String] = []
         var index = 1
         while index < arguments.count {
@@ -51,23 +81,26 @@ struct RunOptions: Equatable {
                 return
             }
             guard argument.hasPrefix("--") else { return nil }
-            var name = Substring(argument.dropFirst(2))
+            var name = argument.dropFirst(2)
             var inlineValue: String?
             if let equals = name.firstIndex(of: "=") {
                 inlineValue = String(name[name.index(after: equals)...])
                 name = name[..<equals]
             }
-            let option = String(name)
-            // A flag or single-valued option given twice, or two compat
+            guard let position = RunOptionSpec.position(named: name) else { return nil }
+            let option = RunOptionSpec.table[position]
+            // A flag or single-valued option given twice, or two compatibility
             // levels: left to swift-argument-parser's rules and messages.
-            let key = option == "best-effort" || option == "soft" || option == "hard" ? "compat" : option
-            let repeatable = option == "allow-socket" || option == "listen" || option == "ro" || option == "rw"
-            if !repeatable {
-                if seen.contains(key) { return nil }
-                seen.append(key)
+            if !option.repeats {
+                if seen.contains(option.onceKey) { return nil }
+                seen.append(option.onceKey)
             }
-            // A flag with `=value` goes the value way, where setValue refuses it.
-            if inlineValue == nil, setFlag(option) { continue }
+            if option.isFlag {
+                // `--flag=value`: swift-argument-parser refuses it, with its message.
+                if inlineValue != nil { return nil }
+                record(position, value: nil)
+                continue
+            }
             let value: String
             if let inlineValue {
                 // swift-argument-parser refuses `--option=` (a missing value),
@@ -80,100 +113,72 @@ struct RunOptions: Equatable {
                 value = arguments[index]
                 index += 1
             }
-            guard setValue(option, value) else { return nil }
+            record(position, value: value)
         }
         return nil // no "--": the full parser reports the missing COMMAND
     }
 
-    /// Sets the flag `option`; false when it is not one.
-    private mutating func setFlag(_ option: String) -> Bool {
-        switch option {
-        case "no-network": noNetwork = true
-        case "no-securebits-lock": noSecurebitsLock = true
-        case "best-effort": compat = .bestEffort
-        case "soft": compat = .soft
-        case "hard": compat = .hard
-        case "log-same-exec-off": logSameExecOff = true
-        case "log-new-exec-on": logNewExecOn = true
-        case "log-subdomains-off": logSubdomainsOff = true
-        case "status": printStatus = true
-        default: return false
-        }
-        return true
-    }
-
-    private mutating func setValue(_ option: String, _ value: String) -> Bool {
-        switch option {
-        case "bind-tcp": bindTCP = value
-        case "connect-tcp": connectTCP = value
-        case "bind-udp": bindUDP = value
-        case "connect-udp": connectUDP = value
-        case "listen-tcp": listenTCP = value
-        case "allow-socket": allowSocket.append(value)
-        case "listen": listen.append(value)
-        case "ro": readOnly.append(value)
-        case "rw": readWrite.append(value)
-        case "scope": scope = value
-        case "keep-caps": keepCaps = value
-        case "status-json": statusJSON = value
-        default: return false
-        }
-        return true
-    }
-
-    /// Builds the ruleset from the options (no kernel effect but opening paths).
+    /// Builds the ruleset from the options (no kernel effect but opening
+    /// paths), each by its effect, in table order.
     func ruleset() throws -> Ruleset {
         let ruleset = Ruleset()
-        try ruleset.setCompatibility(compat == .hard ? .hardRequirement : compat == .soft ? .softRequirement : .bestEffort)
-        if noNetwork {
-            try ruleset.handleSockets()
-            try ruleset.handle([.bindTCP, .connectTCP, .listenTCP])
-        }
-        try handlePorts(ruleset, bindTCP, .bindTCP, "--bind-tcp")
-        try handlePorts(ruleset, connectTCP, .connectTCP, "--connect-tcp")
-        try handlePorts(ruleset, bindUDP, .bindUDP, "--bind-udp")
-        try handlePorts(ruleset, connectUDP, .connectSendUDP, "--connect-udp")
-        try handlePorts(ruleset, listenTCP, .listenTCP, "--listen-tcp")
-        if !allowSocket.isEmpty {
-            try ruleset.handleSockets()
-            for spec in allowSocket {
-                let rule = try parseSocketSpec(spec)
-                try ruleset.allowSocket(family: rule.family, type: rule.type, protocol: rule.protocol)
+        try ruleset.setCompatibility(compatibility)
+        // What --ro and --rw handle, once: every filesystem right this kernel
+        // can restrict (all known ones without Landlock, for the report).
+        var handledFS: AccessFS?
+        for (option, values) in zip(RunOptionSpec.table, given) {
+            guard let values else { continue }
+            switch option.effect {
+            case .allowPorts(let right):
+                // A given port list handles the right; an empty one allows no port.
+                for list in values {
+                    try ruleset.handle(right)
+                    try forEachPortRange(list, option: "--" + option.name) { first, last in
+                        try ruleset.allow(right, ports: first...last)
+                    }
+                }
+            case .allowSocket:
+                try ruleset.handleSockets()
+                for spec in values {
+                    let rule = try parseSocketSpec(spec)
+                    try ruleset.allowSocket(family: rule.family, type: rule.type, protocol: rule.protocol)
+                }
+            case .denyNetwork:
+                try ruleset.handleSockets()
+                try ruleset.handle([.bindTCP, .connectTCP, .listenTCP])
+            case .allowBeneath(let access):
+                let handled: AccessFS
+                if let handledFS {
+                    handled = handledFS
+                } else {
+                    let supported = KernelFeatures.supportedFS
+                    handled = supported.isEmpty ? AccessFS.known : supported
+                    try ruleset.handle(handled)
+                    handledFS = handled
+                }
+                for path in values { try ruleset.allow(access.intersection(handled), beneath: path) }
+            case .scopes:
+                for list in values { try ruleset.setScopes(try parseScopes(list)) }
+            case .keepCapabilities:
+                for list in values { try ruleset.keepCapabilities(named: list) }
+                // The command is exec'd: without the ambient set, kept capabilities
+                // would not survive execve (for root too, once SECBIT_NOROOT is locked).
+                var options: CapabilityOptions = [.ambient]
+                if self.values(for: .noSecurebitsLock) != nil { options.insert(.noSecurebitsLock) }
+                try ruleset.setCapabilityOptions(options)
+            case .noSecurebitsLock, .compatibility, .restrictFlag, .listen, .printStatus, .statusJSON:
+                break // no rule of their own: with --keep-caps above, or in run()
             }
-        }
-        if !readOnly.isEmpty || !readWrite.isEmpty {
-            // Everything this kernel can restrict on the filesystem is handled.
-            let supported = KernelFeatures.supportedFS
-            let handled = supported.isEmpty ? AccessFS.known : supported
-            try ruleset.handle(handled)
-            let read: AccessFS = [.execute, .readFile, .readDir]
-            for path in readOnly { try ruleset.allow(read.intersection(handled), beneath: path) }
-            for path in readWrite { try ruleset.allow(handled, beneath: path) }
-        }
-        if let scope { try ruleset.setScopes(try parseScopes(scope)) }
-        if let keepCaps {
-            try ruleset.keepCapabilities(named: keepCaps)
-            // The command is exec'd: without the ambient set, kept capabilities
-            // would not survive execve (for root too, once SECBIT_NOROOT is locked).
-            var options: CapabilityOptions = [.ambient]
-            if noSecurebitsLock { options.insert(.noSecurebitsLock) }
-            try ruleset.setCapabilityOptions(options)
         }
         return ruleset
     }
 
-    /// A given port list handles the right; an empty one allows no port.
-    private func handlePorts(_ ruleset: Ruleset, _ list: String?, _ right: AccessNet, _ option: String) throws {
-        guard let list else { return }
-        try ruleset.handle(right)
-        try forEachPortRange(list, option: option) { first, last in try ruleset.allow(right, ports: first...last) }
-    }
-
+    /// The flags of `restrictSelf` given (Landlock's logging).
     var restrictFlags: RestrictFlags {
         var flags: RestrictFlags = []
-        if logSameExecOff { flags.insert(.logSameExecOff) }
-        if logNewExecOn { flags.insert(.logNewExecOn) }
-        if logSubdomainsOff { flags.insert(.logSubdomainsOff) }
+        for (option, values) in zip(RunOptionSpec.table, given) where values != nil {
+            if case .restrictFlag(let flag) = option.effect { flags.insert(flag) }
+        }
         return flags
     }
 

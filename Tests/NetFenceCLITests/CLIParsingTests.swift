@@ -48,6 +48,28 @@ final class RunFastParserTests: XCTestCase {
         try Run.parse(Array(arguments.dropFirst())).options
     }
 
+    func assertAgree(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) {
+        guard let quick = RunOptions(quickParsing: arguments) else {
+            return XCTFail("the fast parser refused \(arguments)", file: file, line: line)
+        }
+        do {
+            let full = try full(arguments)
+            if quick != full {
+                XCTFail("\(arguments): fast parser \(describe(quick)), swift-argument-parser \(describe(full))", file: file, line: line)
+            }
+        } catch {
+            XCTFail("\(arguments): swift-argument-parser: \(error)", file: file, line: line)
+        }
+    }
+
+    /// The options given, by name: "--bind-tcp [80] --hard -- x".
+    func describe(_ options: RunOptions) -> String {
+        let given = zip(RunOptionSpec.table, options.given).compactMap { option, values in
+            values.map { "--" + option.name + ($0.isEmpty ? "" : " \($0)") }
+        }
+        return (given + ["(\(options.compatibility))", "--"] + options.command).joined(separator: " ")
+    }
+
     func testAgreesWithArgumentParser() throws {
         let invocations: [[String]] = [
             ["run", "--bind-tcp", "1", "--", "/bin/true"],
@@ -61,24 +83,87 @@ final class RunFastParserTests: XCTestCase {
             ["run", "--soft", "--log-same-exec-off", "--log-new-exec-on", "--log-subdomains-off", "--", "x"],
             ["run", "--best-effort", "--status-json", "/tmp/report.json", "--keep-caps=cap_net_bind_service", "--", "x"],
             ["run", "--", "x"],
+            ["run", "--", "x", "--"],
             ["run", "--connect-tcp", "70000", "--", "x"], // semantic errors are checked later, by both alike
+            ["run", "--ro", "/b", "--rw", "/c", "--ro", "/a", "--", "x"], // repeats keep their order
         ]
-        for arguments in invocations {
-            let quick = try XCTUnwrap(RunOptions(quickParsing: arguments), "\(arguments)")
-            XCTAssertEqual(quick, try full(arguments), "\(arguments)")
+        for arguments in invocations { assertAgree(arguments) }
+    }
+
+    /// Every option of the table in every plain form: `--opt value`,
+    /// `--opt=value`, an empty value, a value with `=`, and repeated.
+    func testAgreesOnEveryOptionOfTheTable() throws {
+        for option in RunOptionSpec.table {
+            let name = "--" + option.name
+            var forms: [[String]] = option.isFlag ? [[name]]
+                : [[name, "value"], [name + "=value"], [name, ""], [name + "=a=b"], [name, "a b"]]
+            if option.repeats { forms.append([name, "a", name + "=b", name, "", name, "a"]) }
+            // Alone, and between other options.
+            let other = option.name == "ro" ? "--rw" : "--ro"
+            for form in forms {
+                assertAgree(["run"] + form + ["--", "x"])
+                assertAgree(["run", other, "/"] + form + [other, "/tmp", "--", "x"])
+            }
+        }
+        for level in ["--best-effort", "--soft", "--hard"] {
+            assertAgree(["run", level, "--", "x"])
+            XCTAssertEqual(RunOptions(quickParsing: ["run", level, "--", "x"])?.compatibility,
+                           try full(["run", level, "--", "x"]).compatibility)
         }
     }
 
-    func testLeavesEverythingElseToArgumentParser() {
-        let invocations: [[String]] = [
-            [], ["status"], ["run"], ["run", "--bind-tcp", "1"], ["run", "--bind-tcp", "1", "--"],
-            ["run", "--help"], ["run", "-h"], ["--version"], ["run", "--bind-tcp"],
-            ["run", "--bind-tcp", "1", "--bind-tcp", "2", "--", "x"], ["run", "--soft", "--hard", "--", "x"],
-            ["run", "--status", "--status", "--", "x"], ["run", "--status=1", "--", "x"],
-            ["run", "--unknown", "--", "x"], ["run", "positional", "--", "x"], ["run", "--bind-tcp", "-1", "--", "x"],
-            ["sandboxer", "--", "x"], ["run", "--bind-tcp=", "--", "x"], ["run", "--keep-caps=", "--", "x"],
+    /// What the fast parser leaves to swift-argument-parser: it gives the
+    /// result (the same as `sameAs`'s) or the error.
+    func testFallsBackToArgumentParser() throws {
+        var fallbacks: [(arguments: [String], sameAs: [String]?)] = [
+            (["run", "--soft", "--soft", "--", "x"], ["run", "--soft", "--", "x"]),
+            (["run", "--soft", "--hard", "--", "x"], nil),
+            (["run", "--hard", "--best-effort", "--", "x"], nil),
+            (["run", "--unknown", "--", "x"], nil),
+            (["run", "-x", "--", "x"], nil),
+            (["run", "positional", "--", "x"], nil),
+            (["run", "--bind-tcp", "1"], nil),
+            (["run", "--bind-tcp", "1", "--"], nil),
+            (["run"], nil),
+            (["run", "--help"], nil),
+            (["run", "-h"], nil),
+            (["run", "--version"], nil),
+            (["run", "--bind-tcp", "1", "--version", "--", "x"], nil),
         ]
-        for arguments in invocations {
+        for option in RunOptionSpec.table {
+            let name = "--" + option.name
+            if option.isFlag {
+                // A flag given twice, or with an empty value, is the flag;
+                // with a value, an error.
+                fallbacks.append((["run", name, name, "--", "x"], ["run", name, "--", "x"]))
+                fallbacks.append((["run", name + "=", "--", "x"], ["run", name, "--", "x"]))
+                fallbacks.append((["run", name + "=1", "--", "x"], nil))
+                continue
+            }
+            if !option.repeats {
+                // A single value given twice: the last one.
+                fallbacks.append((["run", name, "1", name, "2", "--", "x"], ["run", name, "2", "--", "x"]))
+            }
+            // A missing value, or one that looks like an option.
+            fallbacks.append((["run", name + "=", "--", "x"], nil))
+            fallbacks.append((["run", name, "-1", "--", "x"], nil))
+            fallbacks.append((["run", name, "--status", "--", "x"], nil))
+            fallbacks.append((["run", name], nil))
+            fallbacks.append((["run", name, "--", "x"], nil))
+        }
+        for (arguments, sameAs) in fallbacks {
+            XCTAssertNil(RunOptions(quickParsing: arguments), "\(arguments)")
+            if let sameAs {
+                XCTAssertEqual(try full(arguments), RunOptions(quickParsing: sameAs), "\(arguments)")
+            } else {
+                XCTAssertThrowsError(try full(arguments), "\(arguments)")
+            }
+        }
+    }
+
+    func testLeavesOtherCommandsToArgumentParser() {
+        for arguments in [[], ["status"], ["status", "--json"], ["--version"], ["--help"], ["help", "run"],
+                          ["sandboxer", "--", "x"], ["--generate-completion-script", "bash"]] {
             XCTAssertNil(RunOptions(quickParsing: arguments), "\(arguments)")
         }
     }

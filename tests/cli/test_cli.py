@@ -134,6 +134,10 @@ def test_usage_errors():
     ["--bind-tcp=-5"],
     ["--keep-caps="],
     ["--allow-socket", "bogus:stream"],
+    ["--bind-udp", "", "--connect-udp=53", "--log-same-exec-off", "--log-subdomains-off", "--best-effort"],
+    ["--ro=/", "--ro", "/usr", "--rw=/tmp", "--scope", "abstract-unix,signal", "--no-network"],
+    ["--listen", "127.0.0.1:0", "--no-network"],
+    ["--bind-tcp", "1", "--bind-tcp", "2"],  # the fast parser leaves a repeat to the full one
 ])
 def test_fast_and_full_parsers_agree(options, tmp_path):
     outcomes = []

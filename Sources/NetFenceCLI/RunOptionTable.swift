@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: MIT
+import NetFence
+
+/// One option of `netfence run`: its name, value syntax, help, whether it
+/// repeats, and what it does to the ruleset.
+///
+/// Every option of `run` is declared once, in ``table``, and the rest follows
+/// from it:
+/// - swift-argument-parser's ``Run`` declares each property from its entry
+///   (name, value name, help), so the help text and the shell completions
+///   (`netfence --generate-completion-script`) come from here;
+/// - the fast parser, ``RunOptions/init(quickParsing:)``, looks options up
+///   here by name and knows from the entry whether one takes a value or repeats;
+/// - ``RunOptions/ruleset()`` applies the options given by their ``effect``,
+///   in table order.
+/// What cannot be derived is checked against the table by the tests
+/// (Tests/NetFenceCLITests/RunOptionTableTests.swift): the properties of
+/// ``Run`` as swift-argument-parser sees them, the completion scripts,
+/// man/netfence.1 and docs/cli.md.
+struct RunOptionSpec: Equatable {
+    /// What an option does. Options that share an effect kind (the five port
+    /// lists, the two path options, the three levels, the three log flags) are
+    /// handled alike.
+    enum Effect: Equatable {
+        /// Handles the network right; allows the ports of the list ('': none).
+        case allowPorts(AccessNet)
+        /// Handles socket creation; allows one kind of socket.
+        case allowSocket
+        /// Handles socket creation and TCP bind, connect and listen.
+        case denyNetwork
+        /// Socket activation: a listener created before restricting (no rule).
+        case listen
+        /// Handles every filesystem right the kernel supports, and allows
+        /// these rights (those the kernel supports) beneath the path.
+        case allowBeneath(AccessFS)
+        /// Sets the IPC scopes.
+        case scopes
+        /// Drops every capability but those listed; the command keeps them
+        /// across exec (the ambient set).
+        case keepCapabilities
+        /// With ``keepCapabilities``: securebits are not locked.
+        case noSecurebitsLock
+        /// The compatibility level. The levels exclude one another, and
+        /// best effort is in force when none is given.
+        case compatibility(CompatibilityLevel)
+        /// A flag of `restrictSelf` (Landlock's logging).
+        case restrictFlag(RestrictFlags)
+        /// The enforcement report to standard error.
+        case printStatus
+        /// The enforcement report as JSON, to a file opened before restricting.
+        case statusJSON
+    }
+
+    /// The long name, without the leading `--`.
+    let name: String
+    /// The value's syntax in the help and the docs (`PORTS`); nil for a flag.
+    let valueName: String?
+    /// Whether the option may be given more than once (each value counts).
+    let repeats: Bool
+    /// The one-line help of `netfence run --help` and the completions.
+    let help: String
+    let effect: Effect
+
+    var isFlag: Bool { valueName == nil }
+
+    /// The fast parser takes an option that does not repeat once at most:
+    /// this key names it, or the group of options that exclude one another.
+    var onceKey: String {
+        if case .compatibility = effect { return "compatibility level" }
+        return name
+    }
+
+    private init(_ name: String, value valueName: String? = nil, repeats: Bool = false, _ effect: Effect, help: String) {
+        self.name = name
+        self.valueName = valueName
+        self.repeats = repeats
+        self.help = help
+        self.effect = effect
+    }
+}
+
+extension RunOptionSpec {
+    // Network
+    static let bindTCP = RunOptionSpec("bind-tcp", value: "PORTS", .allowPorts(.bindTCP),
+        help: "TCP ports the command may bind.")
+    static let connectTCP = RunOptionSpec("connect-tcp", value: "PORTS", .allowPorts(.connectTCP),
+        help: "TCP ports the command may connect to.")
+    static let bindUDP = RunOptionSpec("bind-udp", value: "PORTS", .allowPorts(.bindUDP),
+        help: "UDP ports the command may bind (Landlock ABI 10).")
+    static let connectUDP = RunOptionSpec("connect-udp", value: "PORTS", .allowPorts(.connectSendUDP),
+        help: "UDP ports the command may connect or send to (ABI 10).")
+    static let listenTCP = RunOptionSpec("listen-tcp", value: "PORTS", .allowPorts(.listenTCP),
+        help: "TCP ports the command may listen on; 0: a never-bound socket (seccomp).")
+    static let allowSocket = RunOptionSpec("allow-socket", value: "SPEC", repeats: true, .allowSocket,
+        help: "Allow creating sockets FAMILY[:TYPE[:PROTOCOL]] (e.g. inet:stream, inet6:dgram:udp, unix); makes socket creation deny-by-default.")
+    static let noNetwork = RunOptionSpec("no-network", .denyNetwork,
+        help: "No socket creation, no TCP bind, connect or listen.")
+    static let listen = RunOptionSpec("listen", value: "[ADDR:]PORT", repeats: true, .listen,
+        help: "Socket activation: create, bind and listen [ADDR:]PORT before restricting; the command gets it as fd 3, 4, ... (sd_listen_fds).")
+    // Filesystem
+    static let readOnly = RunOptionSpec("ro", value: "PATH", repeats: true, .allowBeneath([.execute, .readFile, .readDir]),
+        help: "Path to allow reading and executing beneath (handles the filesystem).")
+    static let readWrite = RunOptionSpec("rw", value: "PATH", repeats: true, .allowBeneath(.known),
+        help: "Path to allow everything beneath (handles the filesystem).")
+    static let scope = RunOptionSpec("scope", value: "LIST", .scopes,
+        help: "IPC scopes: abstract-unix,signal.")
+    // Capabilities
+    static let keepCaps = RunOptionSpec("keep-caps", value: "LIST", .keepCapabilities,
+        help: "Capabilities to keep (libcap names, comma-separated; '' keeps none); drops all others. The command keeps them across exec (ambient set).")
+    static let noSecurebitsLock = RunOptionSpec("no-securebits-lock", .noSecurebitsLock,
+        help: "Do not lock securebits when dropping capabilities as root.")
+    // Compatibility (one of)
+    static let bestEffort = RunOptionSpec("best-effort", .compatibility(.bestEffort),
+        help: "Enforce what the kernel supports and report the rest.")
+    static let soft = RunOptionSpec("soft", .compatibility(.softRequirement),
+        help: "If anything is unsupported, enforce nothing (and say so).")
+    static let hard = RunOptionSpec("hard", .compatibility(.hardRequirement),
+        help: "If anything is unsupported, fail before running the command.")
+    // Landlock logging
+    static let logSameExecOff = RunOptionSpec("log-same-exec-off", .restrictFlag(.logSameExecOff),
+        help: "Landlock: do not log denials of this program (ABI 7).")
+    static let logNewExecOn = RunOptionSpec("log-new-exec-on", .restrictFlag(.logNewExecOn),
+        help: "Landlock: log denials after exec too (ABI 7).")
+    static let logSubdomainsOff = RunOptionSpec("log-subdomains-off", .restrictFlag(.logSubdomainsOff),
+        help: "Landlock: do not log denials of nested domains (ABI 7).")
+    // Reporting
+    static let status = RunOptionSpec("status", .printStatus,
+        help: "Print the enforcement report to stderr before executing.")
+    static let statusJSON = RunOptionSpec("status-json", value: "FILE", .statusJSON,
+        help: "Write the enforcement report as JSON to FILE.")
+
+    /// Every option of `netfence run`, in the order of the help, the man page
+    /// and docs/cli.md. The ruleset is built in this order too, so that the
+    /// first invalid value reported does not depend on the command line's order.
+    static let table: [RunOptionSpec] = [
+        bindTCP, connectTCP, bindUDP, connectUDP, listenTCP, allowSocket, noNetwork, listen,
+        readOnly, readWrite, scope,
+        keepCaps, noSecurebitsLock,
+        bestEffort, soft, hard,
+        logSameExecOff, logNewExecOn, logSubdomainsOff,
+        status, statusJSON,
+    ]
+
+    /// The position in ``table`` of the option called `name` (without `--`).
+    static func position<Name: StringProtocol>(named name: Name) -> Int? {
+        table.firstIndex { $0.name == name }
+    }
+
+    /// The entry of a compatibility level (swift-argument-parser's flag names).
+    static func entry(for level: CompatibilityLevel) -> RunOptionSpec {
+        table.first { $0.effect == .compatibility(level) }!
+    }
+}
