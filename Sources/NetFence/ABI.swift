@@ -56,7 +56,8 @@ public struct LandlockABI: RawRepresentable, Hashable, Comparable, Sendable, Cus
         let value = kernelLandlockErrata()
         if value >= 0 { return UInt32(value) }
         throw ErrorContract.landlockQuery.filter(NetFenceError(
-            code: NetFenceError.Code(rawValue: -value), reason: -value == ENOSYS ? .landlockNotBuilt : .featureMissing,
+            code: NetFenceError.Code(rawValue: -value),
+            reason: -value == ENOSYS ? .landlockNotBuilt : kernelLandlockABI > 0 ? .featureMissing : .landlockDisabled,
             message: "the kernel cannot report Landlock errata (\(LandlockABI.describe(kernelLandlockABI)))"))
     }
 

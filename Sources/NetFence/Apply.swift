@@ -75,8 +75,7 @@ extension Ruleset {
         return plan
     }
 
-    /// A layer that covers only the calling thread. Put into words only when
-    /// reported: building strings on the success path costs first-use time.
+    /// A layer that covers only the calling thread.
     enum PerThreadLayer {
         case capabilities, landlockWithoutTSYNC, noNewPrivs
 

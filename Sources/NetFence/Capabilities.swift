@@ -168,7 +168,7 @@ public struct CapabilityState: Equatable, Sendable, CustomStringConvertible {
     public static func current() throws(NetFenceError) -> CapabilityState {
         var raw = nf_caps_state()
         let rc = nf_caps_read(&raw)
-        if rc < 0 { throw .system(rc, "cap_get_proc") }
+        if rc < 0 { throw ErrorContract.allocation.filter(.system(rc, "cap_get_proc")) }
         var state = CapabilityState()
         state.effective = CapabilitySet(rawValue: raw.effective)
         state.permitted = CapabilitySet(rawValue: raw.permitted)
@@ -222,8 +222,8 @@ struct CapabilityPlan: Equatable {
     /// No change: capabilities left untouched.
     init() {}
 
-    static let secbitKeepCaps: UInt32 = 1 << 4
-    static let secbitNoCapAmbientRaise: UInt32 = 1 << 6
+    static let secbitKeepCaps = UInt32(NF_SECBIT_KEEP_CAPS)
+    static let secbitNoCapAmbientRaise = UInt32(NF_SECBIT_NO_CAP_AMBIENT_RAISE)
 
     /// Decides the drop for `kept`, given the thread's current state and euid.
     /// Only capabilities still permitted can be kept; CAP_SETPCAP stays in the

@@ -21,7 +21,7 @@ package enum ErrorContract: CaseIterable, Sendable {
     case spawn
     /// `LandlockABI.current()` and `errata()` / `netfence_landlock_abi`, `netfence_landlock_errata`.
     case landlockQuery
-    /// `netfence_caps_text`, `netfence_status_format`, `netfence_ruleset_new`.
+    /// `CapabilityState.current()` / `netfence_caps_text`, and `netfence_status_format`.
     case allocation
 
     /// The documented errnos (EFAULT included), or nil when any errno of the underlying system

@@ -28,8 +28,6 @@ package enum ProcessSupport {
         }
         return result
     }
-
-    /// Creates the kernel ruleset and adds every rule; returns its fd.
 }
 
 extension String {

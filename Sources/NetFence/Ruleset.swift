@@ -62,7 +62,8 @@ public final class Ruleset {
         for rule in paths { nf_close(rule.fd) }
     }
 
-    func checkNotSpent() throws(NetFenceError) {
+    /// Throws ``NetFenceError/Code/alreadyEnforced`` when the ruleset was spent by ``restrictSelf(_:)``.
+    package func checkNotSpent() throws(NetFenceError) {
         if isEnforced { throw NetFenceError.spent }
     }
 

@@ -117,8 +117,9 @@ struct SeccompPlan {
                           listen: filterListen, blockFastOpen: blockFastOpen)
         self.listen = listen
         self.allowUnboundListen = allowUnboundListen
-        // io_uring and foreign ABIs are closed by every filter.
-        features = [.ioUringBlocked, .foreignArchBlocked]
+        // io_uring is closed by every filter; foreign ABIs as the spec says.
+        features = [.ioUringBlocked]
+        if spec.foreignABIAction == .killProcess { features.insert(.foreignArchBlocked) }
         if blockFastOpen { features.insert(.fastOpenBlocked) }
         if socketsHandled { features.insert(.socketsHandled) }
         if blockTCPBypass { features.insert(.tcpBypassBlocked) }
@@ -143,22 +144,25 @@ struct SeccompPlan {
     }
 
     /// The BPF program: the one embedded at build time when the filter does
-    /// not depend on the caller's socket rules, else compiled with libseccomp now.
+    /// not depend on the caller's socket rules (and the build compiled it for
+    /// this architecture), else compiled with libseccomp now.
     func program() throws(NetFenceError) -> BPFProgram {
-        if let index = spec.fixedIndex { return embeddedFilterProgram(index) }
+        if let index = spec.fixedIndex, embeddedFilterArchitecture == nf_seccomp_native_arch() {
+            return embeddedFilterProgram(index)
+        }
         do {
             return try spec.compile()
         } catch {
-            throw Self.compileError(error, rules: spec.rules.count)
+            throw Self.compileError(error)
         }
     }
 
     /// Why libseccomp could not compile the rules.
-    private static func compileError(_ error: FilterCompileError, rules: Int) -> NetFenceError {
+    private static func compileError(_ error: FilterCompileError) -> NetFenceError {
         switch error {
         case .outOfMemory:
             return .system(-ENOMEM, "compiling the seccomp filter with libseccomp")
-        case .tooLarge:
+        case .tooLarge(let rules):
             return NetFenceError(code: NetFenceError.Code(rawValue: E2BIG), reason: .filterTooLarge, message:
                 "the seccomp filter for these \(rules) rules is over the kernel's limit of 4096 instructions: allow fewer (family, type, protocol) triples, or use wildcards")
         case .refused(let errno):

@@ -9,9 +9,7 @@ import NetFenceSystem
 import Glibc
 import NetFence
 
-/// `netfence_ruleset *` is a retained ``Ruleset`` (one object: no wrapper to
-/// allocate on the first call of a process).
-@inline(__always)
+/// `netfence_ruleset *` is a retained ``Ruleset``.
 private func handle(_ pointer: OpaquePointer?) -> Ruleset? {
     guard let pointer else { return nil }
     return Unmanaged<Ruleset>.fromOpaque(UnsafeRawPointer(pointer)).takeUnretainedValue()
@@ -67,6 +65,8 @@ public func netfence_ruleset_free(_ rs: OpaquePointer?) {
 public func netfence_ruleset_set_compat(_ rs: OpaquePointer?, _ level: UInt32) -> Int32 {
     guard let object = handle(rs) else { return invalid("netfence_ruleset_set_compat", "rs is NULL") }
     return call("netfence_ruleset_set_compat") { () throws(NetFenceError) in
+        // A spent ruleset says so before its arguments are looked at (as in 0.1.0).
+        try object.checkNotSpent()
         try object.setCompatibility(CompatibilityLevel(validating: level))
     }
 }
@@ -75,6 +75,8 @@ public func netfence_ruleset_set_compat(_ rs: OpaquePointer?, _ level: UInt32) -
 public func netfence_ruleset_handle_net(_ rs: OpaquePointer?, _ access: UInt64) -> Int32 {
     guard let object = handle(rs) else { return invalid("netfence_ruleset_handle_net", "rs is NULL") }
     return call("netfence_ruleset_handle_net") { () throws(NetFenceError) in
+        // A spent ruleset says so before its arguments are looked at (as in 0.1.0).
+        try object.checkNotSpent()
         try object.handle(AccessNet(validating: access))
     }
 }
@@ -83,6 +85,8 @@ public func netfence_ruleset_handle_net(_ rs: OpaquePointer?, _ access: UInt64) 
 public func netfence_ruleset_allow_port(_ rs: OpaquePointer?, _ access: UInt64, _ port: UInt64) -> Int32 {
     guard let object = handle(rs) else { return invalid("netfence_ruleset_allow_port", "rs is NULL") }
     return call("netfence_ruleset_allow_port") { () throws(NetFenceError) in
+        // A spent ruleset says so before its arguments are looked at (as in 0.1.0).
+        try object.checkNotSpent()
         try object.allow(AccessNet(validating: access), ports: ClosedRange(validatingFirstPort: port, lastPort: port))
     }
 }
@@ -91,6 +95,8 @@ public func netfence_ruleset_allow_port(_ rs: OpaquePointer?, _ access: UInt64, 
 public func netfence_ruleset_allow_port_range(_ rs: OpaquePointer?, _ access: UInt64, _ first: UInt64, _ last: UInt64) -> Int32 {
     guard let object = handle(rs) else { return invalid("netfence_ruleset_allow_port_range", "rs is NULL") }
     return call("netfence_ruleset_allow_port_range") { () throws(NetFenceError) in
+        // A spent ruleset says so before its arguments are looked at (as in 0.1.0).
+        try object.checkNotSpent()
         try object.allow(AccessNet(validating: access), ports: ClosedRange(validatingFirstPort: first, lastPort: last))
     }
 }
@@ -99,6 +105,8 @@ public func netfence_ruleset_allow_port_range(_ rs: OpaquePointer?, _ access: UI
 public func netfence_ruleset_handle_fs(_ rs: OpaquePointer?, _ access: UInt64) -> Int32 {
     guard let object = handle(rs) else { return invalid("netfence_ruleset_handle_fs", "rs is NULL") }
     return call("netfence_ruleset_handle_fs") { () throws(NetFenceError) in
+        // A spent ruleset says so before its arguments are looked at (as in 0.1.0).
+        try object.checkNotSpent()
         try object.handle(AccessFS(validating: access))
     }
 }
@@ -110,6 +118,8 @@ public func netfence_ruleset_allow_path(_ rs: OpaquePointer?, _ access: UInt64, 
     let text = String(cString: path)
     // open(2)'s errno is part of this function's documented list.
     return call("netfence_ruleset_allow_path", .allowPath) { () throws(NetFenceError) in
+        // A spent ruleset says so before its arguments are looked at (as in 0.1.0).
+        try object.checkNotSpent()
         try object.allow(AccessFS(validating: access), beneath: text)
     }
 }
@@ -118,6 +128,8 @@ public func netfence_ruleset_allow_path(_ rs: OpaquePointer?, _ access: UInt64, 
 public func netfence_ruleset_set_scope(_ rs: OpaquePointer?, _ scopes: UInt64) -> Int32 {
     guard let object = handle(rs) else { return invalid("netfence_ruleset_set_scope", "rs is NULL") }
     return call("netfence_ruleset_set_scope") { () throws(NetFenceError) in
+        // A spent ruleset says so before its arguments are looked at (as in 0.1.0).
+        try object.checkNotSpent()
         try object.setScopes(Scope(validating: scopes))
     }
 }
@@ -157,6 +169,8 @@ public func netfence_ruleset_keep_caps_array(_ rs: OpaquePointer?, _ caps: Unsaf
     if count < 0 || count > 64 { return invalid(function, "count \(UInt(bitPattern: count)) is larger than the number of capabilities") }
     let numbers = caps.map { Array(UnsafeBufferPointer(start: $0, count: count)) } ?? []
     return call(function) { () throws(NetFenceError) in
+        // A spent ruleset says so before its arguments are looked at (as in 0.1.0).
+        try object.checkNotSpent()
         try object.keepCapabilities(numbers.map { (number) throws(NetFenceError) in try Capability(validating: number) })
     }
 }
@@ -165,6 +179,8 @@ public func netfence_ruleset_keep_caps_array(_ rs: OpaquePointer?, _ caps: Unsaf
 public func netfence_ruleset_set_caps_options(_ rs: OpaquePointer?, _ options: UInt32) -> Int32 {
     guard let object = handle(rs) else { return invalid("netfence_ruleset_set_caps_options", "rs is NULL") }
     return call("netfence_ruleset_set_caps_options") { () throws(NetFenceError) in
+        // A spent ruleset says so before its arguments are looked at (as in 0.1.0).
+        try object.checkNotSpent()
         try object.setCapabilityOptions(CapabilityOptions(validating: options))
     }
 }
@@ -184,7 +200,9 @@ public func netfence_ruleset_restrict_self(_ rs: OpaquePointer?, _ flags: UInt32
     var report = RestrictionStatus()
     let rc = call(function, .restrictSelf) { () throws(NetFenceError) in
         do throws(NetFenceError) {
-            report = try object.restrictSelf(RestrictFlags(validating: flags))
+            // Unchecked here: restrictSelf validates the flags itself, and
+            // then reports the kernel and the request in the status.
+            report = try object.restrictSelf(RestrictFlags(rawValue: flags))
         } catch {
             report = error.status ?? RestrictionStatus()
             throw error

@@ -177,6 +177,11 @@ int nf_seccomp_compile(const struct nf_seccomp_rule *rules, size_t count, uint32
 	return 0;
 }
 
+uint32_t nf_seccomp_native_arch(void)
+{
+	return seccomp_arch_native();
+}
+
 int nf_seccomp_load(const struct nf_bpf_insn *insns, size_t count, uint32_t flags)
 {
 	struct sock_fprog prog = {

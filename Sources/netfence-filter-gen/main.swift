@@ -9,6 +9,7 @@
 // Usage: netfence-filter-gen OUTPUT.swift
 import Glibc
 import NetFenceFilters
+import NetFenceSystem
 
 func fail(_ message: String) -> Never {
     let line = "netfence-filter-gen: \(message)\n"
@@ -26,6 +27,10 @@ var source = """
     // compiled with libseccomp. Do not edit; a test compiles them again and compares.
     // Each UInt64 is one struct sock_filter's 8 bytes as they lie in memory.
     import NetFenceFilters
+
+    /// The audit architecture the programs were compiled for (libseccomp's native
+    /// one where the generator ran): they are used only on the same one.
+    let embeddedFilterArchitecture: UInt32 = \(hex(nf_seccomp_native_arch()))
 
     /// The number of fixed programs (`FilterSpec.fixedVariants.count`).
     let embeddedFilterProgramCount = \(FilterSpec.fixedVariants.count)

@@ -78,8 +78,13 @@ final class ErrorContractTests: XCTestCase {
         let functions: [(String, ErrorContract)] = [
             ("netfence_ruleset_restrict_self", .restrictSelf),
             ("netfence_ruleset_set_compat", .builder), ("netfence_ruleset_handle_net", .builder),
-            ("netfence_ruleset_handle_sockets", .builder), ("netfence_ruleset_set_caps_options", .builder),
-            ("netfence_landlock_abi", .landlockQuery),
+            ("netfence_ruleset_allow_port", .builder), ("netfence_ruleset_allow_port_range", .builder),
+            ("netfence_ruleset_handle_fs", .builder), ("netfence_ruleset_set_scope", .builder),
+            ("netfence_ruleset_handle_sockets", .builder), ("netfence_ruleset_allow_socket", .builder),
+            ("netfence_ruleset_keep_caps", .builder), ("netfence_ruleset_keep_caps_array", .builder),
+            ("netfence_ruleset_set_caps_options", .builder),
+            ("netfence_landlock_abi", .landlockQuery), ("netfence_landlock_errata", .landlockQuery),
+            ("netfence_caps_text", .allocation), ("netfence_status_format", .allocation),
         ]
         for (function, contract) in functions {
             let documented = errnos(in: try headerReturn(of: function, in: header)).union([EFAULT])

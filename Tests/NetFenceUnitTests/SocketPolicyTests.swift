@@ -117,6 +117,12 @@ final class SocketPolicyTests: XCTestCase {
 
     /// The most common policy (sockets not handled, TCP rights in the kernel):
     /// a handful of rules, and exactly the table's answers.
+    /// The families the validator accepts all have a row in the policy's table.
+    func testFamilyLimitFitsTheTable() {
+        XCTAssertLessThanOrEqual(Int(SocketConstants.familyLimit), SocketPolicy.familySlots)
+        XCTAssertEqual(SocketConstants.familyLimit, 46, "AF_MAX of Linux 6.x and glibc 2.36 (the docs say families 1 to 45)")
+    }
+
     func testBypassOnlyPolicy() {
         let policy = SocketPolicy(handled: false, rules: [], denyTCPBypass: true)
         let rules = policy.denyRules(errno: 13)
@@ -129,6 +135,7 @@ final class SocketPolicyTests: XCTestCase {
     /// The programs embedded at build time are what libseccomp compiles from
     /// the same rules now, instruction for instruction.
     func testEmbeddedFiltersAreLibseccompsPrograms() throws {
+        XCTAssertEqual(embeddedFilterArchitecture, nf_seccomp_native_arch(), "built for this architecture")
         XCTAssertEqual(embeddedFilterProgramCount, FilterSpec.fixedVariants.count)
         XCTAssertEqual(FilterSpec.fixedVariants.count, 12)
         for (index, spec) in FilterSpec.fixedVariants.enumerated() {

@@ -164,6 +164,9 @@ static int test_restrict_self_bad_input(void)
 	CHECK(strstr(netfence_last_error(), "handles nothing") != NULL);
 	CHECK_RC(netfence_ruleset_handle_net(rs, BIND), 0);
 	CHECK_RC(netfence_ruleset_restrict_self(rs, UINT32_C(1) << 8, &st), -EINVAL);
+	/* Refused before planning, the status still reports the kernel and the request. */
+	CHECK(st.landlock_abi == netfence_landlock_abi() && st.thread_count >= 1);
+	CHECK(st.net_requested == BIND && st.enforced == 0 && st.landlock_applied == 0);
 	netfence_status small = NETFENCE_STATUS_INIT;
 	small.size = 8;
 	CHECK_RC(netfence_ruleset_restrict_self(rs, 0, &small), -EINVAL);
@@ -208,6 +211,12 @@ static int test_calls_after_restrict(void)
 	CHECK_RC(netfence_ruleset_set_scope(rs, 0), -EALREADY);
 	CHECK_RC(netfence_ruleset_set_compat(rs, 0), -EALREADY);
 	CHECK_RC(netfence_ruleset_restrict_self(rs, 0, &st), -EALREADY);
+	/* A spent ruleset says so before it looks at the arguments. */
+	CHECK_RC(netfence_ruleset_handle_net(rs, 0), -EALREADY);
+	CHECK_RC(netfence_ruleset_allow_port(rs, BIND, 70000), -EALREADY);
+	CHECK_RC(netfence_ruleset_set_compat(rs, 7), -EALREADY);
+	CHECK_RC(netfence_ruleset_set_scope(rs, UINT64_C(1) << 40), -EALREADY);
+	CHECK_RC(netfence_ruleset_restrict_self(rs, UINT32_C(1) << 8, &st), -EALREADY);
 	netfence_ruleset_free(rs);
 	return 0;
 }

@@ -112,7 +112,13 @@ NF_HIDDEN uint32_t nf_geteuid(void);
  * root program cannot regain capabilities (NOROOT), setuid transitions do
  * not change them (NO_SETUID_FIXUP), KEEP_CAPS stays off, and no capability
  * can be raised into the ambient set later. Each bit with its lock. */
-#define NF_SECUREBITS_LOCKDOWN 0xEFu
+#include <linux/securebits.h>
+enum {
+	NF_SECUREBITS_LOCKDOWN = SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP | SECBIT_NO_SETUID_FIXUP_LOCKED |
+				 SECBIT_KEEP_CAPS_LOCKED | SECBIT_NO_CAP_AMBIENT_RAISE | SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED,
+	NF_SECBIT_KEEP_CAPS = SECBIT_KEEP_CAPS,
+	NF_SECBIT_NO_CAP_AMBIENT_RAISE = SECBIT_NO_CAP_AMBIENT_RAISE,
+};
 
 /* ---- seccomp (libseccomp) ---- */
 
@@ -185,11 +191,18 @@ struct nf_bpf_insn {
  * Free the program with free(3). */
 NF_HIDDEN int nf_seccomp_compile(const struct nf_seccomp_rule *rules, size_t count, uint32_t foreign_abi_action,
 				 struct nf_bpf_insn **insns_out, size_t *count_out);
+/* The audit architecture libseccomp builds programs for in this build
+ * (AUDIT_ARCH_*): embedded programs are used only when they were built for it. */
+NF_HIDDEN uint32_t nf_seccomp_native_arch(void);
 /* seccomp(SECCOMP_SET_MODE_FILTER, flags, prog): fd (NEW_LISTENER), 0, or -errno. */
 NF_HIDDEN int nf_seccomp_load(const struct nf_bpf_insn *insns, size_t count, uint32_t flags);
 
 /* SECCOMP_RET_USER_NOTIF (Linux 5.0), for nf_seccomp_action_available. */
-#define NF_SECCOMP_RET_USER_NOTIF 0x7fc00000u
+#include <linux/seccomp.h>
+#ifndef SECCOMP_RET_USER_NOTIF
+#define SECCOMP_RET_USER_NOTIF 0x7fc00000U
+#endif
+#define NF_SECCOMP_RET_USER_NOTIF SECCOMP_RET_USER_NOTIF
 
 #define NF_SECCOMP_FILTER_FLAG_TSYNC        1u
 #define NF_SECCOMP_FILTER_FLAG_NEW_LISTENER (1u << 3)
