@@ -127,6 +127,9 @@ struct KernelSupport: Equatable {
     /// last one netfence fills that this ABI knows (`scoped`, ABI 6). A kernel
     /// accepts a longer struct only with a zero tail, so never pass more.
     static func rulesetAttrSize(abi: Int32) -> Int {
-        abi >= 6 ? 24 : abi >= 4 ? 16 : 8
+        typealias Attr = nf_landlock_ruleset_attr
+        if abi >= 6 { return MemoryLayout<Attr>.size }
+        if abi >= 4 { return MemoryLayout<Attr>.offset(of: \.scoped)! }
+        return MemoryLayout<Attr>.offset(of: \.handled_access_net)!
     }
 }
