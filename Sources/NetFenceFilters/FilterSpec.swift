@@ -61,7 +61,19 @@ package struct FilterSpec: Equatable, Sendable {
         switch listen {
         case .unrestricted: break
         case .denied: rules.append(SeccompRule(.listen, .errno(EACCES)))
-        case .supervised: rules.append(SeccompRule(.listen, .notify))
+        case .supervised:
+            rules.append(SeccompRule(.listen, .notify))
+            // The supervisor holds the only notification listener of this
+            // filter. Should it die (a same-uid process can kill it, or make
+            // the kernel kill it with prlimit(RLIMIT_CPU)), listen() fails
+            // with ENOSYS; but a filter of the process's own with
+            // SECCOMP_FILTER_FLAG_NEW_LISTENER could then answer listen()
+            // with SECCOMP_USER_NOTIF_FLAG_CONTINUE. The flags are passed by
+            // value: refuse any new listener while this layer is in force.
+            rules.append(SeccompRule(.seccomp, .errno(EACCES), [
+                .intEquals(0, Int64(NF_SECCOMP_SET_MODE_FILTER)),
+                .hasFlags(1, UInt64(NF_SECCOMP_FILTER_FLAG_NEW_LISTENER)),
+            ]))
         }
         // io_uring can create, bind and listen sockets without these syscalls.
         // ENOSYS: programs treat it as "no io_uring here" and fall back.

@@ -36,7 +36,7 @@ package struct SeccompComparison: Equatable, Sendable {
 /// this build's native architecture only (foreign ABIs get their own action),
 /// so each has one number, from <sys/syscall.h> through the system layer.
 package enum SeccompSyscall: CaseIterable, CustomStringConvertible, Sendable {
-    case socket, socketpair, listen, sendto, sendmsg, sendmmsg, ioUringSetup, ioUringEnter, ioUringRegister
+    case socket, socketpair, listen, sendto, sendmsg, sendmmsg, ioUringSetup, ioUringEnter, ioUringRegister, seccomp
 
     /// The syscall's number.
     package var number: Int32 {
@@ -50,6 +50,7 @@ package enum SeccompSyscall: CaseIterable, CustomStringConvertible, Sendable {
         case .ioUringSetup: Int32(NF_SYSCALL_IO_URING_SETUP)
         case .ioUringEnter: Int32(NF_SYSCALL_IO_URING_ENTER)
         case .ioUringRegister: Int32(NF_SYSCALL_IO_URING_REGISTER)
+        case .seccomp: Int32(NF_SYSCALL_SECCOMP)
         }
     }
 
@@ -65,6 +66,7 @@ package enum SeccompSyscall: CaseIterable, CustomStringConvertible, Sendable {
         case .ioUringSetup: "io_uring_setup"
         case .ioUringEnter: "io_uring_enter"
         case .ioUringRegister: "io_uring_register"
+        case .seccomp: "seccomp"
         }
     }
 }

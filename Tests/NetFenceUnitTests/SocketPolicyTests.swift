@@ -172,6 +172,12 @@ final class SocketPolicyTests: XCTestCase {
         let perPort = SeccompPlan(socketsHandled: false, socketRules: [], blockTCPBypass: false, listen: .perPort, allowUnboundListen: true)
         XCTAssertTrue(perPort.rules.contains { $0.syscall.description == "listen" && $0.action == .notify })
         XCTAssertEqual(perPort.rules.filter { $0.syscall.description.hasPrefix("io_uring") }.count, 3)
+        // Under the supervisor, no new notification listener (issue 14): seccomp(SET_MODE_FILTER, NEW_LISTENER).
+        let newListener = perPort.rules.filter { $0.syscall == .seccomp }
+        XCTAssertEqual(newListener.count, 1)
+        XCTAssertEqual(newListener.first?.action, .errno(13))
+        XCTAssertEqual(newListener.first?.comparisons, [.intEquals(0, 1), .hasFlags(1, 8)])
+        XCTAssertFalse(denyAll.rules.contains { $0.syscall == .seccomp }, "only a supervised filter needs it")
     }
 
     func testListenIsNeverSentToTheKernel() throws {

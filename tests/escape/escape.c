@@ -22,7 +22,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/filter.h>
 #include <linux/io_uring.h>
+#include <linux/seccomp.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
@@ -31,7 +33,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stddef.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -118,10 +123,12 @@ static netfence_status sandbox_status = NETFENCE_STATUS_INIT;
 /* The sandbox used by most cases: no socket but TCP, no port, no listen
  * except on `listen_port` (0: none). 0 once the seccomp filter is in force,
  * else NOT_RUN (noted). */
-static int sandbox(uint16_t listen_port)
+static int sandbox_with(uint16_t listen_port, uint64_t scopes)
 {
 	netfence_ruleset *rs = NULL;
 	int rc = netfence_ruleset_new(&rs);
+	if (rc == 0 && scopes)
+		rc = netfence_ruleset_set_scope(rs, scopes);
 	if (rc == 0)
 		rc = netfence_ruleset_handle_sockets(rs);
 	if (rc == 0)
@@ -141,6 +148,11 @@ static int sandbox(uint16_t listen_port)
 		return say(NOT_RUN, "the sandbox is not in force (seccomp filter %d, no_new_privs %d)",
 			   (int)sandbox_status.seccomp_installed, (int)sandbox_status.no_new_privs);
 	return 0;
+}
+
+static int sandbox(uint16_t listen_port)
+{
+	return sandbox_with(listen_port, 0);
 }
 
 static int case_io_uring(void)
@@ -659,6 +671,121 @@ static int case_seccomp_only_ptrace(void)
 	return rc;
 }
 
+/* ---- the listen supervisor ends: the process must not take listen() over ---- */
+
+/* A seccomp filter of the process's own that sends listen() to a
+ * notification listener it holds (which could then answer CONTINUE): the
+ * listener fd, or -1 with errno. */
+static int install_listener_filter(void)
+{
+	struct sock_filter code[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_listen, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {.len = sizeof(code) / sizeof(code[0]), .filter = code};
+	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+}
+
+/* Whether `pid` is alive (not gone, not a zombie), from /proc: a signal
+ * scope makes kill(pid, 0) answer EPERM for a dead process too. */
+static int alive(pid_t pid)
+{
+	char path[64], text[512];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	text[n] = '\0';
+	const char *state = strrchr(text, ')');
+	return state != NULL && state[1] == ' ' && state[2] != 'Z' && state[2] != 'X';
+}
+
+static double seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Ends the supervisor of a per-port listen rule (with kill, or, when signals
+ * are scoped, by lowering its CPU limit and keeping it busy), then tries to
+ * install a notification listener of its own and to listen() on a port the
+ * rules do not allow, bound before the sandbox, and on an unbound socket. */
+static int attack_supervisor(int signals_scoped)
+{
+	uint16_t allowed = free_port(), other = free_port();
+	int allowed_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int other_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int unbound_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (allowed == 0 || other == 0 || allowed == other || allowed_fd < 0 || other_fd < 0 || unbound_fd < 0 ||
+	    bind_fd(allowed_fd, AF_INET, allowed) != 0 || bind_fd(other_fd, AF_INET, other) != 0)
+		return say(NOT_RUN, "setup: %s", strerror(errno));
+	/* Control: here, a process may install a filter with a listener. */
+	pid_t control = fork();
+	if (control == 0)
+		_exit(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 && install_listener_filter() >= 0 ? 0 : 1);
+	int status = 0;
+	if (control < 0 || waitpid(control, &status, 0) != control || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return say(NOT_RUN, "a seccomp filter with a notification listener cannot be installed without the sandbox");
+	if (signals_scoped && netfence_landlock_abi() < 6)
+		return say(SKIP_NO_FEATURE, "the signal scope needs Landlock ABI 6");
+	int rc = sandbox_with(allowed, signals_scoped ? NETFENCE_SCOPE_SIGNAL : 0);
+	if (rc)
+		return rc;
+	pid_t supervisor = sandbox_status.listen_supervisor_pid;
+	if (sandbox_status.listen_mode != NETFENCE_LISTEN_PER_PORT || supervisor <= 0)
+		return say(NOT_RUN, "no listen supervisor (listen mode %u)", (unsigned)sandbox_status.listen_mode);
+	if (listen(allowed_fd, 4) != 0)
+		return say(NOT_RUN, "listen() on the allowed port fails under the sandbox: %s", strerror(errno));
+	if (!signals_scoped) {
+		if (kill(supervisor, SIGKILL) != 0)
+			return say(NOT_RUN, "kill(supervisor): %s", strerror(errno));
+	} else {
+		if (kill(supervisor, SIGKILL) == 0)
+			return say(UNEXPECTED, "the signal scope let the process kill the supervisor");
+		struct rlimit none = {0, 0};
+		if (prlimit(supervisor, RLIMIT_CPU, &none, NULL) != 0)
+			return say(NOT_RUN, "prlimit(supervisor, RLIMIT_CPU): %s", strerror(errno));
+		/* Each listen() makes the supervisor run, until the kernel ends it. */
+		for (double deadline = seconds() + 5; alive(supervisor) && seconds() < deadline;)
+			listen(allowed_fd, 4);
+	}
+	for (double deadline = seconds() + 5; alive(supervisor) && seconds() < deadline;)
+		usleep(1000);
+	if (alive(supervisor))
+		return say(NOT_RUN, "the supervisor is still alive");
+	say(0, "the supervisor (pid %d) is gone", (int)supervisor);
+	/* The takeover. Had it worked, listen() would now wait for the
+	 * process's own listener (which would answer CONTINUE): the escape. */
+	int listener_fd = install_listener_filter();
+	if (listener_fd >= 0)
+		return say(ALLOWED, "the process installed a notification listener of its own");
+	int install_errno = errno;
+	/* Whatever the process does, listen() where the rules do not allow it fails. */
+	if (listen(other_fd, 4) == 0)
+		return say(ALLOWED, "listen() on port %u (not allowed) succeeded", other);
+	if (listen(unbound_fd, 4) == 0)
+		return say(ALLOWED, "listen() on an unbound socket succeeded");
+	say(0, "listen() elsewhere now fails with %s", strerror(errno));
+	return result_of(install_errno);
+}
+
+static int case_supervisor_killed(void)
+{
+	return attack_supervisor(0);
+}
+
+static int case_supervisor_out_of_cpu(void)
+{
+	return attack_supervisor(1);
+}
+
 struct escape {
 	const char *name;
 	int (*fn)(void);
@@ -684,6 +811,8 @@ static struct escape cases[] = {
 	{"ptrace of a process outside the sandbox", case_ptrace_outside, 1, 0, DENIED_EPERM, "Landlock ptrace restriction"},
 	{"TCP Fast Open to an unallowed port", case_fast_open, 4, 0, DENIED_EOPNOTSUPP, "MSG_FASTOPEN refused: connect() is checked"},
 	{"ptrace out of a seccomp-only sandbox", case_seccomp_only_ptrace, 1, 0, DENIED_EPERM, "isolation Landlock domain"},
+	{"listen supervisor killed, own listener filter", case_supervisor_killed, 0, 0, DENIED_EACCES, "no new seccomp listener under the supervisor"},
+	{"supervisor out of CPU (signals scoped), own listener", case_supervisor_out_of_cpu, 6, 0, DENIED_EACCES, "no new seccomp listener under the supervisor"},
 };
 
 /* Prints what a case noted (non-blocking: a process the case left behind,

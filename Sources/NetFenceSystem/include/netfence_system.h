@@ -164,6 +164,7 @@ enum {
 	NF_SYSCALL_IO_URING_SETUP = SYS_io_uring_setup,
 	NF_SYSCALL_IO_URING_ENTER = SYS_io_uring_enter,
 	NF_SYSCALL_IO_URING_REGISTER = SYS_io_uring_register,
+	NF_SYSCALL_SECCOMP = SYS_seccomp,
 };
 
 /* A rule: when every comparison holds, the syscall gets the action. */
@@ -203,6 +204,7 @@ NF_HIDDEN int nf_seccomp_load(const struct nf_bpf_insn *insns, size_t count, uin
 #define SECCOMP_RET_USER_NOTIF 0x7fc00000U
 #endif
 #define NF_SECCOMP_RET_USER_NOTIF SECCOMP_RET_USER_NOTIF
+#define NF_SECCOMP_SET_MODE_FILTER SECCOMP_SET_MODE_FILTER
 
 #define NF_SECCOMP_FILTER_FLAG_TSYNC        1u
 #define NF_SECCOMP_FILTER_FLAG_NEW_LISTENER (1u << 3)
