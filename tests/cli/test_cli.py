@@ -433,3 +433,100 @@ def test_status_json_with_a_low_open_file_limit(tmp_path):
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert json.loads(report.read_text())["schema"] == "netfence-status/1"
+
+
+# Issue 14.1: the sandboxed command ends the listen supervisor (kill, or, with
+# signals scoped, a CPU limit of 0 while it keeps it busy), then tries to
+# install a seccomp notification listener of its own to answer listen() with
+# CONTINUE. The filter refuses the listener; listen() elsewhere keeps failing.
+SUPERVISOR_ATTACK = textwrap.dedent("""
+    import ctypes, errno, json, os, resource, signal, socket, struct, sys, time
+    report, allowed, other, scoped = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "1"
+
+    def find(node):
+        if isinstance(node, dict):
+            if node.get("supervisor_pid"):
+                return node["supervisor_pid"]
+            node = list(node.values())
+        if isinstance(node, list):
+            for value in node:
+                found = find(value)
+                if found:
+                    return found
+        return None
+
+    def alive(pid):
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+        except OSError:
+            return False
+
+    pid = find(json.load(open(report)))
+    if not pid:
+        sys.exit("no supervisor pid in the report")
+    a = socket.socket()
+    a.bind(("127.0.0.1", allowed))
+    a.listen(4)
+    b = socket.socket()
+    b.bind(("127.0.0.1", other))
+    if not scoped:
+        os.kill(pid, signal.SIGKILL)
+    else:
+        try:
+            os.kill(pid, signal.SIGKILL)
+            sys.exit("the signal scope let the command kill the supervisor")
+        except PermissionError:
+            pass
+        resource.prlimit(pid, resource.RLIMIT_CPU, (0, 0))
+        deadline = time.monotonic() + 5
+        while alive(pid) and time.monotonic() < deadline:
+            try:
+                a.listen(4)
+            except OSError:
+                pass
+    deadline = time.monotonic() + 5
+    while alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    if alive(pid):
+        sys.exit("the supervisor is still alive")
+    numbers = {"x86_64": (317, 50), "aarch64": (277, 201)}[os.uname().machine]
+    LD_W_ABS, JEQ_K, RET_K = 0x20, 0x15, 0x06
+    code = struct.pack("HBBI" * 4, LD_W_ABS, 0, 0, 0, JEQ_K, 0, 1, numbers[1], RET_K, 0, 0, 0x7FC00000, RET_K, 0, 0, 0x7FFF0000)
+    program = ctypes.create_string_buffer(code)
+    fprog = struct.pack("HxxxxxxQ", 4, ctypes.addressof(program))
+    libc = ctypes.CDLL(None, use_errno=True)
+    # seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog)
+    rc = libc.syscall(numbers[0], 1, 8, ctypes.c_char_p(fprog))
+    if rc >= 0:
+        print("a notification listener of the command's own was installed")
+        sys.exit(3)
+    err = ctypes.get_errno()
+    try:
+        b.listen(4)
+        print("listen() on a port the rules do not allow succeeded")
+        sys.exit(4)
+    except OSError as e:
+        print("listen elsewhere:", errno.errorcode.get(e.errno))
+    print("listener refused:", errno.errorcode.get(err))
+    sys.exit(0 if err == errno.EACCES else 5)
+""")
+
+
+@needs_tcp
+@pytest.mark.parametrize("scoped", [False, pytest.param(True, marks=needs_scopes)])
+def test_supervisor_cannot_be_replaced(scoped, tmp_path):
+    if os.uname().machine not in ("x86_64", "aarch64"):
+        pytest.skip("the attack's syscall numbers are written for x86_64 and aarch64")
+    allowed, other = free_port(), free_port()
+    report = tmp_path / "status.json"
+    scope = ["--scope", "signal"] if scoped else []
+    result = run("run", "--listen-tcp", str(allowed), "--bind-tcp", f"{allowed},{other}", *scope, "--hard",
+                 "--status-json", str(report), "--", PY, "-c", SUPERVISOR_ATTACK, str(report), str(allowed), str(other),
+                 "1" if scoped else "0")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "listener refused: EACCES" in result.stdout
+    assert "listen elsewhere: ENOSYS" in result.stdout
+    # No outside client reaches the port the command tried to listen on.
+    with socket.socket() as client:
+        assert client.connect_ex(("127.0.0.1", other)) != 0
