@@ -286,8 +286,10 @@ typedef struct netfence_status {
 #define NETFENCE_SECCOMP_IO_URING_BLOCKED     (UINT32_C(1) << 1)
 /** A foreign syscall ABI (i386 int 0x80, x32) kills the process. */
 #define NETFENCE_SECCOMP_FOREIGN_ARCH_BLOCKED (UINT32_C(1) << 2)
-/** MPTCP, SCTP and SMC sockets (and AF_SMC), not covered by Landlock's TCP
- *  rights, are denied unless an allow_socket rule names them. */
+/** MPTCP, SCTP and SMC sockets (and AF_SMC), raw IP sockets (SOCK_RAW) and
+ *  packet sockets (AF_PACKET, SOCK_PACKET), which reach TCP ports around
+ *  Landlock's TCP rights, are denied unless an allow_socket rule names them
+ *  (a type or protocol wildcard does not). */
 #define NETFENCE_SECCOMP_TCP_BYPASS_BLOCKED   (UINT32_C(1) << 3)
 /** Listen rules exist but the supervisor could not run: listen() is denied. */
 #define NETFENCE_SECCOMP_LISTEN_FAIL_CLOSED   (UINT32_C(1) << 4)

@@ -45,8 +45,10 @@ public struct SeccompFeatures: OptionSet, Hashable, Sendable, CustomStringConver
     ///
     /// The corresponding C constant is `NETFENCE_SECCOMP_FOREIGN_ARCH_BLOCKED`.
     public static let foreignArchBlocked = SeccompFeatures(rawValue: 1 << 2)
-    /// MPTCP, SCTP and SMC sockets (and `AF_SMC`), which Landlock's TCP rights do not cover, are
-    /// denied unless a rule names them. Set when TCP bind or connect rights go to the kernel.
+    /// MPTCP, SCTP and SMC sockets (and `AF_SMC`), raw IP sockets (`SOCK_RAW`) and packet sockets
+    /// (`AF_PACKET`, `SOCK_PACKET`), which reach TCP ports around Landlock's TCP rights, are denied
+    /// unless a rule names them (a type or protocol wildcard does not). Set when TCP bind or connect
+    /// rights go to the kernel.
     ///
     /// The corresponding C constant is `NETFENCE_SECCOMP_TCP_BYPASS_BLOCKED`.
     public static let tcpBypassBlocked = SeccompFeatures(rawValue: 1 << 3)

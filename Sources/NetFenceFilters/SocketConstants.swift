@@ -8,11 +8,13 @@ package enum SocketConstants {
     package static let afInet = Int32(AF_INET)
     package static let afInet6 = Int32(AF_INET6)
     package static let afSMC = Int32(AF_SMC)
+    package static let afPacket = Int32(AF_PACKET)
     /// AF_MAX: families are 1..<familyLimit (46 with Linux 6.x and glibc 2.36).
     package static let familyLimit = Int32(AF_MAX)
     package static let sockStream = Int32(SOCK_STREAM.rawValue)
     package static let sockDgram = Int32(SOCK_DGRAM.rawValue)
     package static let sockSeqpacket = Int32(SOCK_SEQPACKET.rawValue)
+    package static let sockRaw = Int32(SOCK_RAW.rawValue)
     package static let sockPacket = Int32(SOCK_PACKET.rawValue)
     /// The socket types socket(2) knows (SOCK_STREAM ... SOCK_DCCP, SOCK_PACKET).
     package static let validTypes: [Int32] = [

@@ -46,8 +46,11 @@ package struct SocketPolicy: Equatable, Sendable {
 
     /// - Parameters:
     ///   - handled: socket creation is deny-by-default.
-    ///   - denyTCPBypass: TCP rights are handled by Landlock: MPTCP, SCTP and
-    ///     AF_SMC are denied unless a rule names them explicitly.
+    ///   - denyTCPBypass: TCP rights are handled by Landlock: MPTCP, SCTP,
+    ///     AF_SMC, raw IP sockets (SOCK_RAW) and packet sockets (AF_PACKET,
+    ///     SOCK_PACKET) are denied unless a rule names them explicitly: each
+    ///     can reach TCP ports without the bind or connect Landlock checks (a
+    ///     raw socket with CAP_NET_RAW completes a handshake by hand).
     package init(handled: Bool, rules: [SocketTriple], denyTCPBypass: Bool) {
         let inet = [SocketConstants.afInet, SocketConstants.afInet6]
         let slots = Self.familySlots * Self.typeSlots
@@ -60,18 +63,26 @@ package struct SocketPolicy: Equatable, Sendable {
             if denyTCPBypass {
                 for family in inet {
                     for type in 0..<Self.typeSlots {
-                        table[Int(family) * Self.typeSlots + type] = .allExcept(SocketConstants.tcpBypass(type: Int32(type)))
+                        table[Int(family) * Self.typeSlots + type] = Self.bypassType(type)
+                            ? nil : .allExcept(SocketConstants.tcpBypass(type: Int32(type)))
                     }
                 }
-                for type in 0..<Self.typeSlots { table[Int(SocketConstants.afSMC) * Self.typeSlots + type] = nil }
+                for family in [SocketConstants.afSMC, SocketConstants.afPacket] {
+                    for type in 0..<Self.typeSlots { table[Int(family) * Self.typeSlots + type] = nil }
+                }
             }
         }
         for rule in rules {
             let family = Int(rule.family)
             // SOCK_PACKET under AF_INET is an obsolete spelling of an AF_PACKET
             // socket: a type wildcard never includes it (only an explicit rule).
+            // Nor, with TCP rights handled, raw IP sockets.
+            let explicitOnly: (Int) -> Bool = { type in
+                type == Int(SocketConstants.sockPacket)
+                    || (denyTCPBypass && inet.contains(rule.family) && Self.bypassType(type))
+            }
             let types = rule.type == SocketTriple.any
-                ? (0..<Self.typeSlots).filter { $0 != Int(SocketConstants.sockPacket) } : [Int(rule.type)]
+                ? (0..<Self.typeSlots).filter { !explicitOnly($0) } : [Int(rule.type)]
             for type in types {
                 let allowed: Protocols
                 if rule.protocol == SocketTriple.any {
@@ -85,6 +96,12 @@ package struct SocketPolicy: Equatable, Sendable {
                 table[index] = table[index].map { $0.union(allowed) } ?? allowed
             }
         }
+    }
+
+    /// The AF_INET/AF_INET6 types that reach TCP ports around Landlock's checks
+    /// whatever their protocol: raw IP sockets, and the obsolete SOCK_PACKET.
+    private static func bypassType(_ type: Int) -> Bool {
+        type == Int(SocketConstants.sockRaw) || type == Int(SocketConstants.sockPacket)
     }
 
     package func entry(family: Int, type: Int) -> Protocols? {
@@ -168,9 +185,12 @@ package struct SocketPolicy: Equatable, Sendable {
                     }
                 }
             }
+            // Types denied outright may be counted in as well: a deny rule
+            // that also matches them denies nothing more.
+            let deniedTypes = groups.filter { $0.policy == nil }.flatMap(\.types)
             for entry in excludedTypes.sorted(by: { $0.protocol < $1.protocol }) {
                 let protocolMatch = SeccompComparison.intEquals(2, entry.protocol)
-                if entry.types.count == Self.typeSlots {
+                if entry.types.count + deniedTypes.count == Self.typeSlots {
                     conjunctions.append([familyMatch, protocolMatch])
                 } else {
                     for block in Self.blocks(covering: entry.types.sorted(), width: 4, argument: 1) {

@@ -127,8 +127,14 @@ final class SocketPolicyTests: XCTestCase {
         let policy = SocketPolicy(handled: false, rules: [], denyTCPBypass: true)
         let rules = policy.denyRules(errno: 13)
         // Per syscall (socket, socketpair): per family (AF_INET, AF_INET6) the three
-        // bypass protocols and SOCK_SEQPACKET protocol 0, and AF_SMC.
-        XCTAssertEqual(rules.count, 2 * (2 * 4 + 1))
+        // bypass protocols, SOCK_SEQPACKET protocol 0, SOCK_RAW and SOCK_PACKET
+        // (one type block each), and AF_SMC and AF_PACKET.
+        XCTAssertEqual(rules.count, 2 * (2 * 6 + 2))
+        XCTAssertFalse(policy.allows(family: inet, type: raw, protocol: 6), "raw IP socket")
+        XCTAssertFalse(policy.allows(family: inet6, type: raw, protocol: 255), "raw IPv6 socket")
+        XCTAssertFalse(policy.allows(family: 17, type: raw, protocol: 0x0300), "AF_PACKET")
+        XCTAssertFalse(policy.allows(family: inet, type: 10, protocol: 0x0300), "SOCK_PACKET")
+        XCTAssertTrue(policy.allows(family: inet, type: dgram, protocol: 1), "ping sockets are not TCP bypasses")
         assertRulesMatchTable(policy)
     }
 
@@ -204,6 +210,24 @@ extension SocketPolicyTests {
         assertRulesMatchTable(policy)
         let explicit = SocketPolicy(handled: false, rules: [SocketTriple(family: inet, type: seqpacket, protocol: 0)], denyTCPBypass: true)
         XCTAssertTrue(explicit.allows(family: inet, type: seqpacket, protocol: 0))
+    }
+
+    /// Raw and packet sockets come back only through a rule that names them.
+    func testRawAndPacketSocketsNeedAnExplicitRule() {
+        let wildcard = SocketPolicy(handled: false, rules: [SocketTriple(family: inet)], denyTCPBypass: true)
+        XCTAssertFalse(wildcard.allows(family: inet, type: raw, protocol: 6), "a type wildcard is not an explicit choice")
+        let explicit = SocketPolicy(handled: false, rules: [SocketTriple(family: inet, type: raw, protocol: 1),
+                                                             SocketTriple(family: 17)], denyTCPBypass: true)
+        XCTAssertTrue(explicit.allows(family: inet, type: raw, protocol: 1))
+        XCTAssertFalse(explicit.allows(family: inet, type: raw, protocol: 6), "only the protocol named")
+        XCTAssertTrue(explicit.allows(family: 17, type: raw, protocol: 0x0300))
+        assertRulesMatchTable(explicit)
+        let handled = SocketPolicy(handled: true, rules: [SocketTriple(family: inet)], denyTCPBypass: true)
+        XCTAssertFalse(handled.allows(family: inet, type: raw, protocol: 6))
+        XCTAssertTrue(handled.allows(family: inet, type: stream, protocol: 6))
+        assertRulesMatchTable(handled)
+        let noTCPRights = SocketPolicy(handled: true, rules: [SocketTriple(family: inet)], denyTCPBypass: false)
+        XCTAssertTrue(noTCPRights.allows(family: inet, type: raw, protocol: 6), "without TCP rights, no bypass to close")
     }
 
     func testTypeWildcardExcludesSockPacket() {

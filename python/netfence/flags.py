@@ -173,7 +173,7 @@ class SeccompFeatures(enum.IntFlag):
     - ``SOCKETS_HANDLED``: socket()/socketpair() only for allowed triples.
     - ``IO_URING_BLOCKED``: io_uring syscalls fail with ENOSYS.
     - ``FOREIGN_ARCH_BLOCKED``: a foreign syscall ABI kills the process.
-    - ``TCP_BYPASS_BLOCKED``: MPTCP, SCTP and SMC sockets are denied unless
+    - ``TCP_BYPASS_BLOCKED``: MPTCP, SCTP and SMC sockets, raw IP and packet sockets are denied unless
       named by an allow_socket rule.
     - ``LISTEN_FAIL_CLOSED``: listen rules exist but the supervisor could not
       run: listen() is denied.

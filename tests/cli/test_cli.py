@@ -530,3 +530,33 @@ def test_supervisor_cannot_be_replaced(scoped, tmp_path):
     # No outside client reaches the port the command tried to listen on.
     with socket.socket() as client:
         assert client.connect_ex(("127.0.0.1", other)) != 0
+
+
+# Issue 14.2: the README's example as root (CAP_NET_RAW kept): raw IP and
+# packet sockets, which can reach TCP ports around the TCP rules, are refused.
+RAW_SOCKETS = textwrap.dedent("""
+    import socket
+    for family, kind, protocol in [(2, 3, 6), (2, 3, 255), (10, 3, 6), (17, 3, 0x0300), (17, 2, 0x0800)]:
+        try:
+            socket.socket(family, kind, protocol).close()
+            print("created", family, kind, protocol)
+        except PermissionError:
+            print("denied", family, kind, protocol)
+""")
+
+
+@needs_tcp
+def test_raw_and_packet_sockets_are_tcp_bypasses():
+    if os.geteuid() != 0:
+        pytest.skip("raw and packet sockets need CAP_NET_RAW (root)")
+    control = subprocess.run([PY, "-c", RAW_SOCKETS], capture_output=True, text=True, timeout=60)
+    assert control.stdout.count("created") == 5, control.stdout + control.stderr
+    result = run("run", "--connect-tcp", "443", "--bind-tcp", "", "--status", "--", PY, "-c", RAW_SOCKETS)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("denied") == 5, result.stdout
+    assert "tcp_bypass_blocked" in result.stderr
+    # Named explicitly, a raw socket is allowed again.
+    allowed = run("run", "--connect-tcp", "443", "--bind-tcp", "", "--allow-socket", "inet:raw:tcp", "--allow-socket", "inet6:raw:tcp",
+                  "--allow-socket", "inet:raw:255", "--allow-socket", "packet", "--", PY, "-c", RAW_SOCKETS)
+    assert allowed.returncode == 0, allowed.stderr
+    assert allowed.stdout.count("created") == 5, allowed.stdout

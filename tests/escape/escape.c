@@ -671,6 +671,61 @@ static int case_seccomp_only_ptrace(void)
 	return rc;
 }
 
+/* ---- raw and packet sockets around the TCP rules (issue 14.2) ---- */
+
+/* As root (CAP_NET_RAW kept: no capability drop), under TCP rules alone
+ * (`netfence run --connect-tcp 443 --bind-tcp ''`): raw IP and packet
+ * sockets could complete a TCP handshake by hand with a port connect() may
+ * not reach. Each must be refused. */
+static int case_raw_and_packet_sockets(void)
+{
+	if (geteuid() != 0)
+		return say(SKIP_NOT_ROOT, "raw and packet sockets need CAP_NET_RAW");
+	static const struct {
+		int family, type, protocol;
+		const char *name;
+	} kinds[] = {
+		{AF_INET, SOCK_RAW, IPPROTO_TCP, "AF_INET SOCK_RAW IPPROTO_TCP"},
+		{AF_INET, SOCK_RAW, IPPROTO_RAW, "AF_INET SOCK_RAW IPPROTO_RAW"},
+		{AF_INET6, SOCK_RAW, IPPROTO_TCP, "AF_INET6 SOCK_RAW IPPROTO_TCP"},
+		{AF_PACKET, SOCK_RAW, 0x0300, "AF_PACKET SOCK_RAW ETH_P_ALL"},
+		{AF_PACKET, SOCK_DGRAM, 0x0008, "AF_PACKET SOCK_DGRAM ETH_P_IP"},
+		{AF_INET, SOCK_PACKET, 0x0300, "AF_INET SOCK_PACKET"},
+	};
+	size_t count = sizeof(kinds) / sizeof(kinds[0]);
+	int protocols[sizeof(kinds) / sizeof(kinds[0])];
+	for (size_t i = 0; i < count; i++) {
+		/* Packet sockets take the Ethernet protocol in network byte order. */
+		int packet = kinds[i].family == AF_PACKET || kinds[i].type == SOCK_PACKET;
+		protocols[i] = packet ? htons((uint16_t)kinds[i].protocol) : kinds[i].protocol;
+		int err = try_socket(kinds[i].family, kinds[i].type | SOCK_CLOEXEC, protocols[i]); /* control */
+		if (err != 0)
+			return say(NOT_RUN, "%s cannot be created without the sandbox: %s", kinds[i].name, strerror(err));
+	}
+	netfence_ruleset *rs = NULL;
+	int rc = netfence_ruleset_new(&rs);
+	if (rc == 0)
+		rc = netfence_ruleset_handle_net(rs, NETFENCE_ACCESS_NET_BIND_TCP | NETFENCE_ACCESS_NET_CONNECT_TCP);
+	if (rc == 0)
+		rc = netfence_ruleset_allow_port(rs, NETFENCE_ACCESS_NET_CONNECT_TCP, 443);
+	if (rc == 0)
+		rc = netfence_ruleset_restrict_self(rs, 0, &sandbox_status);
+	netfence_ruleset_free(rs);
+	if (rc != 0)
+		return say(NOT_RUN, "the sandbox could not be applied: %s", netfence_last_error());
+	if (!(sandbox_status.seccomp_features & NETFENCE_SECCOMP_TCP_BYPASS_BLOCKED))
+		return say(UNEXPECTED, "the status does not report the TCP bypasses blocked");
+	int outcome = DENIED_EACCES;
+	for (size_t i = 0; i < count; i++) {
+		int err = try_socket(kinds[i].family, kinds[i].type | SOCK_CLOEXEC, protocols[i]);
+		if (err != EACCES) {
+			say(0, "%s: %s", kinds[i].name, err ? strerror(err) : "created");
+			outcome = err ? result_of(err) : ALLOWED;
+		}
+	}
+	return outcome;
+}
+
 /* ---- the listen supervisor ends: the process must not take listen() over ---- */
 
 /* A seccomp filter of the process's own that sends listen() to a
@@ -811,6 +866,7 @@ static struct escape cases[] = {
 	{"ptrace of a process outside the sandbox", case_ptrace_outside, 1, 0, DENIED_EPERM, "Landlock ptrace restriction"},
 	{"TCP Fast Open to an unallowed port", case_fast_open, 4, 0, DENIED_EOPNOTSUPP, "MSG_FASTOPEN refused: connect() is checked"},
 	{"ptrace out of a seccomp-only sandbox", case_seccomp_only_ptrace, 1, 0, DENIED_EPERM, "isolation Landlock domain"},
+	{"raw IP and packet sockets under TCP rules (root)", case_raw_and_packet_sockets, 4, 0, DENIED_EACCES, "TCP bypasses denied"},
 	{"listen supervisor killed, own listener filter", case_supervisor_killed, 0, 0, DENIED_EACCES, "no new seccomp listener under the supervisor"},
 	{"supervisor out of CPU (signals scoped), own listener", case_supervisor_out_of_cpu, 6, 0, DENIED_EACCES, "no new seccomp listener under the supervisor"},
 };
