@@ -560,3 +560,14 @@ def test_raw_and_packet_sockets_are_tcp_bypasses():
                   "--allow-socket", "inet:raw:255", "--allow-socket", "packet", "--", PY, "-c", RAW_SOCKETS)
     assert allowed.returncode == 0, allowed.stderr
     assert allowed.stdout.count("created") == 5, allowed.stdout
+
+
+# Issue 14.7: under an existing seccomp filter, --hard with per-port listen
+# rules fails and the hint names the real cause (the listen supervisor), not
+# an old kernel.
+def test_hard_listen_rules_under_an_existing_filter():
+    result = run("run", "--no-network", "--", CLI, "run", "--hard", "--listen-tcp", "1", "--bind-tcp", "1", "--", "true")
+    assert result.returncode == 125, result.stderr
+    assert "seccomp filter(s) are already attached" in result.stderr
+    assert "hint: the per-port listen supervisor could not start" in result.stderr
+    assert "too old" not in result.stderr
