@@ -318,17 +318,21 @@ NETFENCE_EXTERN int netfence_status_format(const netfence_status *st, uint32_t f
 /** @defgroup ruleset Ruleset builder @{ */
 
 /** Opaque ruleset handle; create with netfence_ruleset_new(), release with
- *  netfence_ruleset_free(). */
+ *  netfence_ruleset_free(). A handle that was freed, or that did not come
+ *  from netfence_ruleset_new(), is recognised: every call on it fails with
+ *  -EINVAL ("not a live ruleset"), never touching freed memory. */
 typedef struct netfence_ruleset netfence_ruleset;
 
 /**
  * Create an empty ruleset (handles nothing, compat level best effort).
  * Ownership: *out belongs to the caller; release it with netfence_ruleset_free().
- * @return 0, -EINVAL (out is NULL).
+ * @return 0, -EINVAL (out is NULL), -ENOMEM.
  */
 NETFENCE_EXTERN int netfence_ruleset_new(netfence_ruleset **out);
 
-/** Release a ruleset and the file descriptors it holds. NULL is a no-op. */
+/** Release a ruleset and the file descriptors it holds. NULL is a no-op. A
+ *  handle that is not live (a second free) frees nothing and sets
+ *  netfence_last_error(). */
 NETFENCE_EXTERN void netfence_ruleset_free(netfence_ruleset *rs);
 
 /**

@@ -9,10 +9,18 @@ import NetFenceSystem
 import Glibc
 import NetFence
 
-/// `netfence_ruleset *` is a retained ``Ruleset``.
+/// The ``Ruleset`` a `netfence_ruleset *` names while it is live: a handle of
+/// the registry (Sources/NetFenceCHeader/handles.c) to a retained object, so a
+/// freed or made-up handle is refused instead of touching freed memory.
 private func handle(_ pointer: OpaquePointer?) -> Ruleset? {
-    guard let pointer else { return nil }
-    return Unmanaged<Ruleset>.fromOpaque(UnsafeRawPointer(pointer)).takeUnretainedValue()
+    guard let pointer, let object = nf_handle_object(UnsafeRawPointer(pointer)) else { return nil }
+    return Unmanaged<Ruleset>.fromOpaque(object).takeUnretainedValue()
+}
+
+/// The -EINVAL of a call on a handle that is NULL or not live.
+private func notLive(_ function: StaticString, _ pointer: OpaquePointer?) -> Int32 {
+    invalid(function, pointer == nil ? "rs is NULL"
+        : "rs is not a live ruleset (already freed, or not from netfence_ruleset_new)")
 }
 
 /// Runs `body`, turning success into 0 (and clearing the message) and a
@@ -50,7 +58,12 @@ public func netfence_version() -> UnsafePointer<CChar>? {
 public func netfence_ruleset_new(_ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     guard let out else { return invalid("netfence_ruleset_new", "out is NULL") }
     let object = Unmanaged.passRetained(Ruleset())
-    out.pointee = OpaquePointer(object.toOpaque())
+    guard let registered = nf_handle_new(object.toOpaque()) else {
+        object.release()
+        return fail("netfence_ruleset_new", NetFenceError(code: .outOfMemory, reason: .outOfMemory, message: "out of memory"),
+                    .allocation)
+    }
+    out.pointee = OpaquePointer(registered)
     nf_error_clear()
     return 0
 }
@@ -58,12 +71,17 @@ public func netfence_ruleset_new(_ out: UnsafeMutablePointer<OpaquePointer?>?) -
 @c @implementation
 public func netfence_ruleset_free(_ rs: OpaquePointer?) {
     guard let rs else { return }
-    Unmanaged<Ruleset>.fromOpaque(UnsafeRawPointer(rs)).release()
+    guard let object = nf_handle_release(UnsafeRawPointer(rs)) else {
+        // A second free, or a handle netfence never gave: reported, never acted on.
+        nf_error_set("netfence_ruleset_free: rs is not a live ruleset (already freed, or not from netfence_ruleset_new); nothing was freed")
+        return
+    }
+    Unmanaged<Ruleset>.fromOpaque(object).release()
 }
 
 @c @implementation
 public func netfence_ruleset_set_compat(_ rs: OpaquePointer?, _ level: UInt32) -> Int32 {
-    guard let object = handle(rs) else { return invalid("netfence_ruleset_set_compat", "rs is NULL") }
+    guard let object = handle(rs) else { return notLive("netfence_ruleset_set_compat", rs) }
     return call("netfence_ruleset_set_compat") { () throws(NetFenceError) in
         // A spent ruleset says so before its arguments are looked at (as in 0.1.0).
         try object.checkNotSpent()
@@ -73,7 +91,7 @@ public func netfence_ruleset_set_compat(_ rs: OpaquePointer?, _ level: UInt32) -
 
 @c @implementation
 public func netfence_ruleset_handle_net(_ rs: OpaquePointer?, _ access: UInt64) -> Int32 {
-    guard let object = handle(rs) else { return invalid("netfence_ruleset_handle_net", "rs is NULL") }
+    guard let object = handle(rs) else { return notLive("netfence_ruleset_handle_net", rs) }
     return call("netfence_ruleset_handle_net") { () throws(NetFenceError) in
         // A spent ruleset says so before its arguments are looked at (as in 0.1.0).
         try object.checkNotSpent()
@@ -83,7 +101,7 @@ public func netfence_ruleset_handle_net(_ rs: OpaquePointer?, _ access: UInt64) 
 
 @c @implementation
 public func netfence_ruleset_allow_port(_ rs: OpaquePointer?, _ access: UInt64, _ port: UInt64) -> Int32 {
-    guard let object = handle(rs) else { return invalid("netfence_ruleset_allow_port", "rs is NULL") }
+    guard let object = handle(rs) else { return notLive("netfence_ruleset_allow_port", rs) }
     return call("netfence_ruleset_allow_port") { () throws(NetFenceError) in
         // A spent ruleset says so before its arguments are looked at (as in 0.1.0).
         try object.checkNotSpent()
@@ -93,7 +111,7 @@ public func netfence_ruleset_allow_port(_ rs: OpaquePointer?, _ access: UInt64, 
 
 @c @implementation
 public func netfence_ruleset_allow_port_range(_ rs: OpaquePointer?, _ access: UInt64, _ first: UInt64, _ last: UInt64) -> Int32 {
-    guard let object = handle(rs) else { return invalid("netfence_ruleset_allow_port_range", "rs is NULL") }
+    guard let object = handle(rs) else { return notLive("netfence_ruleset_allow_port_range", rs) }
     return call("netfence_ruleset_allow_port_range") { () throws(NetFenceError) in
         // A spent ruleset says so before its arguments are looked at (as in 0.1.0).
         try object.checkNotSpent()
@@ -103,7 +121,7 @@ public func netfence_ruleset_allow_port_range(_ rs: OpaquePointer?, _ access: UI
 
 @c @implementation
 public func netfence_ruleset_handle_fs(_ rs: OpaquePointer?, _ access: UInt64) -> Int32 {
-    guard let object = handle(rs) else { return invalid("netfence_ruleset_handle_fs", "rs is NULL") }
+    guard let object = handle(rs) else { return notLive("netfence_ruleset_handle_fs", rs) }
     return call("netfence_ruleset_handle_fs") { () throws(NetFenceError) in
         // A spent ruleset says so before its arguments are looked at (as in 0.1.0).
         try object.checkNotSpent()
@@ -113,7 +131,7 @@ public func netfence_ruleset_handle_fs(_ rs: OpaquePointer?, _ access: UInt64) -
 
 @c @implementation
 public func netfence_ruleset_allow_path(_ rs: OpaquePointer?, _ access: UInt64, _ path: UnsafePointer<CChar>?) -> Int32 {
-    guard let object = handle(rs) else { return invalid("netfence_ruleset_allow_path", "rs is NULL") }
+    guard let object = handle(rs) else { return notLive("netfence_ruleset_allow_path", rs) }
     guard let path else { return invalid("netfence_ruleset_allow_path", "path is NULL") }
     let text = String(cString: path)
     // open(2)'s errno is part of this function's documented list.
@@ -126,7 +144,7 @@ public func netfence_ruleset_allow_path(_ rs: OpaquePointer?, _ access: UInt64, 
 
 @c @implementation
 public func netfence_ruleset_set_scope(_ rs: OpaquePointer?, _ scopes: UInt64) -> Int32 {
-    guard let object = handle(rs) else { return invalid("netfence_ruleset_set_scope", "rs is NULL") }
+    guard let object = handle(rs) else { return notLive("netfence_ruleset_set_scope", rs) }
     return call("netfence_ruleset_set_scope") { () throws(NetFenceError) in
         // A spent ruleset says so before its arguments are looked at (as in 0.1.0).
         try object.checkNotSpent()
@@ -136,7 +154,7 @@ public func netfence_ruleset_set_scope(_ rs: OpaquePointer?, _ scopes: UInt64) -
 
 @c @implementation
 public func netfence_ruleset_handle_sockets(_ rs: OpaquePointer?) -> Int32 {
-    guard let object = handle(rs) else { return invalid("netfence_ruleset_handle_sockets", "rs is NULL") }
+    guard let object = handle(rs) else { return notLive("netfence_ruleset_handle_sockets", rs) }
     return call("netfence_ruleset_handle_sockets") { () throws(NetFenceError) in
         try object.handleSockets()
     }
@@ -144,7 +162,7 @@ public func netfence_ruleset_handle_sockets(_ rs: OpaquePointer?) -> Int32 {
 
 @c @implementation
 public func netfence_ruleset_allow_socket(_ rs: OpaquePointer?, _ family: Int32, _ type: Int32, _ proto: Int32) -> Int32 {
-    guard let object = handle(rs) else { return invalid("netfence_ruleset_allow_socket", "rs is NULL") }
+    guard let object = handle(rs) else { return notLive("netfence_ruleset_allow_socket", rs) }
     return call("netfence_ruleset_allow_socket") { () throws(NetFenceError) in
         try object.allowSocket(family: family, type: type, protocol: proto)
     }
@@ -152,7 +170,7 @@ public func netfence_ruleset_allow_socket(_ rs: OpaquePointer?, _ family: Int32,
 
 @c @implementation
 public func netfence_ruleset_keep_caps(_ rs: OpaquePointer?, _ caps: UnsafePointer<CChar>?) -> Int32 {
-    guard let object = handle(rs) else { return invalid("netfence_ruleset_keep_caps", "rs is NULL") }
+    guard let object = handle(rs) else { return notLive("netfence_ruleset_keep_caps", rs) }
     guard let caps else { return invalid("netfence_ruleset_keep_caps", "caps is NULL (pass \"\" to keep none)") }
     let text = String(cString: caps)
     return call("netfence_ruleset_keep_caps") { () throws(NetFenceError) in
@@ -163,7 +181,7 @@ public func netfence_ruleset_keep_caps(_ rs: OpaquePointer?, _ caps: UnsafePoint
 @c @implementation
 public func netfence_ruleset_keep_caps_array(_ rs: OpaquePointer?, _ caps: UnsafePointer<UInt32>?, _ count: Int) -> Int32 {
     let function: StaticString = "netfence_ruleset_keep_caps_array"
-    guard let object = handle(rs) else { return invalid(function, "rs is NULL") }
+    guard let object = handle(rs) else { return notLive(function, rs) }
     if caps == nil && count != 0 { return invalid(function, "caps is NULL but count is \(count)") }
     // size_t arrives as Int; a huge count cannot be a real capability list.
     if count < 0 || count > 64 { return invalid(function, "count \(UInt(bitPattern: count)) is larger than the number of capabilities") }
@@ -177,7 +195,7 @@ public func netfence_ruleset_keep_caps_array(_ rs: OpaquePointer?, _ caps: Unsaf
 
 @c @implementation
 public func netfence_ruleset_set_caps_options(_ rs: OpaquePointer?, _ options: UInt32) -> Int32 {
-    guard let object = handle(rs) else { return invalid("netfence_ruleset_set_caps_options", "rs is NULL") }
+    guard let object = handle(rs) else { return notLive("netfence_ruleset_set_caps_options", rs) }
     return call("netfence_ruleset_set_caps_options") { () throws(NetFenceError) in
         // A spent ruleset says so before its arguments are looked at (as in 0.1.0).
         try object.checkNotSpent()
@@ -193,7 +211,7 @@ private let minimumStatusSize = 208
 @c @implementation
 public func netfence_ruleset_restrict_self(_ rs: OpaquePointer?, _ flags: UInt32, _ status: UnsafeMutablePointer<netfence_status>?) -> Int32 {
     let function: StaticString = "netfence_ruleset_restrict_self"
-    guard let object = handle(rs) else { return invalid(function, "rs is NULL") }
+    guard let object = handle(rs) else { return notLive(function, rs) }
     if let status, Int(status.pointee.size) < minimumStatusSize {
         return invalid(function, "status->size is \(status.pointee.size), expected at least \(minimumStatusSize): initialise it with NETFENCE_STATUS_INIT")
     }
@@ -230,7 +248,7 @@ public func netfence_ruleset_spawn(_ rs: OpaquePointer?, _ path: UnsafePointer<C
                                    _ pidOut: UnsafeMutablePointer<Int32>?,
                                    _ status: UnsafeMutablePointer<netfence_status>?) -> Int32 {
     let function: StaticString = "netfence_ruleset_spawn"
-    guard let object = handle(rs) else { return invalid(function, "rs is NULL") }
+    guard let object = handle(rs) else { return notLive(function, rs) }
     guard let path else { return invalid(function, "path is NULL") }
     guard let arguments = strings(argv) else { return invalid(function, "argv is NULL") }
     guard let pidOut else { return invalid(function, "pid_out is NULL") }

@@ -5,6 +5,7 @@
  * sure nothing the library allocates for the caller leaks. Nothing is
  * applied to this process.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -38,6 +39,11 @@ int main(void)
 			netfence_free(text);
 		if (netfence_caps_text(&text) == 0)
 			netfence_free(text);
+		netfence_ruleset_free(rs);
+		/* A freed handle: refused without touching freed memory (memcheck
+		 * reports any invalid read), a second free frees nothing. */
+		if (netfence_ruleset_handle_net(rs, NETFENCE_ACCESS_NET_BIND_TCP) != -EINVAL)
+			return 1;
 		netfence_ruleset_free(rs);
 	}
 	/* The restrict part of the cycle, in children (never this process):

@@ -155,6 +155,34 @@ static int test_bad_paths(void)
 	return 0;
 }
 
+/* Issue 14.4: a freed or made-up handle is refused, a second free reported. */
+static int test_freed_handles(void)
+{
+	netfence_ruleset *rs = NULL, *again = NULL;
+	CHECK_RC(netfence_ruleset_new(&rs), 0);
+	netfence_ruleset_free(rs);
+	CHECK_RC(netfence_ruleset_handle_net(rs, BIND), -EINVAL);
+	CHECK(strstr(netfence_last_error(), "netfence_ruleset_handle_net: rs is not a live ruleset") != NULL);
+	netfence_status st = NETFENCE_STATUS_INIT;
+	CHECK_RC(netfence_ruleset_restrict_self(rs, 0, &st), -EINVAL);
+	CHECK(st.landlock_applied == 0 && st.no_new_privs == 0 && st.enforced == 0);
+	netfence_ruleset_free(rs); /* a second free: reported, nothing freed */
+	CHECK(strstr(netfence_last_error(), "netfence_ruleset_free: rs is not a live ruleset") != NULL);
+	/* A new ruleset, even in the same slot, does not revive the old handle. */
+	CHECK_RC(netfence_ruleset_new(&again), 0);
+	CHECK(again != rs);
+	CHECK_RC(netfence_ruleset_handle_net(rs, BIND), -EINVAL);
+	CHECK_RC(netfence_ruleset_handle_net(again, BIND), 0);
+	/* A handle netfence never gave. */
+	CHECK_RC(netfence_ruleset_handle_net((netfence_ruleset *)(uintptr_t)0x5a5a5a5a, BIND), -EINVAL);
+	netfence_ruleset_free((netfence_ruleset *)(uintptr_t)0x5a5a5a5a);
+	CHECK(strstr(netfence_last_error(), "not a live ruleset") != NULL);
+	netfence_ruleset_free(again);
+	/* Nothing was applied by any of this: bind still works. */
+	CHECK(try_bind(AF_INET, 0, 0) == 0);
+	return 0;
+}
+
 static int test_restrict_self_bad_input(void)
 {
 	netfence_ruleset *rs = NULL;
@@ -1787,6 +1815,7 @@ static const struct test tests[] = {
 	{"bad_ports_and_bits", test_bad_ports_and_bits, 0, 0},
 	{"bad_paths", test_bad_paths, 0, 0},
 	{"restrict_self_bad_input", test_restrict_self_bad_input, 0, 0},
+	{"freed_handles", test_freed_handles, 0, 0},
 	{"strings_and_queries", test_strings_and_queries, 0, 0},
 	{"calls_after_restrict", test_calls_after_restrict, 4, 0},
 	{"tcp_bind_ipv4_proto0", test_bind_ipv4_proto0, 4, 0},
