@@ -92,7 +92,8 @@ struct Sandboxer: ParsableCommand {
         if !scoped.isEmpty {
             if let text = environment["LL_SCOPED"] {
                 var parsed: Scope = []
-                for token in text.split(separator: ":", omittingEmptySubsequences: true) {
+                // Every item counts, an empty one too (the sample's strsep: "s:" is an error).
+                for token in text.split(separator: ":", omittingEmptySubsequences: false) {
                     let scope: Scope? = token == "a" ? .abstractUnixSocket : token == "s" ? .signal : nil
                     guard let scope, !parsed.contains(scope) else { throw fail("Unknown or duplicate scope \"\(token)\"") }
                     parsed.insert(scope)
@@ -121,8 +122,12 @@ struct Sandboxer: ParsableCommand {
         }
         for (name, access) in [("LL_FS_RO", accessRO), ("LL_FS_RW", accessRW)] {
             guard let list = environment[name] else { throw fail("Missing environment variable \(name)") }
-            if list.isEmpty { continue }
+            // Every item, an empty one too: the sample tries to open it, warns and goes on.
             for path in list.split(separator: ":", omittingEmptySubsequences: false).map(String.init) {
+                if path.isEmpty {
+                    writeStderr("Failed to open \"\": \(String(cString: strerror(ENOENT)))\n")
+                    continue
+                }
                 do {
                     try ruleset.allow(access, beneath: path)
                 } catch where error.code.rawValue == EINVAL {
@@ -136,13 +141,12 @@ struct Sandboxer: ParsableCommand {
         for (name, right) in [("LL_TCP_BIND", AccessNet.bindTCP), ("LL_TCP_CONNECT", AccessNet.connectTCP)] {
             guard let list = environment[name], handledNet.contains(right) else { continue }
             for token in list.split(separator: ":", omittingEmptySubsequences: true).map(String.init) {
+                // The sample's str2num: strtoull, the whole token, no range error
+                // ("-1" parses, as 18446744073709551615, and the kernel refuses it below).
                 var end: UnsafeMutablePointer<CChar>?
                 errno = 0
-                let value = token.withCString { start -> UInt64 in
-                    let parsed = strtoull(start, &end, 10)
-                    return end.map { $0.pointee == 0 } == true && errno == 0 ? parsed : UInt64.max
-                }
-                if value == UInt64.max && token != "18446744073709551615" {
+                let value = token.withCString { strtoull($0, &end, 10) }
+                if errno != 0 || end.map({ $0.pointee != 0 }) != false {
                     throw fail("Failed to parse port at \"\(token)\"")
                 }
                 if value > 65535 {
@@ -157,7 +161,7 @@ struct Sandboxer: ParsableCommand {
             try ruleset.restrictSelf(flags)
         } catch {
             let cause = String(cString: strerror(error.code.rawValue))
-            throw fail(error.message.contains("no_new_privs") ? "Failed to restrict privileges: \(cause)" : "Failed to enforce ruleset: \(cause)")
+            throw fail(error.reason == .applyStepFailed(.noNewPrivs) ? "Failed to restrict privileges: \(cause)" : "Failed to enforce ruleset: \(cause)")
         }
 
         writeStderr("Executing the sandboxed command...\n")

@@ -398,6 +398,11 @@ def test_sandboxer_tcp_unset_vs_empty():
     ({"LL_TCP_CONNECT": "70000"}, "Failed to update the ruleset with port \"70000\""),
     ({"LL_SCOPED": "x"}, "Unknown or duplicate scope \"x\""),
     ({"LL_SCOPED": "a:a"}, "Unknown or duplicate scope \"a\""),
+    # As the kernel sample (issue 14.5): an empty scope item is an error, and
+    # -1 parses (strtoull) and is refused as a port.
+    ({"LL_SCOPED": "s:"}, "Unknown or duplicate scope \"\""),
+    ({"LL_SCOPED": "a::s"}, "Unknown or duplicate scope \"\""),
+    ({"LL_TCP_BIND": "-1"}, "Failed to update the ruleset with port \"18446744073709551615\": Invalid argument"),
     ({"LL_FORCE_LOG": "2"}, "Unknown value for LL_FORCE_LOG (only \"1\" is handled)"),
 ])
 def test_sandboxer_errors(variables, message):
@@ -417,6 +422,16 @@ def test_sandboxer_filesystem_and_environment(tmp_path):
     assert env.returncode == 0 and env.stdout.strip() == "none"
     failed = sandboxer("netfence-no-such-command", **FS)
     assert failed.returncode == 1 and "Failed to execute \"netfence-no-such-command\"" in failed.stderr
+
+
+# As the kernel sample (issue 14.5): an empty path item (an empty PATH entry,
+# a leading or trailing colon) warns and the command runs.
+@pytest.mark.parametrize("ro", [":/", "/:", "/::/usr"])
+def test_sandboxer_empty_path_items(ro):
+    result = sandboxer("true", LL_FS_RO=ro, LL_FS_RW="/tmp")
+    assert result.returncode == 0, result.stderr
+    assert 'Failed to open "": No such file or directory' in result.stderr
+    assert "Invalid argument" not in result.stderr
 
 
 @needs_scopes
