@@ -160,6 +160,13 @@ NETFENCE_EXTERN const char *netfence_version(void);
  *  cover them (capabilities, always; Landlock before ABI 8). Without it such
  *  a call fails with -EBUSY. */
 #define NETFENCE_RESTRICT_CALLING_THREAD_ONLY (UINT32_C(1) << 31)
+/** netfence-defined (never passed to the kernel): accept that io_uring kernel
+ *  threads of the process (an SQPOLL ring's "iou-sqp-" thread, "iou-wrk-"
+ *  workers), which run ring operations with the credentials of the ring's
+ *  creation, stay unrestricted. Without it, their presence fails the call
+ *  with -EBUSY, even with NETFENCE_RESTRICT_CALLING_THREAD_ONLY; with it, the
+ *  status reports them (all_threads 0, a dropped item). */
+#define NETFENCE_RESTRICT_ACCEPT_IO_URING_THREADS (UINT32_C(1) << 30)
 /** @} */
 
 /** @defgroup status Enforcement status @{ */

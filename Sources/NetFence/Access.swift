@@ -230,15 +230,27 @@ public struct RestrictFlags: OptionSet, Hashable, Sendable, CustomStringConverti
     ///
     /// The corresponding C constant is `NETFENCE_RESTRICT_CALLING_THREAD_ONLY`.
     public static let callingThreadOnly = RestrictFlags(rawValue: 1 << 31)
+    /// Accept that io_uring kernel threads of the process (an SQPOLL ring's `iou-sqp-` thread,
+    /// `iou-wrk-` workers) stay unrestricted: they run ring operations with the credentials of the
+    /// ring's creation, which no later restriction reaches.
+    ///
+    /// netfence's own flag, never passed to the kernel. Without it, their presence throws
+    /// ``NetFenceError/Code/otherThreads``, even with ``callingThreadOnly``; with it, the status
+    /// reports them (``RestrictionStatus/allThreads`` false, a dropped item).
+    ///
+    /// The corresponding C constant is `NETFENCE_RESTRICT_ACCEPT_IO_URING_THREADS`.
+    public static let acceptIOUringThreads = RestrictFlags(rawValue: 1 << 30)
 
     /// Flags that go to the kernel.
     static let kernelLogFlags: RestrictFlags = [.logSameExecOff, .logNewExecOn, .logSubdomainsOff]
     /// Every flag this version of netfence knows.
-    public static let known: RestrictFlags = [.logSameExecOff, .logNewExecOn, .logSubdomainsOff, .callingThreadOnly]
+    public static let known: RestrictFlags = [.logSameExecOff, .logNewExecOn, .logSubdomainsOff, .callingThreadOnly,
+                                              .acceptIOUringThreads]
 
     static let names: [(RestrictFlags, String)] = [
         (.logSameExecOff, "log_same_exec_off"), (.logNewExecOn, "log_new_exec_on"),
         (.logSubdomainsOff, "log_subdomains_off"), (.callingThreadOnly, "calling_thread_only"),
+        (.acceptIOUringThreads, "accept_io_uring_threads"),
     ]
 
     /// The flags' names joined with `|` (`log_new_exec_on|calling_thread_only`); `none` when empty.

@@ -125,6 +125,17 @@ extension Ruleset {
         } else {
             throw Self.threadError(threads: threads, layer: perThreadLayer!, abi: abi)
         }
+        // io_uring kernel threads act with the ring creator's credentials:
+        // no layer reaches them, TSYNC and the calling-thread-only flag alike.
+        if threads != 1 {
+            let uring = system.ioUringThreads()
+            if uring.count > 0 {
+                if !flags.contains(.acceptIOUringThreads) { throw Self.ioUringError(uring.names) }
+                status.allThreads = false
+                status.dropped.append("io_uring kernel threads (\(uring.names)) are not restricted: they run ring operations with the credentials of the ring's creation")
+                if status.enforcement == .fullyEnforced { status.enforcement = .partiallyEnforced }
+            }
+        }
 
         // TSYNC whenever other threads may exist (an unknown count included).
         let prepared = try prepare(plan, seccompThreadSync: threads != 1 && status.allThreads, status: &status)
@@ -143,6 +154,12 @@ extension Ruleset {
             throw NetFenceError.applyFailed(step: result.failed_step, errno: -result.error, done: result.done)
         }
         isEnforced = true
+    }
+
+    /// Why the apply refuses to run with io_uring kernel threads.
+    static func ioUringError(_ names: String) -> NetFenceError {
+        NetFenceError(code: .otherThreads, reason: .otherThreads, message:
+            "io_uring kernel threads of this process (\(names)) run ring operations with the credentials of the ring's creation, which no restriction reaches: close the rings (or set them up without SQPOLL) before restricting, or pass the accept-io_uring-threads flag to accept it")
     }
 
     /// Why the apply refuses to run with other threads.

@@ -119,7 +119,7 @@ extension Ruleset {
         }
 
         plan.apply = true
-        plan.status.flagsEnforced.formUnion(flags.intersection(.callingThreadOnly))
+        plan.status.flagsEnforced.formUnion(flags.intersection([.callingThreadOnly, .acceptIOUringThreads]))
         plan.status.netEnforced = plan.kernelNet.union(plan.status.netAllPorts)
         if listenHandled { plan.status.netEnforced.insert(.listenTCP) }
         plan.status.fsEnforced = plan.isolationDomain ? [] : plan.kernelFS

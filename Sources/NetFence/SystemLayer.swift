@@ -14,6 +14,8 @@ package struct SystemLayer {
     package var landlockErrata: () -> Int32
     /// The number of threads of this process, or -errno.
     package var threadCount: () -> Int32
+    /// The io_uring kernel threads of this process: their count (or -errno) and names.
+    package var ioUringThreads: () -> (count: Int32, names: String)
     /// no_new_privs of the calling thread: 0, 1, or -errno.
     package var noNewPrivs: () -> Int32
     /// The calling thread's capabilities.
@@ -36,6 +38,11 @@ package struct SystemLayer {
         landlockABI: { nf_kernel_landlock_abi() },
         landlockErrata: { nf_kernel_landlock_errata() },
         threadCount: { nf_thread_count() },
+        ioUringThreads: {
+            var names = [CChar](repeating: 0, count: 512)
+            let count = nf_io_uring_threads(&names, names.count)
+            return (count, String(decoding: names.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        },
         noNewPrivs: { nf_get_no_new_privs() },
         capabilities: { () throws(NetFenceError) in try CapabilityState.current() },
         effectiveUID: { nf_geteuid() },

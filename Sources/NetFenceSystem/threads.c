@@ -7,7 +7,10 @@
 #include "netfence_system.h"
 #include "system_internal.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <stdio.h>
+#include <string.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <stdint.h>
@@ -104,4 +107,68 @@ int nf_only_thread(void)
 int nf_seccomp_mode(void)
 {
 	return prctl(PR_GET_SECCOMP, 0, 0, 0, 0);
+}
+
+/* PF_IO_WORKER (include/linux/sched.h): the task is an io_uring kernel
+ * thread. The kernel sets it when it creates the thread; the thread's name
+ * ("iou-sqp-", "iou-wrk-") comes later, set by the thread itself. */
+#define NF_PF_IO_WORKER 0x00000010u
+
+/* The flags field (the 9th) of a /proc/.../stat file, or 0. */
+static unsigned long task_flags(const char *tid)
+{
+	char path[64], text[1024];
+	snprintf(path, sizeof(path), "/proc/self/task/%s/stat", tid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	text[n] = '\0';
+	/* After the name in parentheses (which may hold spaces): state, ppid,
+	 * pgrp, session, tty_nr, tpgid, then flags. */
+	const char *field = strrchr(text, ')');
+	unsigned long flags = 0;
+	if (field == NULL || sscanf(field + 1, " %*c %*d %*d %*d %*d %*d %lu", &flags) != 1)
+		return 0;
+	return flags;
+}
+
+/* The io_uring kernel threads of this process (an SQPOLL ring's thread,
+ * async workers). They run the operations of a ring with the credentials it
+ * was created with, and no restriction applied afterwards reaches them.
+ * Their count, with "name (tid)" items in `names` (cut to `size`), or
+ * -errno. */
+int nf_io_uring_threads(char *names, size_t size)
+{
+	DIR *tasks = opendir("/proc/self/task");
+	if (tasks == NULL)
+		return -errno;
+	int count = 0;
+	size_t used = 0;
+	if (size > 0)
+		names[0] = '\0';
+	struct dirent *entry;
+	while ((entry = readdir(tasks)) != NULL) {
+		if (entry->d_name[0] == '.' || !(task_flags(entry->d_name) & NF_PF_IO_WORKER))
+			continue;
+		char path[64], comm[32] = "";
+		snprintf(path, sizeof(path), "/proc/self/task/%s/comm", entry->d_name);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		ssize_t n = fd >= 0 ? read(fd, comm, sizeof(comm) - 1) : -1;
+		if (fd >= 0)
+			close(fd);
+		comm[n > 0 ? n : 0] = '\0';
+		comm[strcspn(comm, "\n")] = '\0';
+		count++;
+		if (used < size) {
+			int written = snprintf(names + used, size - used, "%sthread %s (%s)", used ? ", " : "", entry->d_name, comm);
+			if (written > 0)
+				used += (size_t)written;
+		}
+	}
+	closedir(tasks);
+	return count;
 }

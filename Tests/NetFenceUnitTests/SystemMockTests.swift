@@ -17,6 +17,7 @@ final class SystemMockTests: XCTestCase {
         system.landlockErrata = { abi >= 7 ? 1 : -EOPNOTSUPP }
         system.threadCount = { threads }
         system.noNewPrivs = { 0 }
+        system.ioUringThreads = { (0, "") }
         system.capabilities = { () throws(NetFenceError) in CapabilityState() }
         system.effectiveUID = { 1000 }
         // A real descriptor the ruleset may close: /dev/null stands for the kernel ruleset.
@@ -125,6 +126,28 @@ final class SystemMockTests: XCTestCase {
         let status = try ruleset.restrictSelf()
         XCTAssertTrue(status.allThreads)
         XCTAssertEqual(status.threadCount, 3)
+    }
+
+    /// io_uring kernel threads (issue 14.3): refused even with the calling-thread-only flag,
+    /// accepted and reported only with their own flag.
+    func testIOUringThreads() throws {
+        var system = mock(abi: 8, threads: 2, done: UInt32(NF_STEP_NO_NEW_PRIVS | NF_STEP_LANDLOCK | NF_STEP_SECCOMP))
+        system.ioUringThreads = { (1, "iou-sqp-77 (78)") }
+        let refused = try tcpRuleset(system)
+        do {
+            try refused.restrictSelf(.callingThreadOnly)
+            XCTFail("restrictSelf succeeded with an io_uring thread")
+        } catch {
+            XCTAssertEqual(error.reason, .otherThreads)
+            XCTAssertTrue(error.message.contains("iou-sqp-77 (78)"), error.message)
+            XCTAssertNil(error.status?.enforcement, "nothing applied")
+        }
+        let accepted = try tcpRuleset(system)
+        let status = try accepted.restrictSelf([.callingThreadOnly, .acceptIOUringThreads])
+        XCTAssertFalse(status.allThreads)
+        XCTAssertEqual(status.enforcement, .partiallyEnforced)
+        XCTAssertTrue(status.dropped.contains { $0.contains("io_uring kernel threads (iou-sqp-77 (78)) are not restricted") })
+        XCTAssertTrue(status.flagsEnforced.contains(.acceptIOUringThreads))
     }
 
     func testHardRequirementWithoutLandlock() throws {

@@ -118,12 +118,16 @@ class RestrictFlags(enum.IntFlag):
       only the calling thread when other threads exist and a layer cannot
       cover them; without it such a call raises
       :class:`~netfence.OtherThreadsError`.
+    - ``ACCEPT_IO_URING_THREADS``: netfence-defined (bit 30): accept that
+      io_uring kernel threads stay unrestricted (they are reported); without
+      it their presence raises :class:`~netfence.OtherThreadsError`.
     """
 
     LOG_SAME_EXEC_OFF = 1 << 0
     LOG_NEW_EXEC_ON = 1 << 1
     LOG_SUBDOMAINS_OFF = 1 << 2
     CALLING_THREAD_ONLY = 1 << 31
+    ACCEPT_IO_URING_THREADS = 1 << 30
 
 
 class CapsOptions(enum.IntFlag):

@@ -67,6 +67,7 @@ NF_HIDDEN int nf_get_no_new_privs(void);
  * count of /proc/self/task (2 + threads), else its entries (getdents64 on a
  * stack buffer). No allocation. */
 NF_HIDDEN int nf_thread_count(void);
+NF_HIDDEN int nf_io_uring_threads(char *names, size_t size);
 /* The entries of /proc/self/task only (tests compare the two). */
 NF_HIDDEN int nf_thread_count_by_entries(void);
 /* 1 when unshare(CLONE_THREAD) proves the caller the only thread (no seccomp filter in place). */
