@@ -29,7 +29,7 @@ CXX        ?= c++
 # and gcc does not understand clang's flags: keep it out of swift's way.
 SWIFT      := env -u CC -u CXX swift
 
-.PHONY: all lib cli deps demo test test-asan bench fuzz install uninstall clean FORCE
+.PHONY: all lib cli test-cli deps demo test test-asan bench fuzz install uninstall clean FORCE
 
 all: lib
 
@@ -80,17 +80,31 @@ uninstall:
 # program each time, and loading libstdc++ and friends alone cost ~0.7 ms.
 cli: $(BUILD)/bin/netfence
 
-$(BUILD)/bin/netfence: FORCE
-	@mkdir -p $(BUILD)/bin
-	@# glibc warns about NSS and dlopen in static programs (Foundation, pulled
-	@# in by swift-argument-parser, references them; netfence calls none).
-	$(SWIFT) build -c release --product netfence --static-swift-stdlib -Xswiftc -static-executable \
-	  > $(BUILD)/cli-build.log 2>&1; rc=$$?; \
-	  grep -v "statically linked applications requires at runtime\|use of .mktemp' is dangerous" $(BUILD)/cli-build.log; \
+# build_cli(scratch directory, extra flags, output): the static tool.
+# glibc warns about NSS and dlopen in static programs (Foundation, pulled in
+# by swift-argument-parser, references them; netfence calls none).
+define build_cli
+	@mkdir -p $(dir $(3))
+	$(SWIFT) build -c release --product netfence --scratch-path $(1) --static-swift-stdlib -Xswiftc -static-executable $(2) \
+	  > $(3).log 2>&1; rc=$$?; \
+	  grep -v "statically linked applications requires at runtime\|use of .mktemp' is dangerous" $(3).log; \
 	  exit $$rc
-	cp $$($(SWIFT) build -c release --show-bin-path)/netfence $@.tmp
-	strip $@.tmp
-	mv -f $@.tmp $@
+	cp $$($(SWIFT) build -c release --scratch-path $(1) --show-bin-path)/netfence $(3).tmp
+	strip $(3).tmp
+	mv -f $(3).tmp $(3)
+endef
+
+$(BUILD)/bin/netfence: FORCE
+	$(call build_cli,.build,,$@)
+
+# The test build of the tool: the same sources with the test-only hooks
+# compiled in (NETFENCE_TEST_ABI: docs/security-testing.md), in a scratch
+# directory of its own. The cli and simulated suites use it; it is never
+# installed, and the installed tool and library ignore the variable.
+TEST_SCRATCH := .build-test
+test-cli: $(BUILD)/test/bin/netfence
+$(BUILD)/test/bin/netfence: FORCE
+	$(call build_cli,$(TEST_SCRATCH),-Xcc -DNETFENCE_TEST_HOOKS,$@)
 
 DEMO_PROGRAMS := $(BUILD)/bin/demo-server $(BUILD)/bin/demo-client $(BUILD)/bin/free-port
 
@@ -113,7 +127,7 @@ demo: deps lib cli $(DEMO_PROGRAMS)
 test-asan: deps lib
 	@VERSION=$(VERSION) SOVERSION=$(SOVERSION) TEST_CC=$(CC) TEST_CXX=$(CXX) NETFENCE_SUITES="install asan" sh tests/run.sh
 
-test: deps lib cli $(DEMO_PROGRAMS)
+test: deps lib cli test-cli $(DEMO_PROGRAMS)
 	@VERSION=$(VERSION) SOVERSION=$(SOVERSION) TEST_CC=$(CC) TEST_CXX=$(CXX) sh tests/run.sh
 
 # Benchmarks (not part of `make test`): libnetfence, the CLI and spawn
@@ -146,6 +160,6 @@ fuzz: lib
 	$(BUILD)/fuzz_cabi -max_total_time=$(FUZZ_TIME) -max_len=256 -print_final_stats=1 $(BUILD)/fuzz-corpus fuzz/regressions
 
 clean:
-	rm -rf $(BUILD) $(CABI_SCRATCH) .build
+	rm -rf $(BUILD) $(CABI_SCRATCH) $(TEST_SCRATCH) .build
 
 FORCE:

@@ -136,16 +136,44 @@ c_abi_suite() {
 	"$BUILD/netfence_test"
 }
 
+# The cli and simulated suites run the test build of the tool (make
+# test-cli: NETFENCE_TEST_ABI honoured, to test downgrades on this kernel).
 cli_suite() {
-	run_pytest "$BUILD/cli-test.log" env NETFENCE_CLI="$BUILD/bin/netfence" \
+	run_pytest "$BUILD/cli-test.log" env NETFENCE_CLI="$BUILD/test/bin/netfence" \
 		python3 -m pytest -q -p no:cacheprovider -rs tests/cli
 }
 
 simulated_suite() {
 	$CC -std=c99 -O1 tests/simulated/fake_kernel.c -o "$BUILD/bin/fake-kernel" || return 1
 	run_pytest "$BUILD/simulated-test.log" \
-		env NETFENCE_CLI="$BUILD/bin/netfence" NETFENCE_FAKE_KERNEL="$BUILD/bin/fake-kernel" \
+		env NETFENCE_CLI="$BUILD/test/bin/netfence" NETFENCE_FAKE_KERNEL="$BUILD/bin/fake-kernel" \
 		python3 -m pytest -q -p no:cacheprovider -rs tests/simulated
+}
+
+# What is installed ignores the test-only NETFENCE_TEST_ABI: no environment
+# can make the library or the tool enforce less (only the test build has it).
+production_suite() {
+	$CC -std=c99 -Wall -Wextra -Werror -O1 -Iinclude tests/c/landlock_abi.c -o "$BUILD/landlock_abi_production" \
+		-L"$BUILD/lib" -lnetfence -Wl,-rpath,"$BUILD/lib" || return 1
+	abis=$(NETFENCE_TEST_ABI=1 "$BUILD/landlock_abi_production") || { echo "FAIL production: cannot read the ABI"; return 1; }
+	kernel_abi=${abis% *}
+	netfence_abi=${abis#* }
+	if [ "$kernel_abi" -gt 1 ] && [ "$netfence_abi" != "$kernel_abi" ]; then
+		echo "FAIL production: the library reports ABI $netfence_abi under NETFENCE_TEST_ABI=1 (kernel: $kernel_abi)"
+		return 1
+	fi
+	tool_abi=$(NETFENCE_TEST_ABI=1 "$BUILD/bin/netfence" status --json | python3 -c 'import json, sys; print(json.load(sys.stdin)["landlock"]["abi"])') ||
+		{ echo "FAIL production: netfence status --json"; return 1; }
+	if [ "$kernel_abi" -gt 1 ] && [ "$tool_abi" != "$kernel_abi" ]; then
+		echo "FAIL production: the tool reports ABI $tool_abi under NETFENCE_TEST_ABI=1 (kernel: $kernel_abi)"
+		return 1
+	fi
+	test_abi=$(NETFENCE_TEST_ABI=1 "$BUILD/test/bin/netfence" status --json | python3 -c 'import json, sys; print(json.load(sys.stdin)["landlock"]["abi"])')
+	if [ "$kernel_abi" -gt 1 ] && [ "$test_abi" != 1 ]; then
+		echo "FAIL production: the test build does not honour NETFENCE_TEST_ABI (reports $test_abi): the check proves nothing"
+		return 1
+	fi
+	echo "ok   the installed library and tool ignore NETFENCE_TEST_ABI (kernel ABI $kernel_abi); the test build honours it"
 }
 
 swift_suite() {
@@ -300,6 +328,7 @@ suite "python-examples" python_examples_suite
 suite "python" python_suite
 suite "cli" cli_suite
 suite "simulated" simulated_suite
+suite "production" production_suite
 suite "swift" swift_suite
 
 # A name in NETFENCE_SUITES that is no suite must not pass unnoticed.

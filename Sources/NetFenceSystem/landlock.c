@@ -41,12 +41,14 @@ static int probe_kernel_abi(void)
 {
 	int saved_errno = errno;
 	int rc = nf_landlock_create_ruleset(NULL, 0, NF_LANDLOCK_CREATE_RULESET_VERSION);
+#ifdef NETFENCE_TEST_HOOKS
 	if (rc > 0) {
-		/* Test-only: NETFENCE_TEST_ABI=N makes netfence behave as on an
-		 * older kernel (ABI N, never more than the real one), to test
-		 * downgrades on the real kernel (docs/security-testing.md).
-		 * secure_getenv: never in a setuid or otherwise privileged
-		 * program, whose invoker controls the environment. */
+		/* Test build only (make test's tool; never the installed library
+		 * or tool, so no environment can weaken them): NETFENCE_TEST_ABI=N
+		 * makes netfence behave as on an older kernel (ABI N, never more
+		 * than the real one), to test downgrades on the real kernel
+		 * (docs/security-testing.md). secure_getenv: never in a setuid or
+		 * otherwise privileged program. */
 		const char *text = secure_getenv("NETFENCE_TEST_ABI");
 		if (text != NULL && text[0] >= '0' && text[0] <= '9') { /* digits only: no sign, no space */
 			char *end = NULL;
@@ -55,7 +57,9 @@ static int probe_kernel_abi(void)
 			if (errno == 0 && end != text && *end == '\0' && value >= 1 && value < rc)
 				rc = (int)value;
 		}
-	} else if (rc != -ENOSYS && rc != -EOPNOTSUPP) {
+	}
+#endif
+	if (rc <= 0 && rc != -ENOSYS && rc != -EOPNOTSUPP) {
 		/* Anything else than "not built" / "disabled" is a kernel we do
 		 * not understand: unavailable rather than a guess. */
 		rc = -EOPNOTSUPP;
