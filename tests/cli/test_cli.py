@@ -586,3 +586,13 @@ def test_hard_listen_rules_under_an_existing_filter():
     assert "seccomp filter(s) are already attached" in result.stderr
     assert "hint: the per-port listen supervisor could not start" in result.stderr
     assert "too old" not in result.stderr
+
+
+# Issue 14.7: --soft enforces nothing when the kernel lacks something, but a
+# listen supervisor that cannot start (an existing filter) is decided later
+# and stricter: every listen() denied, the rest enforced (docs/cli.md says so).
+def test_soft_with_a_supervisor_that_cannot_start():
+    result = run("run", "--no-network", "--", CLI, "run", "--soft", "--listen-tcp", "1", "--bind-tcp", "1", "--status", "--", "true")
+    assert result.returncode == 0, result.stderr
+    assert "enforcement: partial" in result.stderr
+    assert "listen: deny-all" in result.stderr and "listen_fail_closed" in result.stderr
