@@ -373,9 +373,19 @@ extension Ruleset {
             if rc < 0 { throw .system(rc, "landlock_add_rule(path \"/\")") }
         }
         for rule in paths {
-            let access = rule.access.intersection(plan.kernelFS)
+            var access = rule.access.intersection(plan.kernelFS)
             if access.isEmpty { continue }
-            let rc = system.addPathRule(fd, access.rawValue, rule.fd)
+            // A path of allow(_:beneathWhenEnforced:) is opened now, added and closed.
+            var pathFD: Int32
+            if let held = rule.fd {
+                pathFD = held
+            } else {
+                let opened = try Self.openPath(rule.path, access)
+                pathFD = opened.fd
+                access = opened.rights
+            }
+            defer { if rule.fd == nil { nf_close(pathFD) } }
+            let rc = system.addPathRule(fd, access.rawValue, pathFD)
             if rc < 0 { throw .system(rc, "landlock_add_rule(path \"\(rule.path)\")") }
             status.pathRules += 1
         }

@@ -22,7 +22,9 @@ import NetFenceSystem
 /// The corresponding C type is the opaque `netfence_ruleset`.
 public final class Ruleset {
     struct PathRule {
-        let fd: Int32
+        /// The path opened by ``allow(_:beneath:)``; nil: opened at enforcement
+        /// (``allow(_:beneathWhenEnforced:)``).
+        let fd: Int32?
         let access: AccessFS
         let path: String
     }
@@ -59,7 +61,7 @@ public final class Ruleset {
     public init() {}
 
     deinit {
-        for rule in paths { nf_close(rule.fd) }
+        for rule in paths { if let fd = rule.fd { nf_close(fd) } }
     }
 
     /// Throws ``NetFenceError/Code/alreadyEnforced`` when the ruleset was spent by ``restrictSelf(_:)``.
@@ -189,6 +191,36 @@ public final class Ruleset {
     /// The corresponding C function is `netfence_ruleset_allow_path`.
     @discardableResult
     public func allow(_ access: AccessFS, beneath path: String) throws(NetFenceError) -> Ruleset {
+        try checkPathRule(access, path)
+        let opened = try Self.openPath(path, access)
+        paths.append(PathRule(fd: opened.fd, access: opened.rights, path: path))
+        return self
+    }
+
+    /// Allows handled filesystem rights beneath a path that is opened only when the ruleset is
+    /// enforced (or a program spawned), one path at a time, as the kernel's sandboxer sample does.
+    ///
+    /// The ruleset holds no descriptor for the path, so any number of them fits under a low
+    /// open-files limit; ``allow(_:beneath:)`` holds one per path. The path is resolved at
+    /// enforcement, not now: a rename in between changes what is allowed. A path that cannot be
+    /// opened then, or a non-directory with none of the rights in ``AccessFS/fileRights``, fails the
+    /// enforcement before anything is applied (`open(2)`'s errno is not on `restrictSelf`'s list:
+    /// it arrives as ``NetFenceError/Code/internalError``, named in the message).
+    ///
+    /// - Parameters:
+    ///   - access: Rights already handled with ``handle(_:)-(AccessFS)``; not empty.
+    ///   - path: The file or directory; not empty.
+    /// - Returns: This ruleset, for chaining.
+    /// - Throws: ``NetFenceError/Code/invalidArgument`` (empty set, unknown or unhandled bits, empty
+    ///   path), ``NetFenceError/Code/alreadyEnforced`` when the ruleset was spent by ``restrictSelf(_:)``.
+    @discardableResult
+    public func allow(_ access: AccessFS, beneathWhenEnforced path: String) throws(NetFenceError) -> Ruleset {
+        try checkPathRule(access, path)
+        paths.append(PathRule(fd: nil, access: access, path: path))
+        return self
+    }
+
+    private func checkPathRule(_ access: AccessFS, _ path: String) throws(NetFenceError) {
         try checkNotSpent()
         try access.validate()
         let unhandled = access.subtracting(handledFS)
@@ -196,6 +228,10 @@ public final class Ruleset {
             throw .invalid("filesystem right \(unhandled) is not handled by this ruleset: handle it first")
         }
         if path.isEmpty { throw .invalid("empty path") }
+    }
+
+    /// Opens a path for a rule (`O_PATH | O_CLOEXEC`): its descriptor, and the rights that apply to it.
+    static func openPath(_ path: String, _ access: AccessFS) throws(NetFenceError) -> (fd: Int32, rights: AccessFS) {
         var isDirectory: Int32 = 0
         let fd = nf_open_path(path, &isDirectory)
         if fd < 0 { throw .system(fd, "cannot open \"\(path)\"") }
@@ -209,8 +245,7 @@ public final class Ruleset {
                 throw .invalid("\"\(path)\" is not a directory and none of the rights apply to a file (file rights: \(AccessFS.fileRights))")
             }
         }
-        paths.append(PathRule(fd: fd, access: rights, path: path))
-        return self
+        return (fd, rights)
     }
 
     /// Sets the IPC scopes, replacing earlier ones; an empty set clears them.

@@ -2,6 +2,7 @@
 import ArgumentParser
 import Glibc
 import NetFence
+import NetFenceSystem
 
 /// A drop-in for the Linux kernel's samples/landlock/sandboxer.c (the Linux
 /// 6.15-6.18 version, Landlock ABI 7): same environment variables, same
@@ -128,13 +129,21 @@ struct Sandboxer: ParsableCommand {
                     writeStderr("Failed to open \"\": \(String(cString: strerror(ENOENT)))\n")
                     continue
                 }
-                do {
-                    try ruleset.allow(access, beneath: path)
-                } catch where error.code.rawValue == EINVAL {
-                    throw fail("Failed to update the ruleset with \"\(path)\": \(String(cString: strerror(EINVAL)))")
-                } catch {
+                // As the sample: open, then let go of the descriptor (the rule
+                // opens the path again at enforcement, one at a time), so any
+                // number of paths fits under a low open-files limit.
+                var isDirectory: Int32 = 0
+                let probe = nf_open_path(path, &isDirectory)
+                if probe < 0 {
                     // The sample reports an unopenable path and goes on.
-                    writeStderr("Failed to open \"\(path)\": \(String(cString: strerror(error.code.rawValue)))\n")
+                    writeStderr("Failed to open \"\(path)\": \(String(cString: strerror(-probe)))\n")
+                    continue
+                }
+                nf_close(probe)
+                do {
+                    try ruleset.allow(access, beneathWhenEnforced: path)
+                } catch {
+                    throw fail("Failed to update the ruleset with \"\(path)\": \(String(cString: strerror(error.code.rawValue)))")
                 }
             }
         }

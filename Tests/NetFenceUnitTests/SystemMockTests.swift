@@ -150,6 +150,41 @@ final class SystemMockTests: XCTestCase {
         XCTAssertTrue(status.flagsEnforced.contains(.acceptIOUringThreads))
     }
 
+    /// Paths opened at enforcement (issue 14.5): no descriptor held before, opened then, one at a time.
+    func testPathsOpenedAtEnforcement() throws {
+        var system = mock(done: UInt32(NF_STEP_NO_NEW_PRIVS | NF_STEP_LANDLOCK))
+        var added: [UInt64] = []
+        system.addPathRule = { _, access, pathFD in added.append(access); return pathFD >= 0 ? 0 : -EBADF }
+        let ruleset = Ruleset()
+        ruleset.system = system
+        try ruleset.handle([.readFile, .readDir])
+        let before = openDescriptors()
+        for _ in 0..<100 { try ruleset.allow([.readFile, .readDir], beneathWhenEnforced: "/etc/passwd") }
+        XCTAssertEqual(openDescriptors(), before, "no descriptor held")
+        XCTAssertThrowsError(try ruleset.allow(.readFile, beneathWhenEnforced: ""))
+        XCTAssertThrowsError(try ruleset.allow(.writeFile, beneathWhenEnforced: "/etc")) // not handled
+        let status = try ruleset.restrictSelf()
+        XCTAssertEqual(status.pathRules, 100)
+        XCTAssertEqual(Set(added), [AccessFS.readFile.rawValue], "a file keeps the file rights only")
+        XCTAssertEqual(openDescriptors(), before, "each closed after its rule")
+        // A path gone by enforcement fails it, before anything is applied.
+        let missing = Ruleset()
+        missing.system = mock()
+        try missing.handle(.readFile).allow(.readFile, beneathWhenEnforced: "/nonexistent/netfence")
+        let error = try XCTUnwrap(failure(of: missing))
+        XCTAssertTrue(error.message.contains("/nonexistent/netfence"), error.message)
+        XCTAssertNil(error.status?.enforcement)
+    }
+
+    /// The number of open descriptors of this process.
+    func openDescriptors() -> Int {
+        guard let directory = opendir("/proc/self/fd") else { return -1 }
+        defer { closedir(directory) }
+        var count = 0
+        while readdir(directory) != nil { count += 1 }
+        return count
+    }
+
     func testHardRequirementWithoutLandlock() throws {
         let ruleset = try tcpRuleset(mock(abi: -ENOSYS))
         try ruleset.setCompatibility(.hardRequirement)

@@ -434,6 +434,18 @@ def test_sandboxer_empty_path_items(ro):
     assert "Invalid argument" not in result.stderr
 
 
+# As the kernel sample (issue 14.5): paths are opened, added and closed one at
+# a time, so many of them fit under a low open-files limit.
+def test_sandboxer_many_paths_under_a_low_descriptor_limit():
+    ro = ":".join(["/usr", "/etc"] * 40 + ["/"])
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LL_")}
+    env.update(LL_FS_RO=ro, LL_FS_RW="/tmp")
+    result = subprocess.run(["sh", "-c", f'ulimit -n 24; exec "{CLI}" sandboxer true'], capture_output=True, text=True,
+                            env=env, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "Too many open files" not in result.stderr
+
+
 @needs_scopes
 def test_sandboxer_scoped_signal():
     assert sandboxer_probe(f"kill={os.getpid()}", LL_SCOPED="s", **FS) == ["EPERM"]
