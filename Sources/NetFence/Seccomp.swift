@@ -121,7 +121,7 @@ struct SeccompPlan {
         self.allowUnboundListen = allowUnboundListen
         // io_uring is closed by every filter; foreign ABIs as the spec says.
         features = [.ioUringBlocked]
-        if spec.foreignABIAction == .killProcess { features.insert(.foreignArchBlocked) }
+        if case .killProcess = spec.foreignABIAction { features.insert(.foreignArchBlocked) }
         if blockFastOpen { features.insert(.fastOpenBlocked) }
         if socketsHandled { features.insert(.socketsHandled) }
         if blockTCPBypass { features.insert(.tcpBypassBlocked) }

@@ -4,54 +4,76 @@
 // (`try AccessNet(validating: raw)`), and the typed API checks its own values
 // with the same code, so both refuse exactly the same input.
 
-/// A set of flags with a closed list of known bits, checked the same way for every type.
-public protocol ValidatedFlags: OptionSet where RawValue: FixedWidthInteger {
-    /// Every bit netfence knows.
-    static var known: Self { get }
-    /// What one bit is called in messages ("network right").
-    static var bitName: String { get }
-    /// Whether the empty set is a valid value (an empty scope set clears the scopes).
-    static var emptyIsValid: Bool { get }
+/// Checks a raw flag set: no unknown bits and, unless `emptyIsValid`, not empty.
+private func checkFlags(_ raw: UInt64, known: UInt64, bitName: String, emptyIsValid: Bool) throws(NetFenceError) {
+    if raw == 0 && !emptyIsValid { throw .invalid("no \(bitName) given (the value is 0)") }
+    let unknown = raw & ~known
+    if unknown != 0 { throw .invalid("unknown \(bitName) bits 0x\(String(unknown, radix: 16))") }
 }
 
-extension ValidatedFlags {
-    /// Checks that the set has no unknown bits and, unless the type allows it, is not empty.
+extension AccessNet {
+    /// Checks that the set is not empty and has no unknown bits.
     public func validate() throws(NetFenceError) {
-        if rawValue == 0 && !Self.emptyIsValid { throw .invalid("no \(Self.bitName) given (the value is 0)") }
-        let unknown = rawValue & ~Self.known.rawValue
-        if unknown != 0 { throw .invalid("unknown \(Self.bitName) bits 0x\(String(unknown, radix: 16))") }
+        try checkFlags(rawValue, known: Self.known.rawValue, bitName: "network right", emptyIsValid: false)
     }
 
     /// A set from a raw bitmask, checked with ``validate()``.
-    public init(validating rawValue: RawValue) throws(NetFenceError) {
+    public init(validating rawValue: UInt64) throws(NetFenceError) {
         self.init(rawValue: rawValue)
         try validate()
     }
 }
 
-extension AccessNet: ValidatedFlags {
-    public static var bitName: String { "network right" }
-    public static var emptyIsValid: Bool { false }
+extension AccessFS {
+    /// Checks that the set is not empty and has no unknown bits.
+    public func validate() throws(NetFenceError) {
+        try checkFlags(rawValue, known: Self.known.rawValue, bitName: "filesystem right", emptyIsValid: false)
+    }
+
+    /// A set from a raw bitmask, checked with ``validate()``.
+    public init(validating rawValue: UInt64) throws(NetFenceError) {
+        self.init(rawValue: rawValue)
+        try validate()
+    }
 }
 
-extension AccessFS: ValidatedFlags {
-    public static var bitName: String { "filesystem right" }
-    public static var emptyIsValid: Bool { false }
+extension Scope {
+    /// Checks that the set has no unknown bits (an empty set is valid: it clears the scopes).
+    public func validate() throws(NetFenceError) {
+        try checkFlags(rawValue, known: Self.known.rawValue, bitName: "scope", emptyIsValid: true)
+    }
+
+    /// A set from a raw bitmask, checked with ``validate()``.
+    public init(validating rawValue: UInt64) throws(NetFenceError) {
+        self.init(rawValue: rawValue)
+        try validate()
+    }
 }
 
-extension Scope: ValidatedFlags {
-    public static var bitName: String { "scope" }
-    public static var emptyIsValid: Bool { true }
+extension RestrictFlags {
+    /// Checks that the set has no unknown bits.
+    public func validate() throws(NetFenceError) {
+        try checkFlags(UInt64(rawValue), known: UInt64(Self.known.rawValue), bitName: "restrict flag", emptyIsValid: true)
+    }
+
+    /// A set from a raw bitmask, checked with ``validate()``.
+    public init(validating rawValue: UInt32) throws(NetFenceError) {
+        self.init(rawValue: rawValue)
+        try validate()
+    }
 }
 
-extension RestrictFlags: ValidatedFlags {
-    public static var bitName: String { "restrict flag" }
-    public static var emptyIsValid: Bool { true }
-}
+extension CapabilityOptions {
+    /// Checks that the set has no unknown bits.
+    public func validate() throws(NetFenceError) {
+        try checkFlags(UInt64(rawValue), known: UInt64(Self.known.rawValue), bitName: "capability option", emptyIsValid: true)
+    }
 
-extension CapabilityOptions: ValidatedFlags {
-    public static var bitName: String { "capability option" }
-    public static var emptyIsValid: Bool { true }
+    /// A set from a raw bitmask, checked with ``validate()``.
+    public init(validating rawValue: UInt32) throws(NetFenceError) {
+        self.init(rawValue: rawValue)
+        try validate()
+    }
 }
 
 extension CompatibilityLevel {

@@ -96,7 +96,7 @@ package struct FilterSpec: Equatable, Sendable {
     /// This filter's place in ``fixedVariants``, or nil when it depends on the caller's socket
     /// rules (or has a foreign-ABI action other than the embedded ones').
     package var fixedIndex: Int? {
-        guard !socketsHandled, socketRules.isEmpty, foreignABIAction == .killProcess else { return nil }
+        guard !socketsHandled, socketRules.isEmpty, case .killProcess = foreignABIAction else { return nil }
         return listen.rawValue * 4 + (blockFastOpen ? 2 : 0) + (blockTCPBypass ? 1 : 0)
     }
 
