@@ -181,6 +181,7 @@ swift_suite() {
 	log=$BUILD/swift-test.log
 	env -u CC -u CXX swift test --disable-swift-testing > "$log" 2>&1
 	swift_rc=$?
+	# Shown for the reader only: the verdict comes from swift_rc and the summary line below.
 	grep -E "error:|FAILED|failed|skipped|Executed|^  (ok|FAILED)" "$log" | tail -40
 	if [ $swift_rc != 0 ]; then
 		echo "FAIL swift: swift test exited $swift_rc (log: $log)"

@@ -2,7 +2,9 @@
 
 // Validators on the types: the C ABI converts raw integers with these
 // (`try AccessNet(validating: raw)`), and the typed API checks its own values
-// with the same code, so both refuse exactly the same input.
+// with the same code, so both refuse exactly the same input. Each type has
+// its own small pair over one shared check: a generic protocol extension
+// would run unspecialized when called from the C ABI's module.
 
 /// Checks a raw flag set: no unknown bits and, unless `emptyIsValid`, not empty.
 private func checkFlags(_ raw: UInt64, known: UInt64, bitName: String, emptyIsValid: Bool) throws(NetFenceError) {

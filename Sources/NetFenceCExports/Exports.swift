@@ -23,6 +23,17 @@ private func notLive(_ function: StaticString, _ pointer: OpaquePointer?) -> Int
         : "rs is not a live ruleset (already freed, or not from netfence_ruleset_new)")
 }
 
+/// A builder call: a spent ruleset says so before the arguments are looked at
+/// (as in 0.1.0), then `body` converts them with the validators and calls the
+/// typed API.
+private func build(_ function: StaticString, _ object: Ruleset, _ contract: ErrorContract = .builder,
+                   _ body: (Ruleset) throws(NetFenceError) -> Void) -> Int32 {
+    call(function, contract) { () throws(NetFenceError) in
+        try object.checkNotSpent()
+        try body(object)
+    }
+}
+
 /// Runs `body`, turning success into 0 (and clearing the message) and a
 /// NetFenceError into -errno with "function: message" stored for
 /// netfence_last_error(). The errno is checked against the function's
@@ -82,50 +93,40 @@ public func netfence_ruleset_free(_ rs: OpaquePointer?) {
 @c @implementation
 public func netfence_ruleset_set_compat(_ rs: OpaquePointer?, _ level: UInt32) -> Int32 {
     guard let object = handle(rs) else { return notLive("netfence_ruleset_set_compat", rs) }
-    return call("netfence_ruleset_set_compat") { () throws(NetFenceError) in
-        // A spent ruleset says so before its arguments are looked at (as in 0.1.0).
-        try object.checkNotSpent()
-        try object.setCompatibility(CompatibilityLevel(validating: level))
+    return build("netfence_ruleset_set_compat", object) { (ruleset) throws(NetFenceError) in
+        try ruleset.setCompatibility(CompatibilityLevel(validating: level))
     }
 }
 
 @c @implementation
 public func netfence_ruleset_handle_net(_ rs: OpaquePointer?, _ access: UInt64) -> Int32 {
     guard let object = handle(rs) else { return notLive("netfence_ruleset_handle_net", rs) }
-    return call("netfence_ruleset_handle_net") { () throws(NetFenceError) in
-        // A spent ruleset says so before its arguments are looked at (as in 0.1.0).
-        try object.checkNotSpent()
-        try object.handle(AccessNet(validating: access))
+    return build("netfence_ruleset_handle_net", object) { (ruleset) throws(NetFenceError) in
+        try ruleset.handle(AccessNet(validating: access))
     }
 }
 
 @c @implementation
 public func netfence_ruleset_allow_port(_ rs: OpaquePointer?, _ access: UInt64, _ port: UInt64) -> Int32 {
     guard let object = handle(rs) else { return notLive("netfence_ruleset_allow_port", rs) }
-    return call("netfence_ruleset_allow_port") { () throws(NetFenceError) in
-        // A spent ruleset says so before its arguments are looked at (as in 0.1.0).
-        try object.checkNotSpent()
-        try object.allow(AccessNet(validating: access), ports: ClosedRange(validatingFirstPort: port, lastPort: port))
+    return build("netfence_ruleset_allow_port", object) { (ruleset) throws(NetFenceError) in
+        try ruleset.allow(AccessNet(validating: access), ports: ClosedRange(validatingFirstPort: port, lastPort: port))
     }
 }
 
 @c @implementation
 public func netfence_ruleset_allow_port_range(_ rs: OpaquePointer?, _ access: UInt64, _ first: UInt64, _ last: UInt64) -> Int32 {
     guard let object = handle(rs) else { return notLive("netfence_ruleset_allow_port_range", rs) }
-    return call("netfence_ruleset_allow_port_range") { () throws(NetFenceError) in
-        // A spent ruleset says so before its arguments are looked at (as in 0.1.0).
-        try object.checkNotSpent()
-        try object.allow(AccessNet(validating: access), ports: ClosedRange(validatingFirstPort: first, lastPort: last))
+    return build("netfence_ruleset_allow_port_range", object) { (ruleset) throws(NetFenceError) in
+        try ruleset.allow(AccessNet(validating: access), ports: ClosedRange(validatingFirstPort: first, lastPort: last))
     }
 }
 
 @c @implementation
 public func netfence_ruleset_handle_fs(_ rs: OpaquePointer?, _ access: UInt64) -> Int32 {
     guard let object = handle(rs) else { return notLive("netfence_ruleset_handle_fs", rs) }
-    return call("netfence_ruleset_handle_fs") { () throws(NetFenceError) in
-        // A spent ruleset says so before its arguments are looked at (as in 0.1.0).
-        try object.checkNotSpent()
-        try object.handle(AccessFS(validating: access))
+    return build("netfence_ruleset_handle_fs", object) { (ruleset) throws(NetFenceError) in
+        try ruleset.handle(AccessFS(validating: access))
     }
 }
 
@@ -135,20 +136,16 @@ public func netfence_ruleset_allow_path(_ rs: OpaquePointer?, _ access: UInt64, 
     guard let path else { return invalid("netfence_ruleset_allow_path", "path is NULL") }
     let text = String(cString: path)
     // open(2)'s errno is part of this function's documented list.
-    return call("netfence_ruleset_allow_path", .allowPath) { () throws(NetFenceError) in
-        // A spent ruleset says so before its arguments are looked at (as in 0.1.0).
-        try object.checkNotSpent()
-        try object.allow(AccessFS(validating: access), beneath: text)
+    return build("netfence_ruleset_allow_path", object, .allowPath) { (ruleset) throws(NetFenceError) in
+        try ruleset.allow(AccessFS(validating: access), beneath: text)
     }
 }
 
 @c @implementation
 public func netfence_ruleset_set_scope(_ rs: OpaquePointer?, _ scopes: UInt64) -> Int32 {
     guard let object = handle(rs) else { return notLive("netfence_ruleset_set_scope", rs) }
-    return call("netfence_ruleset_set_scope") { () throws(NetFenceError) in
-        // A spent ruleset says so before its arguments are looked at (as in 0.1.0).
-        try object.checkNotSpent()
-        try object.setScopes(Scope(validating: scopes))
+    return build("netfence_ruleset_set_scope", object) { (ruleset) throws(NetFenceError) in
+        try ruleset.setScopes(Scope(validating: scopes))
     }
 }
 
@@ -186,20 +183,16 @@ public func netfence_ruleset_keep_caps_array(_ rs: OpaquePointer?, _ caps: Unsaf
     // size_t arrives as Int; a huge count cannot be a real capability list.
     if count < 0 || count > 64 { return invalid(function, "count \(UInt(bitPattern: count)) is larger than the number of capabilities") }
     let numbers = caps.map { Array(UnsafeBufferPointer(start: $0, count: count)) } ?? []
-    return call(function) { () throws(NetFenceError) in
-        // A spent ruleset says so before its arguments are looked at (as in 0.1.0).
-        try object.checkNotSpent()
-        try object.keepCapabilities(numbers.map { (number) throws(NetFenceError) in try Capability(validating: number) })
+    return build(function, object) { (ruleset) throws(NetFenceError) in
+        try ruleset.keepCapabilities(numbers.map { (number) throws(NetFenceError) in try Capability(validating: number) })
     }
 }
 
 @c @implementation
 public func netfence_ruleset_set_caps_options(_ rs: OpaquePointer?, _ options: UInt32) -> Int32 {
     guard let object = handle(rs) else { return notLive("netfence_ruleset_set_caps_options", rs) }
-    return call("netfence_ruleset_set_caps_options") { () throws(NetFenceError) in
-        // A spent ruleset says so before its arguments are looked at (as in 0.1.0).
-        try object.checkNotSpent()
-        try object.setCapabilityOptions(CapabilityOptions(validating: options))
+    return build("netfence_ruleset_set_caps_options", object) { (ruleset) throws(NetFenceError) in
+        try ruleset.setCapabilityOptions(CapabilityOptions(validating: options))
     }
 }
 
