@@ -65,7 +65,7 @@ extern "C" {
 
 /** @defgroup version Version @{ */
 #define NETFENCE_VERSION_MAJOR 0
-#define NETFENCE_VERSION_MINOR 1
+#define NETFENCE_VERSION_MINOR 2
 #define NETFENCE_VERSION_PATCH 0
 
 /**

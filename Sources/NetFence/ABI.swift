@@ -4,7 +4,7 @@ import Glibc
 
 /// The netfence version, "MAJOR.MINOR.PATCH" (the C library's `netfence_version()`
 /// and `NETFENCE_VERSION_*`).
-public let netfenceVersion = "0.1.0"
+public let netfenceVersion = "0.2.0"
 
 /// A Landlock ABI version, as reported by `landlock_create_ruleset(NULL, 0, VERSION)`.
 ///
@@ -61,6 +61,16 @@ public struct LandlockABI: RawRepresentable, Hashable, Comparable, Sendable, Cus
             message: "the kernel cannot report Landlock errata (\(LandlockABI.describe(kernelLandlockABI)))"))
     }
 
+    /// Why a feature of Landlock ABI `needs` is not in force on a kernel with ABI `abi`, for
+    /// messages: `needs Landlock ABI 10 (Linux 7.2), this kernel has 7`; the kernel's state when
+    /// it has no Landlock (`Landlock disabled at boot`).
+    public static func shortfallReason(needs: Int32?, abi: Int32) -> String {
+        if abi <= 0 { return describe(abi) }
+        guard let needs, needs > abi else { return "not supported by this kernel (Landlock ABI \(abi))" }
+        let release = KernelSupport.linuxRelease(abi: needs).map { " (Linux \($0))" } ?? ""
+        return "needs Landlock ABI \(needs)\(release), this kernel has \(abi)"
+    }
+
     package static func describe(_ probed: Int32) -> String {
         switch probed {
         case let abi where abi > 0: return "Landlock ABI \(abi)"
@@ -93,6 +103,7 @@ struct KernelSupport: Equatable {
     /// One row of the table.
     private struct Row {
         var abi: Int32
+        var linux: String
         var fs: AccessFS = []
         var net: AccessNet = []
         var scopes: Scope = []
@@ -101,17 +112,23 @@ struct KernelSupport: Equatable {
     }
 
     private static let additions: [Row] = [
-        Row(abi: 1, fs: AccessFS(rawValue: (1 << 13) - 1)),          // Linux 5.13
-        Row(abi: 2, fs: .refer),                                      // 5.19
-        Row(abi: 3, fs: .truncate),                                   // 6.2
-        Row(abi: 4, net: [.bindTCP, .connectTCP]),                    // 6.7
-        Row(abi: 5, fs: .ioctlDev),                                   // 6.10
-        Row(abi: 6, scopes: [.abstractUnixSocket, .signal]),          // 6.12
-        Row(abi: 7, logFlags: RestrictFlags.kernelLogFlags),          // 6.15
-        Row(abi: 8, tsync: true),                                     // 7.0
-        Row(abi: 9, fs: .resolveUnix),                                // 7.1
-        Row(abi: 10, net: [.bindUDP, .connectSendUDP]),               // 7.2
+        Row(abi: 1, linux: "5.13", fs: AccessFS(rawValue: (1 << 13) - 1)),
+        Row(abi: 2, linux: "5.19", fs: .refer),
+        Row(abi: 3, linux: "6.2", fs: .truncate),
+        Row(abi: 4, linux: "6.7", net: [.bindTCP, .connectTCP]),
+        Row(abi: 5, linux: "6.10", fs: .ioctlDev),
+        Row(abi: 6, linux: "6.12", scopes: [.abstractUnixSocket, .signal]),
+        Row(abi: 7, linux: "6.15", logFlags: RestrictFlags.kernelLogFlags),
+        Row(abi: 8, linux: "7.0", tsync: true),
+        Row(abi: 9, linux: "7.1", fs: .resolveUnix),
+        Row(abi: 10, linux: "7.2", net: [.bindUDP, .connectSendUDP]),
     ]
+
+    /// The first Linux release with this Landlock ABI (`7.2` for ABI 10), for messages; nil for
+    /// an ABI this version of netfence does not know.
+    static func linuxRelease(abi: Int32) -> String? {
+        additions.first { $0.abi == abi }?.linux
+    }
 
     init(abi: Int32) {
         for row in Self.additions where row.abi <= abi {

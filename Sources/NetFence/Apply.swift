@@ -38,6 +38,32 @@ extension Ruleset {
     }
 
 
+    /// What ``restrictSelf(_:)`` would put in force on this kernel, decided as best effort decides
+    /// it, without applying anything: the ruleset is not spent and the process is unchanged.
+    ///
+    /// Use it to say what a sandbox will lack before starting it, or to refuse to start (what a
+    /// hard requirement does, with the reasons item by item in ``RestrictionStatus/droppedItems``).
+    /// What only applying can tell is not in it: other threads, and whether the per-port listen
+    /// supervisor starts.
+    ///
+    /// - Parameter flags: As for ``restrictSelf(_:)``.
+    /// - Returns: The status ``restrictSelf(_:)`` would return under best effort; ``RestrictionStatus/threadCount`` is 0.
+    /// - Throws: ``NetFenceError/Code/invalidArgument`` (unknown flags, a ruleset that handles
+    ///   nothing), ``NetFenceError/Code/alreadyEnforced``, or a failure to read the capabilities.
+    public func preview(_ flags: RestrictFlags = []) throws(NetFenceError) -> RestrictionStatus {
+        try validateForApply(flags)
+        let before = keptCapabilities != nil ? try system.capabilities() : CapabilityState()
+        let plan = compile(abi: system.landlockABI(), flags: flags, capabilities: before,
+                           euid: keptCapabilities != nil ? system.effectiveUID() : 0, compatibility: .bestEffort)
+        var status = plan.status
+        status.landlockErrata = system.landlockErrata()
+        status.capabilities = before
+        status.capabilitiesBefore = before
+        status.noNewPrivs = system.noNewPrivs() == 1
+        plan.reportAsApplied(&status, seccompLoaded: plan.apply && plan.seccomp != nil)
+        return status
+    }
+
     typealias Code = NetFenceError.Code
 
     /// Enforces the ruleset; `status` is filled on failure too.

@@ -27,10 +27,32 @@ extension Ruleset {
 
         /// Whether capabilities are changed (``Ruleset/keepCapabilities(_:)`` was called).
         var changesCapabilities = false
+
+        /// Fills `status` as it is once every step of this plan is applied, told from the plan
+        /// rather than read back: a spawned child's report, and ``Ruleset/preview(_:)``.
+        func reportAsApplied(_ status: inout RestrictionStatus, seccompLoaded: Bool) {
+            status.capsApplied = apply && changesCapabilities
+            status.noNewPrivs = apply || status.noNewPrivs
+            status.landlockApplied = apply && applyLandlock
+            status.seccomp.installed = seccompLoaded
+            if apply && changesCapabilities {
+                var after = status.capabilitiesBefore
+                after.effective = capabilities.final
+                after.permitted = capabilities.final
+                after.inheritable = capabilities.inheritable
+                after.bounding = after.bounding.subtracting(capabilities.boundingDrop)
+                after.ambient = capabilities.ambientRaise
+                if let bits = capabilities.securebits { after.securebits = bits }
+                status.capabilities = after
+            }
+        }
     }
 
+    /// - Parameter level: The compatibility level to decide with; nil: the ruleset's own.
     func compile(abi: Int32, flags: RestrictFlags,
-                 capabilities current: CapabilityState = CapabilityState(), euid: UInt32 = 0) -> Plan {
+                 capabilities current: CapabilityState = CapabilityState(), euid: UInt32 = 0,
+                 compatibility level: CompatibilityLevel? = nil) -> Plan {
+        let compatibility = level ?? self.compatibility
         var plan = Plan()
         plan.status.landlockABI = abi
         plan.status.flagsRequested = flags

@@ -107,21 +107,7 @@ extension Ruleset {
             Self.recordSupervisorFailure(result.supervisor_error, in: " in the child", into: &status)
         }
         // Reported from the plan: the child applied every step, then exec'd.
-        status.capsApplied = plan.apply && plan.changesCapabilities
-        status.noNewPrivs = plan.apply || status.noNewPrivs
-        status.landlockApplied = plan.apply && plan.applyLandlock
-        status.seccomp.installed = prepared.program != nil
-        if plan.apply && plan.changesCapabilities {
-            let caps = plan.capabilities
-            var after = status.capabilitiesBefore
-            after.effective = caps.final
-            after.permitted = caps.final
-            after.inheritable = caps.inheritable
-            after.bounding = after.bounding.subtracting(caps.boundingDrop)
-            after.ambient = caps.ambientRaise
-            if let bits = caps.securebits { after.securebits = bits }
-            status.capabilities = after
-        }
+        plan.reportAsApplied(&status, seccompLoaded: prepared.program != nil)
         return pid
     }
 }

@@ -35,9 +35,8 @@ extension RestrictionStatus {
     }
 
     private func landlockReason(neededABI: Int32?) -> String {
-        if landlockABI <= 0 { return LandlockABI.describe(landlockABI) }
-        if let needed = neededABI, needed > landlockABI {
-            return "needs Landlock ABI \(needed), the kernel has ABI \(landlockABI)"
+        if landlockABI <= 0 || neededABI.map({ $0 > landlockABI }) == true {
+            return LandlockABI.shortfallReason(needs: neededABI, abi: landlockABI)
         }
         if !landlockApplied { return "no Landlock domain applied (soft requirement not met, nothing to send to the kernel, or the call failed)" }
         return "not applied"
@@ -101,13 +100,24 @@ extension RestrictionStatus {
     ///
     /// The corresponding C function is `netfence_status_format`.
     public func formatted(_ format: StatusFormat) -> String {
+        formatted(format, portsAsGiven: [])
+    }
+
+    /// Renders the status as ``formatted(_:)`` does, with the port lists of the rules as the caller
+    /// gave them (`80,443,8000-8100`), which the status itself does not keep: the text report shows
+    /// them beside each right; the JSON report is unchanged.
+    ///
+    /// - Parameters:
+    ///   - format: ``StatusFormat/text`` or ``StatusFormat/json``.
+    ///   - portsAsGiven: For each right with port rules, the ports as given.
+    public func formatted(_ format: StatusFormat, portsAsGiven: [(AccessNet, String)]) -> String {
         switch format {
-        case .text: return textReport()
-        case .json: return jsonReport()
+        case .text: return textReport(portsAsGiven: portsAsGiven)
+        case .json: return jsonValue.rendered(indent: nil)
         }
     }
 
-    private var levelName: String {
+    var levelName: String {
         switch enforcement {
         case .fullyEnforced?: return "full"
         case .partiallyEnforced?: return "partial"
@@ -116,39 +126,8 @@ extension RestrictionStatus {
         }
     }
 
-    private func textReport() -> String {
-        var lines = ["enforcement: \(levelName)"]
-        lines.append("no_new_privs: \(noNewPrivs ? "set" : "not set")")
-        lines.append("threads: \(threadCount) (\(allThreads ? "all covered" : "calling thread only"))")
-        lines.append("landlock: \(LandlockABI.describe(landlockABI)), applied: \(landlockApplied ? (landlockIsolation ? "yes (only to confine ptrace-style access)" : "yes") : "no")"
-            + (landlockErrata >= 0 ? ", errata 0x\(String(landlockErrata, radix: 16))" : ""))
-        lines.append("  net: requested \(netRequested), enforced \(netEnforced)"
-            + (netAllPorts.isEmpty ? "" : " (all ports: \(netAllPorts))") + ", \(portRules) port rules")
-        lines.append("  fs: requested \(fsRequested), enforced \(fsEnforced), \(pathRules) path rules")
-        lines.append("  scopes: requested \(scopesRequested), enforced \(scopesEnforced)")
-        lines.append("  flags: requested \(flagsRequested), enforced \(flagsEnforced)")
-        let listen: String
-        switch seccomp.listenMode {
-        case .off: listen = "off"
-        case .denyAll: listen = "deny-all"
-        case .perPort: listen = "per-port (supervisor pid \(seccomp.supervisorPID))"
-        }
-        lines.append("seccomp: \(seccomp.installed ? "installed" : "not installed")"
-            + (seccomp.installed ? " (\(seccomp.instructions) BPF instructions)" : "")
-            + ", sockets: \(socketsRequested ? "\(socketRules) allow rules" : "not handled"), listen: \(listen)")
-        if !seccomp.features.isEmpty { lines.append("  features: \(seccomp.features)") }
-        if capsRequested {
-            lines.append("capabilities: keep \(capsKept)" + (capsOptions.isEmpty ? "" : " (\(capsOptions))")
-                + ", applied: \(capsApplied ? "yes" : "no")")
-            for line in capabilities.briefDescription.split(separator: "\n") { lines.append("  " + line) }
-        } else {
-            lines.append("capabilities: untouched (not read)")
-        }
-        for item in droppedItems { lines.append("not in force: \(item.layer) \(item.item): \(item.reason)") }
-        return lines.joined(separator: "\n") + "\n"
-    }
-
-    private func jsonReport() -> String {
+    /// The JSON report as a value (the CLI indents it).
+    package var jsonValue: JSON {
         func names(_ bits: UInt64, _ table: [(UInt64, String)]) -> JSON {
             .array(table.filter { bits & $0.0 != 0 }.map { .string($0.1) })
         }
@@ -208,9 +187,7 @@ extension RestrictionStatus {
                 .object([("layer", .string($0.layer)), ("item", .string($0.item)), ("reason", .string($0.reason))])
             })),
         ])
-        var out = ""
-        object.write(to: &out)
-        return out + "\n"
+        return object
     }
 }
 
@@ -223,7 +200,23 @@ package enum JSON {
     case array([JSON])
     case object([(String, JSON)])
 
+    /// The text of the value with a final newline: on one line when `indent` is nil, else one
+    /// member or item per line, indented by `indent` spaces per level (empty arrays stay `[]`).
+    package func rendered(indent: Int?) -> String {
+        var out = ""
+        write(to: &out, indent: indent, depth: 0)
+        return out + "\n"
+    }
+
     package func write(to out: inout String) {
+        write(to: &out, indent: nil, depth: 0)
+    }
+
+    private func write(to out: inout String, indent: Int?, depth: Int) {
+        // Before each member or item: a newline and the indentation, when indenting.
+        func newline(_ level: Int) {
+            if let indent { out += "\n" + String(repeating: " ", count: indent * level) }
+        }
         switch self {
         case .null: out += "null"
         case .bool(let value): out += value ? "true" : "false"
@@ -233,17 +226,21 @@ package enum JSON {
             out += "["
             for (index, item) in items.enumerated() {
                 if index > 0 { out += "," }
-                item.write(to: &out)
+                newline(depth + 1)
+                item.write(to: &out, indent: indent, depth: depth + 1)
             }
+            if !items.isEmpty { newline(depth) }
             out += "]"
         case .object(let members):
             out += "{"
             for (index, (key, value)) in members.enumerated() {
                 if index > 0 { out += "," }
+                newline(depth + 1)
                 JSON.quote(key, into: &out)
-                out += ":"
-                value.write(to: &out)
+                out += indent == nil ? ":" : ": "
+                value.write(to: &out, indent: indent, depth: depth + 1)
             }
+            if !members.isEmpty { newline(depth) }
             out += "}"
         }
     }

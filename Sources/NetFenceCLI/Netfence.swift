@@ -12,19 +12,24 @@ struct Netfence: ParsableCommand {
         Exit status: the command's own status after `run` and `sandboxer`. For `run`: 125 for \
         netfence's own errors (also when no option restricts anything), 126 when the command \
         cannot be executed, 127 when it is not found. For `sandboxer`: 1 for every error of its \
-        own, as the kernel's sample. 64 for usage errors.
+        own, as the kernel's sample. 64 for usage errors (and `netfence` alone).
         """,
-        version: netfenceVersion,
+        version: "netfence \(netfenceVersion) (built for Landlock ABI \(LandlockABI.newestKnown.rawValue))",
         subcommands: [Run.self, Status.self, Sandboxer.self])
 
     static func main() {
-        // `netfence run` starts a program each time: a well-formed invocation
-        // skips swift-argument-parser (~3 ms per start; see RunOptions). Both
-        // parsers take their options from RunOptionSpec.table.
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.isEmpty {
+            writeStderr(helpMessage() + "\n")
+            Glibc.exit(Exit.usage)
+        }
+        // `netfence run` and `netfence sandboxer` start a program each time: a
+        // well-formed invocation skips swift-argument-parser (~3 ms per start;
+        // see RunOptions). Both parsers take their options from RunOptionSpec.table.
         // NETFENCE_CLI_FULL_PARSER set (to anything) forces the full parser (tests compare).
-        if getenv("NETFENCE_CLI_FULL_PARSER") == nil,
-           let options = RunOptions(quickParsing: Array(CommandLine.arguments.dropFirst())) {
-            Glibc.exit(options.run())
+        if getenv("NETFENCE_CLI_FULL_PARSER") == nil {
+            if let options = RunOptions(quickParsing: arguments) { Glibc.exit(options.run()) }
+            if let command = Sandboxer.quickCommand(arguments) { Glibc.exit(Sandboxer.run(command)) }
         }
         main(nil)
     }
@@ -33,6 +38,8 @@ struct Netfence: ParsableCommand {
 
 /// Exit codes of netfence's own failures (`run`).
 enum Exit {
+    /// A usage error (sysexits' EX_USAGE), as swift-argument-parser's.
+    static let usage: Int32 = 64
     static let ownError: Int32 = 125
     static let cannotExecute: Int32 = 126
     static let notFound: Int32 = 127
@@ -87,14 +94,15 @@ func replaceProcess(_ path: String, _ argv: [String], _ environment: [String]?) 
 }
 
 /// Calls `body` with `argv` as a C array: the tail of this process's own argv
-/// when it is the command after `--` (no copy, and its bytes as given: Swift
-/// strings would have replaced invalid UTF-8), else a copy.
+/// when it is that tail, as the command always is (both parsers and the
+/// sandboxer take it as the rest of the command line): no copy, and its bytes
+/// as given, where Swift strings would have replaced invalid UTF-8. Else a copy.
 func withCommandArgv<R>(_ argv: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
     let start = Int(CommandLine.argc) - argv.count
-    // Both parsers take the command as everything after the first `--`.
-    if start > 0, let terminator = CommandLine.unsafeArgv[start - 1], strcmp(terminator, "--") == 0 {
-        return body(CommandLine.unsafeArgv + start)
+    let isTail = start > 0 && argv.indices.allSatisfy { index in
+        CommandLine.unsafeArgv[start + index].map { String(cString: $0) == argv[index] } ?? false
     }
+    if isTail { return body(CommandLine.unsafeArgv + start) }
     return withCStringArray(argv, body)
 }
 

@@ -2,10 +2,12 @@
 import Glibc
 import NetFence
 
-/// A command-line input error: exit code 125 with the message and a hint.
+/// A command-line error: the message, a hint, and the exit status (125,
+/// netfence's own error, unless it is a usage error: 64).
 struct CLIError: Error, CustomStringConvertible {
     var message: String
     var hint: String?
+    var exitCode: Int32 = Exit.ownError
     var description: String { message + (hint.map { "\nhint: " + $0 } ?? "") }
 }
 
@@ -73,22 +75,34 @@ let protocolNames: [String: Int32] = [
     "tcp": 6, "udp": 17, "icmp": 1, "icmpv6": 58, "sctp": 132, "mptcp": 262, "udplite": 136, "raw": 255, "any": -1,
 ]
 
-/// "inet:stream", "inet6:dgram:udp", "unix", "netlink:raw:0" → a socket rule.
-func parseSocketSpec(_ text: String) throws -> SocketRule {
-    let parts = text.lowercased().split(separator: ":", omittingEmptySubsequences: false).map(String.init)
-    guard (1...3).contains(parts.count), !parts.contains(where: \.isEmpty) else {
-        throw CLIError(message: "--allow-socket: \"\(text)\" is not FAMILY[:TYPE[:PROTOCOL]]", hint: "for example inet:stream or inet6:dgram:udp")
+/// The kinds `--allow-socket` names without a family: both IP families,
+/// with the protocol (`tcp` is inet:stream:tcp and inet6:stream:tcp).
+let socketKindNames: [String: (type: Int32, protocol: Int32)] = [
+    "tcp": (1, 6), "udp": (2, 17),
+]
+
+/// "inet:stream", "ip:stream" (inet and inet6), "inet6:dgram:udp", "unix",
+/// "netlink:raw:0", "tcp", "udp" → the socket rules (two for `ip`, `tcp`, `udp`).
+func parseSocketSpec(_ text: String) throws -> [SocketRule] {
+    let lowered = text.lowercased()
+    if let kind = socketKindNames[lowered] {
+        return [AF_INET, AF_INET6].map { SocketRule(family: $0, type: kind.type, protocol: kind.protocol) }
     }
-    func number(_ value: String, _ table: [String: Int32], _ what: String) throws -> Int32 {
+    let parts = lowered.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+    guard (1...3).contains(parts.count), !parts.contains(where: \.isEmpty) else {
+        throw CLIError(message: "--allow-socket: \"\(text)\" is not FAMILY[:TYPE[:PROTOCOL]], tcp or udp",
+                       hint: "for example ip:stream, inet6:dgram:udp or tcp")
+    }
+    func number(_ value: String, _ table: [String: Int32], _ what: String, _ plural: String) throws -> Int32 {
         if let named = table[value] { return named }
         if let parsed = Int32(value), parsed >= 0 { return parsed }
         throw CLIError(message: "--allow-socket: unknown \(what) \"\(value)\" in \"\(text)\"",
-                       hint: "\(what)s: " + table.keys.sorted().joined(separator: ", ") + ", or a number")
+                       hint: "\(plural): " + table.keys.sorted().joined(separator: ", ") + ", or a number")
     }
-    let family = try number(parts[0], familyNames, "family")
-    let type = parts.count > 1 ? try number(parts[1], typeNames, "type") : SocketRule.any
-    let proto = parts.count > 2 ? try number(parts[2], protocolNames, "protocol") : SocketRule.any
-    return SocketRule(family: family, type: type, protocol: proto)
+    let type = parts.count > 1 ? try number(parts[1], typeNames, "type", "types") : SocketRule.any
+    let proto = parts.count > 2 ? try number(parts[2], protocolNames, "protocol", "protocols") : SocketRule.any
+    let families = parts[0] == "ip" ? [AF_INET, AF_INET6] : [try number(parts[0], familyNames, "family", "families")]
+    return families.map { SocketRule(family: $0, type: type, protocol: proto) }
 }
 
 /// "abstract-unix,signal" → scopes ("" → none).

@@ -30,8 +30,8 @@ struct RunOptionSpec: Equatable {
         case denyNetwork
         /// Socket activation: a listener created before restricting (no rule).
         case listen
-        /// Handles every filesystem right the kernel supports, and allows
-        /// these rights (those the kernel supports) beneath the path.
+        /// Handles the filesystem rights of ``FileRights/handled`` (a fixed
+        /// set: the same on every kernel), and allows these beneath the path.
         case allowBeneath(AccessFS)
         /// Sets the IPC scopes.
         case scopes
@@ -43,12 +43,20 @@ struct RunOptionSpec: Equatable {
         /// The compatibility level. The levels exclude one another, and
         /// best effort is in force when none is given.
         case compatibility(CompatibilityLevel)
+        /// The hard requirement, named for what it does for a person: any
+        /// shortfall is an error that names the option (exclusive with the levels).
+        case strict
+        /// No warning lines for what is not in force.
+        case quiet
         /// A flag of `restrictSelf` (Landlock's logging).
         case restrictFlag(RestrictFlags)
         /// The enforcement report to standard error.
         case printStatus
-        /// The enforcement report as JSON, to a file opened before restricting.
+        /// The enforcement report as JSON, to a file opened before restricting
+        /// (`-`: standard output).
         case statusJSON
+        /// The JSON report indented.
+        case prettyJSON
     }
 
     /// The long name, without the leading `--`.
@@ -67,6 +75,7 @@ struct RunOptionSpec: Equatable {
     /// this key names it, or the group of options that exclude one another.
     var onceKey: String {
         if case .compatibility = effect { return "compatibility level" }
+        if effect == .strict { return "compatibility level" }
         return name
     }
 
@@ -81,41 +90,49 @@ struct RunOptionSpec: Equatable {
 
 extension RunOptionSpec {
     // Network
-    static let bindTCP = RunOptionSpec("bind-tcp", value: "PORTS", .allowPorts(.bindTCP),
+    static let bindTCP = RunOptionSpec("bind-tcp", value: "PORTS", repeats: true, .allowPorts(.bindTCP),
         help: "TCP ports the command may bind.")
-    static let connectTCP = RunOptionSpec("connect-tcp", value: "PORTS", .allowPorts(.connectTCP),
+    static let connectTCP = RunOptionSpec("connect-tcp", value: "PORTS", repeats: true, .allowPorts(.connectTCP),
         help: "TCP ports the command may connect to.")
-    static let bindUDP = RunOptionSpec("bind-udp", value: "PORTS", .allowPorts(.bindUDP),
+    static let bindUDP = RunOptionSpec("bind-udp", value: "PORTS", repeats: true, .allowPorts(.bindUDP),
         help: "UDP ports the command may bind (Landlock ABI 10).")
-    static let connectUDP = RunOptionSpec("connect-udp", value: "PORTS", .allowPorts(.connectSendUDP),
+    static let connectUDP = RunOptionSpec("connect-udp", value: "PORTS", repeats: true, .allowPorts(.connectSendUDP),
         help: "UDP ports the command may connect or send to (ABI 10).")
-    static let listenTCP = RunOptionSpec("listen-tcp", value: "PORTS", .allowPorts(.listenTCP),
+    static let listenTCP = RunOptionSpec("listen-tcp", value: "PORTS", repeats: true, .allowPorts(.listenTCP),
         help: "TCP ports the command may listen on; 0: a never-bound socket (seccomp).")
     static let allowSocket = RunOptionSpec("allow-socket", value: "SPEC", repeats: true, .allowSocket,
-        help: "Allow creating sockets FAMILY[:TYPE[:PROTOCOL]] (e.g. inet:stream, inet6:dgram:udp, unix); makes socket creation deny-by-default.")
+        help: "Allow creating sockets FAMILY[:TYPE[:PROTOCOL]] (e.g. ip:stream, inet6:dgram:udp, unix) or tcp, udp; makes socket creation deny-by-default.")
     static let noNetwork = RunOptionSpec("no-network", .denyNetwork,
         help: "No socket creation, no TCP bind, connect or listen.")
     static let listen = RunOptionSpec("listen", value: "[ADDR:]PORT", repeats: true, .listen,
         help: "Socket activation: create, bind and listen [ADDR:]PORT before restricting; the command gets it as fd 3, 4, ... (sd_listen_fds).")
     // Filesystem
-    static let readOnly = RunOptionSpec("ro", value: "PATH", repeats: true, .allowBeneath([.execute, .readFile, .readDir]),
-        help: "Path to allow reading and executing beneath (handles the filesystem).")
-    static let readWrite = RunOptionSpec("rw", value: "PATH", repeats: true, .allowBeneath(.known),
-        help: "Path to allow everything beneath (handles the filesystem).")
-    static let scope = RunOptionSpec("scope", value: "LIST", .scopes,
+    static let readOnly = RunOptionSpec("ro", value: "PATH", repeats: true, .allowBeneath(FileRights.read),
+        help: "Path to allow reading beneath (handles the filesystem).")
+    static let readExecute = RunOptionSpec("rox", value: "PATH", repeats: true, .allowBeneath(FileRights.readExecute),
+        help: "Path to allow reading and executing beneath.")
+    static let readWrite = RunOptionSpec("rw", value: "PATH", repeats: true, .allowBeneath(FileRights.readWrite),
+        help: "Path to allow reading and writing beneath (not executing).")
+    static let readWriteExecute = RunOptionSpec("rwx", value: "PATH", repeats: true, .allowBeneath(FileRights.all),
+        help: "Path to allow reading, writing and executing beneath.")
+    static let scope = RunOptionSpec("scope", value: "LIST", repeats: true, .scopes,
         help: "IPC scopes: abstract-unix,signal.")
     // Capabilities
-    static let keepCaps = RunOptionSpec("keep-caps", value: "LIST", .keepCapabilities,
+    static let keepCaps = RunOptionSpec("keep-caps", value: "LIST", repeats: true, .keepCapabilities,
         help: "Capabilities to keep (libcap names, comma-separated; '' keeps none); drops all others. The command keeps them across exec (ambient set).")
     static let noSecurebitsLock = RunOptionSpec("no-securebits-lock", .noSecurebitsLock,
         help: "Do not lock securebits when dropping capabilities as root.")
     // Compatibility (one of)
     static let bestEffort = RunOptionSpec("best-effort", .compatibility(.bestEffort),
-        help: "Enforce what the kernel supports and report the rest.")
+        help: "Enforce what the kernel supports, warn about the rest. The default.")
     static let soft = RunOptionSpec("soft", .compatibility(.softRequirement),
-        help: "If anything is unsupported, enforce nothing (and say so).")
+        help: "If anything is unsupported, enforce nothing (and warn).")
     static let hard = RunOptionSpec("hard", .compatibility(.hardRequirement),
         help: "If anything is unsupported, fail before running the command.")
+    static let strict = RunOptionSpec("strict", .strict,
+        help: "Any shortfall is an error (exit 125, command not run): --hard, with each shortfall named.")
+    static let quiet = RunOptionSpec("quiet", .quiet,
+        help: "No warning lines for what is not in force.")
     // Landlock logging
     static let logSameExecOff = RunOptionSpec("log-same-exec-off", .restrictFlag(.logSameExecOff),
         help: "Landlock: do not log denials of this program (ABI 7).")
@@ -127,18 +144,20 @@ extension RunOptionSpec {
     static let status = RunOptionSpec("status", .printStatus,
         help: "Print the enforcement report to stderr before executing.")
     static let statusJSON = RunOptionSpec("status-json", value: "FILE", .statusJSON,
-        help: "Write the enforcement report as JSON to FILE.")
+        help: "Write the enforcement report as JSON to FILE ('-': standard output).")
+    static let pretty = RunOptionSpec("pretty", .prettyJSON,
+        help: "Indent the JSON report (the default when it goes to a terminal).")
 
     /// Every option of `netfence run`, in the order of the help, the man page
     /// and docs/cli.md. The ruleset is built in this order too, so that the
     /// first invalid value reported does not depend on the command line's order.
     static let table: [RunOptionSpec] = [
         bindTCP, connectTCP, bindUDP, connectUDP, listenTCP, allowSocket, noNetwork, listen,
-        readOnly, readWrite, scope,
+        readOnly, readExecute, readWrite, readWriteExecute, scope,
         keepCaps, noSecurebitsLock,
-        bestEffort, soft, hard,
+        bestEffort, soft, hard, strict, quiet,
         logSameExecOff, logNewExecOn, logSubdomainsOff,
-        status, statusJSON,
+        status, statusJSON, pretty,
     ]
 
     /// The position in ``table`` of the option called `name` (without `--`).
@@ -150,4 +169,21 @@ extension RunOptionSpec {
     static func entry(for level: CompatibilityLevel) -> RunOptionSpec {
         table.first { $0.effect == .compatibility(level) }!
     }
+}
+
+/// The filesystem rights of `--ro`, `--rox`, `--rw` and `--rwx`: a fixed set
+/// for a netfence version, never "what this kernel supports" (which would
+/// change what a command line means on a kernel upgrade). Rights the kernel
+/// lacks are reported, one warning each, and `--strict` refuses them.
+enum FileRights {
+    static let read: AccessFS = [.readFile, .readDir]
+    static let readExecute: AccessFS = read.union(.execute)
+    static let readWrite: AccessFS = read.union([
+        .writeFile, .removeDir, .removeFile, .makeChar, .makeDir, .makeReg, .makeSock, .makeFifo, .makeBlock,
+        .makeSym, .refer, .truncate, .ioctlDev, .resolveUnix,
+    ])
+    static let all: AccessFS = readWrite.union(.execute)
+    /// What any of the four options handles: every right netfence 0.2 knows
+    /// (Landlock ABI 1 to 9), so that what no option allows is denied.
+    static let handled: AccessFS = all
 }

@@ -34,9 +34,18 @@ struct Sandboxer: ParsableCommand {
     static let roughlyWrite: AccessFS = [.writeFile, .removeDir, .removeFile, .makeChar, .makeDir, .makeReg,
                                          .makeSock, .makeFifo, .makeBlock, .makeSym, .refer, .truncate, .ioctlDev]
 
-    func fail(_ message: String) -> ExitCode {
-        writeStderr(message.hasSuffix("\n") ? message : message + "\n")
-        return ExitCode(1)
+    /// The sample's failure: the message on stderr, exit status 1.
+    struct Failure: Error {
+        init(_ message: String) {
+            if !message.isEmpty { writeStderr(message.hasSuffix("\n") ? message : message + "\n") }
+        }
+    }
+
+    /// The fast path (as `run`'s, see RunOptions): the command of a
+    /// `netfence sandboxer COMMAND...` that needs no help text, else nil.
+    static func quickCommand(_ arguments: [String]) -> [String]? {
+        guard arguments.first == "sandboxer", arguments.count > 1, !["--help", "-h"].contains(arguments[1]) else { return nil }
+        return Array(arguments.dropFirst())
     }
 
     func run() throws {
@@ -45,6 +54,22 @@ struct Sandboxer: ParsableCommand {
             print(Netfence.helpMessage(for: Sandboxer.self))
             return
         }
+        throw ExitCode(Self.run(command))
+    }
+
+    /// Runs the sandboxer: returns only on failure, with the exit status.
+    static func run(_ command: [String]) -> Int32 {
+        do {
+            try sandbox(command)
+        } catch let error as NetFenceError {
+            writeStderr("Failed to create a ruleset: \(error.message)\n")
+        } catch {
+            // A Failure: its message is written.
+        }
+        return 1
+    }
+
+    static func sandbox(_ command: [String]) throws -> Never {
         if command.isEmpty {
             writeStderr("""
             usage: LL_FS_RO="..." LL_FS_RW="..." [other environment variables] netfence sandboxer <cmd> [args]...
@@ -55,7 +80,7 @@ struct Sandboxer: ParsableCommand {
             See `netfence sandboxer --help`.
 
             """)
-            throw ExitCode(1)
+            throw Failure("")
         }
 
         let abi = Self.kernelABI()
@@ -66,27 +91,41 @@ struct Sandboxer: ParsableCommand {
             } else {
                 message += "Hint: Landlock is currently disabled. It can be enabled in the kernel configuration by prepending \"landlock,\" to the content of CONFIG_LSM, or at boot time by setting the same content to the \"lsm\" kernel parameter.\n"
             }
-            throw fail(message)
+            throw Failure(message)
         }
 
         // The sample's fall-through downgrade switch.
-        var handledFS = Self.roughlyRead.union(Self.roughlyWrite)
+        let wantedFS = roughlyRead.union(roughlyWrite)
+        var handledFS = wantedFS
         var handledNet: AccessNet = [.bindTCP, .connectTCP]
         var scoped: Scope = [.abstractUnixSocket, .signal]
-        if abi < Self.abiLast {
+        if abi < abiLast {
             if abi < 2 { handledFS.remove(.refer) }
             if abi < 3 { handledFS.remove(.truncate) }
             if abi < 4 { handledNet = [] }
             if abi < 5 { handledFS.remove(.ioctlDev) }
             if abi < 6 { scoped = [] }
-            writeStderr("Hint: You should update the running kernel to leverage Landlock features provided by ABI version \(Self.abiLast) (instead of \(abi)).\n")
-        } else if abi > Self.abiLast {
-            writeStderr("Hint: You should update this sandboxer to leverage Landlock features provided by ABI version \(abi) (instead of \(Self.abiLast)).\n")
+            writeStderr("Hint: You should update the running kernel to leverage Landlock features provided by ABI version \(abiLast) (instead of \(abi)).\n")
+        } else if abi > abiLast {
+            writeStderr("Hint: You should update this sandboxer to leverage Landlock features provided by ABI version \(abi) (instead of \(abiLast)).\n")
         }
-        let accessRO = Self.roughlyRead.intersection(handledFS)
-        let accessRW = Self.roughlyRead.union(Self.roughlyWrite).intersection(handledFS)
+        let accessRO = roughlyRead.intersection(handledFS)
+        let accessRW = roughlyRead.union(roughlyWrite).intersection(handledFS)
 
         let environment = Self.environment()
+        // What the downgrade left out of what the variables ask for: one
+        // warning each (the sample only hints at a newer kernel).
+        for (name, right) in [("LL_TCP_BIND", AccessNet.bindTCP), ("LL_TCP_CONNECT", .connectTCP)]
+        where environment[name] != nil && !handledNet.contains(right) {
+            warn(name, environment[name]!, needs: KernelFeatures.landlockABI(for: right), abi: abi)
+        }
+        if let text = environment["LL_SCOPED"], scoped.isEmpty, !text.isEmpty {
+            warn("LL_SCOPED", text, needs: KernelFeatures.landlockABI(for: Scope.signal), abi: abi)
+        }
+        for (right, name) in KernelFeatures.fsRightNames where wantedFS.contains(right) && !handledFS.contains(right) {
+            writeStderr("netfence: warning: the filesystem right \(name) of LL_FS_RO, LL_FS_RW is not in force: "
+                + LandlockABI.shortfallReason(needs: KernelFeatures.landlockABI(for: right), abi: abi) + "\n")
+        }
         if environment["LL_TCP_BIND"] == nil { handledNet.remove(.bindTCP) }
         if environment["LL_TCP_CONNECT"] == nil { handledNet.remove(.connectTCP) }
 
@@ -96,7 +135,7 @@ struct Sandboxer: ParsableCommand {
                 // Every item counts, an empty one too (the sample's strsep: "s:" is an error).
                 for token in text.split(separator: ":", omittingEmptySubsequences: false) {
                     let scope: Scope? = token == "a" ? .abstractUnixSocket : token == "s" ? .signal : nil
-                    guard let scope, !parsed.contains(scope) else { throw fail("Unknown or duplicate scope \"\(token)\"") }
+                    guard let scope, !parsed.contains(scope) else { throw Failure("Unknown or duplicate scope \"\(token)\"") }
                     parsed.insert(scope)
                 }
                 scoped = parsed
@@ -107,8 +146,8 @@ struct Sandboxer: ParsableCommand {
 
         var flags: RestrictFlags = []
         if let force = environment["LL_FORCE_LOG"] {
-            if force != "1" { throw fail("Unknown value for LL_FORCE_LOG (only \"1\" is handled)") }
-            if abi < 7 { throw fail("Audit logs not supported by current kernel") }
+            if force != "1" { throw Failure("Unknown value for LL_FORCE_LOG (only \"1\" is handled)") }
+            if abi < 7 { throw Failure("Audit logs not supported by current kernel") }
             flags.insert(.logNewExecOn)
         }
 
@@ -119,10 +158,10 @@ struct Sandboxer: ParsableCommand {
             if !handledNet.isEmpty { try ruleset.handle(handledNet) }
             if !scoped.isEmpty { try ruleset.setScopes(scoped) }
         } catch {
-            throw fail("Failed to create a ruleset: \(error.message)")
+            throw Failure("Failed to create a ruleset: \(error.message)")
         }
         for (name, access) in [("LL_FS_RO", accessRO), ("LL_FS_RW", accessRW)] {
-            guard let list = environment[name] else { throw fail("Missing environment variable \(name)") }
+            guard let list = environment[name] else { throw Failure("Missing environment variable \(name)") }
             // Every item, an empty one too: the sample tries to open it, warns and goes on.
             for path in list.split(separator: ":", omittingEmptySubsequences: false).map(String.init) {
                 if path.isEmpty {
@@ -143,7 +182,7 @@ struct Sandboxer: ParsableCommand {
                 do {
                     try ruleset.allow(access, beneathWhenEnforced: path)
                 } catch {
-                    throw fail("Failed to update the ruleset with \"\(path)\": \(String(cString: strerror(error.code.rawValue)))")
+                    throw Failure("Failed to update the ruleset with \"\(path)\": \(String(cString: strerror(error.code.rawValue)))")
                 }
             }
         }
@@ -156,10 +195,10 @@ struct Sandboxer: ParsableCommand {
                 errno = 0
                 let value = token.withCString { strtoull($0, &end, 10) }
                 if errno != 0 || end.map({ $0.pointee != 0 }) != false {
-                    throw fail("Failed to parse port at \"\(token)\"")
+                    throw Failure("Failed to parse port at \"\(token)\"")
                 }
                 if value > 65535 {
-                    throw fail("Failed to update the ruleset with port \"\(value)\": \(String(cString: strerror(EINVAL)))")
+                    throw Failure("Failed to update the ruleset with port \"\(value)\": \(String(cString: strerror(EINVAL)))")
                 }
                 _ = try? ruleset.allow(right, port: UInt16(value))
             }
@@ -170,14 +209,20 @@ struct Sandboxer: ParsableCommand {
             try ruleset.restrictSelf(flags)
         } catch {
             let cause = String(cString: strerror(error.code.rawValue))
-            throw fail(error.reason == .applyStepFailed(.noNewPrivs) ? "Failed to restrict privileges: \(cause)" : "Failed to enforce ruleset: \(cause)")
+            throw Failure(error.reason == .applyStepFailed(.noNewPrivs) ? "Failed to restrict privileges: \(cause)" : "Failed to enforce ruleset: \(cause)")
         }
 
         writeStderr("Executing the sandboxed command...\n")
         // The environment as is (the LL_* variables were unset above).
         let path = (try? ProcessSupport.resolveExecutable(command[0], environment: nil)) ?? command[0]
         let error = replaceProcess(path, command, nil)
-        throw fail("Failed to execute \"\(command[0])\": \(String(cString: strerror(error)))\nHint: access to the binary, the interpreter or shared libraries may be denied.")
+        throw Failure("Failed to execute \"\(command[0])\": \(String(cString: strerror(error)))\nHint: access to the binary, the interpreter or shared libraries may be denied.")
+    }
+
+    /// One warning line: `NAME VALUE is not in force: needs ...`.
+    static func warn(_ name: String, _ value: String, needs: Int32?, abi: Int32) {
+        writeStderr("netfence: warning: \(name) \(value.isEmpty ? "''" : value) is not in force: "
+            + LandlockABI.shortfallReason(needs: needs, abi: abi) + "\n")
     }
 
     static func kernelABI() -> Int32 {

@@ -14,12 +14,16 @@ final class CLIParsingTests: XCTestCase {
     }
 
     func testSocketSpecs() throws {
-        XCTAssertEqual(try parseSocketSpec("inet:stream"), SocketRule(family: 2, type: 1))
-        XCTAssertEqual(try parseSocketSpec("inet6:dgram:udp"), SocketRule(family: 10, type: 2, protocol: 17))
-        XCTAssertEqual(try parseSocketSpec("UNIX"), SocketRule(family: 1))
-        XCTAssertEqual(try parseSocketSpec("netlink:raw:0"), SocketRule(family: 16, type: 3, protocol: 0))
-        XCTAssertEqual(try parseSocketSpec("inet:any:mptcp"), SocketRule(family: 2, type: -1, protocol: 262))
-        for bad in ["", "inet:", "bogus", "inet:weird", "inet:stream:tcp:extra", "inet:stream:-3"] {
+        XCTAssertEqual(try parseSocketSpec("inet:stream"), [SocketRule(family: 2, type: 1)])
+        XCTAssertEqual(try parseSocketSpec("inet6:dgram:udp"), [SocketRule(family: 10, type: 2, protocol: 17)])
+        XCTAssertEqual(try parseSocketSpec("UNIX"), [SocketRule(family: 1)])
+        XCTAssertEqual(try parseSocketSpec("netlink:raw:0"), [SocketRule(family: 16, type: 3, protocol: 0)])
+        XCTAssertEqual(try parseSocketSpec("inet:any:mptcp"), [SocketRule(family: 2, type: -1, protocol: 262)])
+        // Both IP families: `ip`, and the kinds `tcp` and `udp` with their protocol.
+        XCTAssertEqual(try parseSocketSpec("ip:stream"), [SocketRule(family: 2, type: 1), SocketRule(family: 10, type: 1)])
+        XCTAssertEqual(try parseSocketSpec("TCP"), [SocketRule(family: 2, type: 1, protocol: 6), SocketRule(family: 10, type: 1, protocol: 6)])
+        XCTAssertEqual(try parseSocketSpec("udp"), [SocketRule(family: 2, type: 2, protocol: 17), SocketRule(family: 10, type: 2, protocol: 17)])
+        for bad in ["", "inet:", "bogus", "inet:weird", "inet:stream:tcp:extra", "inet:stream:-3", "tcp:stream", "ip6"] {
             XCTAssertThrowsError(try parseSocketSpec(bad), bad)
         }
     }
@@ -86,6 +90,13 @@ final class RunFastParserTests: XCTestCase {
             ["run", "--", "x", "--"],
             ["run", "--connect-tcp", "70000", "--", "x"], // semantic errors are checked later, by both alike
             ["run", "--ro", "/b", "--rw", "/c", "--ro", "/a", "--", "x"], // repeats keep their order
+            ["run", "--connect-tcp", "80", "--connect-tcp=443", "--bind-tcp", "", "--bind-tcp", "1", "--", "x"],
+            ["run", "--scope", "signal", "--scope=abstract-unix", "--keep-caps", "chown", "--keep-caps", "", "--", "x"],
+            ["run", "--rox", "/usr", "--rwx=/opt", "--strict", "--quiet", "--status-json", "-", "--pretty", "--", "x"],
+            // The command without `--`: from the first argument that is not an option.
+            ["run", "--connect-tcp", "443", "curl", "-v", "--bind-tcp", "1"],
+            ["run", "--no-network", "x"],
+            ["run", "--status-json", "-", "x", "--", "y"],
         ]
         for arguments in invocations { assertAgree(arguments) }
     }
@@ -105,7 +116,7 @@ final class RunFastParserTests: XCTestCase {
                 assertAgree(["run", other, "/"] + form + [other, "/tmp", "--", "x"])
             }
         }
-        for level in ["--best-effort", "--soft", "--hard"] {
+        for level in ["--best-effort", "--soft", "--hard", "--strict"] {
             assertAgree(["run", level, "--", "x"])
             XCTAssertEqual(RunOptions(quickParsing: ["run", level, "--", "x"])?.compatibility,
                            try full(["run", level, "--", "x"]).compatibility)
@@ -119,9 +130,12 @@ final class RunFastParserTests: XCTestCase {
             (["run", "--soft", "--soft", "--", "x"], ["run", "--soft", "--", "x"]),
             (["run", "--soft", "--hard", "--", "x"], nil),
             (["run", "--hard", "--best-effort", "--", "x"], nil),
+            (["run", "--strict", "--soft", "--", "x"], nil),
+            (["run", "--hard", "--strict", "x"], nil),
             (["run", "--unknown", "--", "x"], nil),
+            (["run", "--unknown", "x"], nil),
             (["run", "-x", "--", "x"], nil),
-            (["run", "positional", "--", "x"], nil),
+            (["run", "-x"], nil),
             (["run", "--bind-tcp", "1"], nil),
             (["run", "--bind-tcp", "1", "--"], nil),
             (["run"], nil),

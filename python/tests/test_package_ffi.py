@@ -173,7 +173,7 @@ def test_flag_values():
 
 
 def test_module_functions():
-    assert netfence.version() == "0.1.0" == netfence.__version__
+    assert netfence.version() == "0.2.0" == netfence.__version__
     assert netfence.library_path() == os.environ.get("NETFENCE_LIBRARY", netfence.library_path())
     try:
         abi = netfence.landlock_abi()
