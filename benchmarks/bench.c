@@ -438,6 +438,21 @@ int main(int argc, char **argv)
 	 * (no dynamic loader, no libseccomp.so) is the stricter floor. */
 	compare_processes("netfence run vs a static C sandboxer", "netfence", cli_argv, "static C", static_raw_argv, 101, "reference", NULL, NULL);
 	compare_processes("C sandboxer vs plain exec /bin/true", "C sandboxer", raw_argv, "plain", true_argv, 101, "reference", NULL, NULL);
+	/* The kernel sample's drop-in against the sample's logic in C, on the
+	 * same LL_* variables (Landlock only on both sides). */
+	char ll_sandboxer[4096];
+	snprintf(ll_sandboxer, sizeof(ll_sandboxer), "%s/bench-ll-sandboxer", bin);
+	char *dropin_argv[] = {cli, "sandboxer", "/bin/true", NULL};
+	char *sample_argv[] = {ll_sandboxer, "/bin/true", NULL};
+	setenv("LL_FS_RO", "/", 1);
+	setenv("LL_FS_RW", "/dev/null:/tmp", 1);
+	setenv("LL_TCP_BIND", "", 1);
+	setenv("LL_TCP_CONNECT", "80:443", 1);
+	compare_processes("netfence sandboxer (LL_*) + exec /bin/true", "netfence", dropin_argv, "C sample", sample_argv, 101, "<= 1.3x", NULL, NULL);
+	unsetenv("LL_FS_RO");
+	unsetenv("LL_FS_RW");
+	unsetenv("LL_TCP_BIND");
+	unsetenv("LL_TCP_CONNECT");
 	compare_pair("netfence_ruleset_spawn vs fork+exec in C", "spawn", spawn_lib, 0, "fork+exec", spawn_raw, 0, 101, 1e3, "us", "~1x");
 
 	/* 4. load cost */

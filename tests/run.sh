@@ -121,11 +121,18 @@ staged_flags() {
 install_suite() {
 	rm -rf "$STAGE"
 	env -u CC -u CXX make -s install DESTDIR="$STAGE" PREFIX=/usr/local >/dev/null || return 1
-	for f in lib/libnetfence.so.$VERSION lib/libnetfence.so.$SOVERSION lib/libnetfence.so include/netfence.h lib/pkgconfig/netfence.pc bin/netfence share/man/man1/netfence.1 share/man/man3/netfence.3; do
+	for f in lib/libnetfence.so.$VERSION lib/libnetfence.so.$SOVERSION lib/libnetfence.so include/netfence.h lib/pkgconfig/netfence.pc bin/netfence share/man/man1/netfence.1 share/man/man3/netfence.3 \
+		share/bash-completion/completions/netfence share/zsh/site-functions/_netfence share/fish/vendor_completions.d/netfence.fish; do
 		[ -e "$STAGE/usr/local/$f" ] || { echo "FAIL install: missing $f"; return 1; }
 	done
 	grep -q '^prefix=/usr/local$' "$STAGE/usr/local/lib/pkgconfig/netfence.pc" || { echo "FAIL install: prefix in netfence.pc"; return 1; }
-	echo "ok   make install DESTDIR=... stages the library, its symlinks, the header and netfence.pc"
+	# The installed completions are the tool's own (what it generates now).
+	for shell in bash zsh fish; do
+		case $shell in bash) f=bash-completion/completions/netfence ;; zsh) f=zsh/site-functions/_netfence ;; fish) f=fish/vendor_completions.d/netfence.fish ;; esac
+		"$STAGE/usr/local/bin/netfence" --generate-completion-script $shell | cmp -s - "$STAGE/usr/local/share/$f" \
+			|| { echo "FAIL install: the $shell completion differs from the tool's"; return 1; }
+	done
+	echo "ok   make install DESTDIR=... stages the library, its symlinks, the header, netfence.pc, the tool, its man pages and shell completions"
 }
 
 c_abi_suite() {

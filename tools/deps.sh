@@ -5,8 +5,10 @@
 # python3 on PATH.
 set -eu
 
+# bash-completion, zsh and fish: the CLI suite loads the generated shell
+# completions in each shell.
 missing=""
-for package in libcap-dev libseccomp-dev pkg-config valgrind; do
+for package in libcap-dev libseccomp-dev pkg-config valgrind bash-completion zsh fish; do
 	dpkg -s "$package" >/dev/null 2>&1 || missing="$missing $package"
 done
 command -v pkg-config >/dev/null 2>&1 || missing="$missing pkg-config"

@@ -34,7 +34,7 @@ extension RestrictionStatus {
             } else if netAllPorts.contains(right) {
                 row(words, "every port allowed (nothing to enforce)")
             } else if netEnforced.contains(right) {
-                row(words, "restricted, " + (ports(right) ?? "see the port rules"))
+                row(words, "restricted, " + (ports(right) ?? "only the ports of its rules"))
             } else {
                 row(words, "NOT in force (see below)")
             }

@@ -99,8 +99,65 @@ final class CapabilityTests: XCTestCase {
         status.landlockApplied = true
         let json = status.formatted(.json)
         XCTAssertTrue(json.hasPrefix("{\"schema\":\"netfence-status/1\",\"enforcement\":\"partial\""), json)
-        XCTAssertTrue(json.contains("{\"layer\":\"landlock.net\",\"item\":\"bind_udp\",\"reason\":\"needs Landlock ABI 10, the kernel has ABI 7\"}"), json)
-        XCTAssertTrue(status.formatted(.text).contains("not in force: landlock.net bind_udp"))
+        XCTAssertTrue(json.contains("{\"layer\":\"landlock.net\",\"item\":\"bind_udp\",\"reason\":\"needs Landlock ABI 10 (Linux 7.2), this kernel has 7\"}"), json)
+        XCTAssertTrue(status.formatted(.text).contains("\nNot in force:\n  bind UDP (Landlock): needs Landlock ABI 10 (Linux 7.2), this kernel has 7\n"))
+    }
+
+    /// The indented JSON is the same value as the one-line JSON.
+    func testIndentedJSON() {
+        let value: JSON = .object([("a", .array([.int(1), .null])), ("b", .object([])), ("c", .array([]))])
+        XCTAssertEqual(value.rendered(indent: nil), "{\"a\":[1,null],\"b\":{},\"c\":[]}\n")
+        XCTAssertEqual(value.rendered(indent: 2), "{\n  \"a\": [\n    1,\n    null\n  ],\n  \"b\": {},\n  \"c\": []\n}\n")
+    }
+
+    /// The text report: a heading per layer, each item under the layer that enforces it, plain
+    /// words, the ports as given, and what is not in force with its reason.
+    func testTextReportReadsAsWords() {
+        var status = RestrictionStatus()
+        status.enforcement = .partiallyEnforced
+        status.landlockABI = 7
+        status.landlockErrata = 1
+        status.landlockApplied = true
+        status.noNewPrivs = true
+        status.threadCount = 1
+        status.allThreads = true
+        status.netRequested = [.connectTCP, .bindUDP, .listenTCP]
+        status.netEnforced = [.connectTCP, .listenTCP]
+        status.portRules = 3
+        status.socketsRequested = true
+        status.socketRules = 2
+        status.seccomp.installed = true
+        status.seccomp.instructions = 90
+        status.seccomp.listenMode = .perPort
+        status.seccomp.supervisorPID = 42
+        status.seccomp.features = [.socketsHandled, .fastOpenBlocked, .tcpBypassBlocked, .ioUringBlocked, .foreignArchBlocked]
+        let text = status.formatted(.text, portsAsGiven: [(.connectTCP, "80,443,8000-8100"), (.listenTCP, "8080")])
+        XCTAssertEqual(text, """
+        netfence enforcement report
+          enforcement:         partial (see "Not in force")
+          no_new_privs:        set
+          threads:             1, all covered
+        Landlock (kernel ABI 7, errata 0x1): applied
+          bind TCP:            not restricted
+          connect TCP:         restricted, allowed ports: 80,443,8000-8100
+          bind UDP:            NOT in force (see below)
+          connect/send UDP:    not restricted
+          port rules:          3 in the kernel
+          filesystem:          not restricted
+        Seccomp filter: loaded (90 BPF instructions)
+          socket creation:     restricted to 2 allowed kinds
+          listen TCP:          allowed ports: 8080, checked by a supervisor process (pid 42)
+          TCP fast open:       refused (it connects without connect())
+          TCP bypasses:        denied (MPTCP, SCTP, SMC, raw IP and packet sockets)
+          io_uring:            blocked
+          other syscall ABIs:  blocked (i386, x32)
+        Capabilities: not changed
+        Not in force:
+          bind UDP (Landlock): needs Landlock ABI 10 (Linux 7.2), this kernel has 7
+
+        """)
+        // Without the ports as given (the C ABI's netfence_status_format), the rights still read.
+        XCTAssertTrue(status.formatted(.text).contains("  connect TCP:         restricted, only the ports of its rules\n"))
     }
 }
 

@@ -205,6 +205,28 @@ final class SystemMockTests: XCTestCase {
         XCTAssertEqual(error.reason, .featureMissing)
     }
 
+    /// preview() tells what restrictSelf would put in force, item by item, whatever the
+    /// compatibility level, and applies nothing: the ruleset can still be enforced after it.
+    func testPreviewAppliesNothing() throws {
+        var system = mock(abi: 3, done: UInt32(NF_STEP_NO_NEW_PRIVS | NF_STEP_LANDLOCK))
+        var created = 0
+        system.createRuleset = { _, _ in created += 1; return open("/dev/null", O_RDONLY | O_CLOEXEC) }
+        system.apply = { _, _ in XCTFail("preview applied something") }
+        let ruleset = Ruleset()
+        ruleset.system = system
+        try ruleset.setCompatibility(.hardRequirement).handle(AccessFS.known).handle(.bindTCP).allow(.bindTCP, port: 80)
+        let preview = try ruleset.preview()
+        XCTAssertEqual(created, 0, "no kernel ruleset is built")
+        XCTAssertEqual(preview.enforcement, .partiallyEnforced)
+        XCTAssertTrue(preview.landlockApplied)
+        XCTAssertEqual(preview.netEnforced, [])
+        XCTAssertEqual(preview.droppedItems.map(\.item), ["bind_tcp", "ioctl_dev", "resolve_unix"])
+        XCTAssertEqual(preview.droppedItems.first?.reason, "needs Landlock ABI 4 (Linux 6.7), this kernel has 3")
+        XCTAssertFalse(ruleset.isEnforced)
+        // The ruleset's own level decides when it is enforced.
+        XCTAssertEqual(failure(of: ruleset)?.reason, .featureMissing)
+    }
+
     func testKernelRulesetCreationFails() throws {
         var system = mock()
         system.createRuleset = { _, _ in -EMFILE }

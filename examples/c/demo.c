@@ -46,11 +46,12 @@ static uint16_t free_port(void)
 	return port;
 }
 
-static void show(const char *what, uint16_t port, int err)
+/* One line per attempt; a denial names the rule that denied it. */
+static void show(const char *what, uint16_t port, int err, const char *rule)
 {
 	printf("  %-8s 127.0.0.1:%-5u  %s", what, port, err == 0 ? "allowed" : "DENIED");
 	if (err != 0)
-		printf(" (%s)", strerror(err));
+		printf(" (%s) by %s", strerror(err), rule);
 	printf("\n");
 }
 
@@ -110,17 +111,20 @@ int main(void)
 		return 1;
 	}
 	netfence_ruleset_free(rs);
-	printf("sandbox: %s (Landlock applied: %s, no_new_privs: %s, %llu port rules)\n",
-	       st.enforced == NETFENCE_ENFORCED_FULL ? "fully enforced"
-	       : st.enforced == NETFENCE_ENFORCED_PARTIAL ? "partially enforced" : "NOT enforced",
-	       st.landlock_applied ? "yes" : "no", st.no_new_privs ? "yes" : "no",
-	       (unsigned long long)st.port_rules);
-	printf("policy: bind only %u, connect only %u\n", service_port, database);
+	char *report = NULL;
+	if (netfence_status_format(&st, NETFENCE_FORMAT_TEXT, &report) == 0) {
+		printf("== enforcement report (netfence_status_format)\n%s", report);
+		netfence_free(report);
+	}
+	printf("== policy: bind only %u, connect only %u\n", service_port, database);
 
-	show("bind", service_port, try_bind(service_port));
-	show("bind", stray_port, try_bind(stray_port));
-	show("connect", database, try_connect(database));
-	show("connect", other, try_connect(other));
+	char bind_rule[64], connect_rule[64];
+	snprintf(bind_rule, sizeof(bind_rule), "the bind rule (port %u only)", service_port);
+	snprintf(connect_rule, sizeof(connect_rule), "the connect rule (port %u only)", database);
+	show("bind", service_port, try_bind(service_port), bind_rule);
+	show("bind", stray_port, try_bind(stray_port), bind_rule);
+	show("connect", database, try_connect(database), connect_rule);
+	show("connect", other, try_connect(other), connect_rule);
 
 	close(db_fd);
 	close(other_fd);

@@ -14,9 +14,14 @@
 #include <time.h>
 #include <unistd.h>
 
-static void show(const char *what, int err)
+/* One line per attempt; a denial names the rule of the command line that
+ * denied it (the demo's, see demo.sh). */
+static void show(const char *what, int err, const char *rule)
 {
-	printf("[client] %-52s %s%s%s\n", what, err ? "DENIED (" : "allowed", err ? strerror(err) : "", err ? ")" : "");
+	if (err == 0)
+		printf("[client] %-44s allowed\n", what);
+	else
+		printf("[client] %-44s DENIED (%s) by %s\n", what, strerror(err), rule);
 	fflush(stdout);
 }
 
@@ -48,9 +53,10 @@ int main(int argc, char **argv)
 		if (err == ECONNREFUSED)
 			nanosleep(&(struct timespec){.tv_nsec = 100000000}, NULL);
 	}
-	char what[64];
+	char what[64], rule[64];
 	snprintf(what, sizeof(what), "connect to the server, port %u", port);
-	show(what, err);
+	snprintf(rule, sizeof(rule), "--connect-tcp %u", port);
+	show(what, err, rule);
 	if (err == 0) {
 		const char request[] = "GET /hello\n";
 		char reply[128] = {0};
@@ -60,8 +66,9 @@ int main(int argc, char **argv)
 		close(fd);
 	}
 	snprintf(what, sizeof(what), "connect to another port, %u", other);
-	show(what, connect_to(other, NULL));
+	snprintf(rule, sizeof(rule), "--connect-tcp %u (no other port)", port);
+	show(what, connect_to(other, NULL), rule);
 	int udp = socket(AF_INET, SOCK_DGRAM, 0);
-	show("create a UDP socket", udp < 0 ? errno : 0);
+	show("create a UDP socket", udp < 0 ? errno : 0, "--allow-socket tcp (no other kind)");
 	return err == 0 ? 0 : 1;
 }

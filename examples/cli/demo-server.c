@@ -14,9 +14,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static void show(const char *what, int err)
+/* One line per attempt; a denial names the rule of the command line that
+ * denied it (the demo's, see demo.sh). */
+static void show(const char *what, int err, const char *rule)
 {
-	printf("[server] %-52s %s%s%s\n", what, err ? "DENIED (" : "allowed", err ? strerror(err) : "", err ? ")" : "");
+	if (err == 0)
+		printf("[server] %-44s allowed\n", what);
+	else
+		printf("[server] %-44s DENIED (%s) by %s\n", what, strerror(err), rule);
 	fflush(stdout);
 }
 
@@ -29,7 +34,7 @@ int main(void)
 	}
 	int listener = 3;
 	int conn = accept(listener, NULL, NULL);
-	show("accept a client on the inherited socket (fd 3)", conn < 0 ? errno : 0);
+	show("accept a client on the inherited fd 3", conn < 0 ? errno : 0, "nothing (unexpected)");
 	if (conn >= 0) {
 		char request[64] = {0};
 		ssize_t n = read(conn, request, sizeof(request) - 1);
@@ -39,12 +44,12 @@ int main(void)
 		close(conn);
 	}
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	show("create a new TCP socket", fd < 0 ? errno : 0);
+	show("create a new TCP socket", fd < 0 ? errno : 0, "--no-network (socket creation)");
 	if (fd >= 0)
 		close(fd);
-	show("create a UDP socket", (fd = socket(AF_INET, SOCK_DGRAM, 0)) < 0 ? errno : 0);
+	show("create a UDP socket", (fd = socket(AF_INET, SOCK_DGRAM, 0)) < 0 ? errno : 0, "--no-network (socket creation)");
 	if (fd >= 0)
 		close(fd);
-	show("listen() again on the inherited socket", listen(listener, 16) < 0 ? errno : 0);
+	show("listen() again on the inherited socket", listen(listener, 16) < 0 ? errno : 0, "--no-network (listen)");
 	return conn >= 0 ? 0 : 1;
 }

@@ -7,18 +7,23 @@ set -eu
 bin=$1
 port=$("$bin/free-port")
 other=$("$bin/free-port")
+reports=$bin/..
 
-echo "== server: netfence run --listen 127.0.0.1:$port --no-network --keep-caps '' -- demo-server"
+echo "== server: netfence run --listen 127.0.0.1:$port --no-network --keep-caps '' demo-server"
 echo "   (netfence binds and listens first, then forbids every socket, bind, connect and listen)"
-"$bin/netfence" run --listen "127.0.0.1:$port" --no-network --keep-caps '' --status-json "$bin/../demo-server-status.json" \
-	-- "$bin/demo-server" &
+"$bin/netfence" run --listen "127.0.0.1:$port" --no-network --keep-caps '' --status \
+	"$bin/demo-server" 2> "$reports/demo-server-report.txt" &
 server=$!
 
-echo "== client: netfence run --connect-tcp $port --bind-tcp '' --allow-socket inet:stream -- demo-client"
+echo "== client: netfence run --connect-tcp $port --bind-tcp '' --allow-socket tcp demo-client"
 status=0
-"$bin/netfence" run --connect-tcp "$port" --bind-tcp '' --allow-socket inet:stream --status \
-	-- "$bin/demo-client" "$port" "$other" || status=1
+"$bin/netfence" run --connect-tcp "$port" --bind-tcp '' --allow-socket tcp --status \
+	"$bin/demo-client" "$port" "$other" 2> "$reports/demo-client-report.txt" || status=1
 wait "$server" || status=1
-echo "== the server's enforcement report (--status-json):"
-cat "$bin/../demo-server-status.json"
+echo
+echo "== the server's enforcement report (netfence run --status)"
+cat "$reports/demo-server-report.txt"
+echo
+echo "== the client's enforcement report (netfence run --status)"
+cat "$reports/demo-client-report.txt"
 exit $status

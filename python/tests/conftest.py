@@ -37,6 +37,16 @@ if not os.environ.get("NETFENCE_LIBRARY") and os.path.exists(_BUILT):
 EXPECT_ABI = "NETFENCE_EXPECT_ABI"
 
 
+def report_field(text: str, label: str) -> Optional[str]:
+    """The value of `label:` in the text report (netfence_status_format with
+    NETFENCE_FORMAT_TEXT), or None when the report has no such row."""
+    for line in text.splitlines():
+        name, sep, value = line.strip().partition(":")
+        if sep and name == label:
+            return value.strip()
+    return None
+
+
 def child_env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
     """The environment of a child Python: this one, with the package on
     PYTHONPATH (NETFENCE_LIBRARY is inherited)."""
