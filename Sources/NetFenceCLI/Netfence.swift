@@ -68,7 +68,7 @@ func hint(for error: NetFenceError) -> String? {
     case .landlockDisabled: return "Landlock is disabled at boot: add \"landlock\" to the lsm= kernel parameter"
     case .featureMissing: return "the kernel is too old for something requested: update it, or use --best-effort to enforce what it supports"
     case .listenSupervisorUnavailable: return "the per-port listen supervisor could not start: use --best-effort to deny every listen() instead"
-    case .systemCall where error.code.rawValue == ENOENT: return "a path given to --ro or --rw does not exist"
+    case .systemCall where error.code.rawValue == ENOENT: return "the path does not exist"
     case .otherThreads: return "netfence must run before the program starts threads"
     case .privilegesMissing, .applyStepFailed: return error.code.rawValue == EPERM
         ? "the kernel refused: run with the privileges the request needs (for capabilities: root)" : nil
@@ -118,6 +118,6 @@ func execute(_ command: [String], environment: [String]?) -> Never {
     }
     let error = replaceProcess(path, command, environment)
     printError("cannot execute \(path): \(String(cString: strerror(error)))"
-        + (error == EACCES ? "\nhint: access to the program, its interpreter or its libraries may be denied by --ro/--rw" : ""))
+        + (error == EACCES ? "\nhint: executing needs --rox or --rwx on the program, its interpreter and its libraries (--ro and --rw do not allow it)" : ""))
     exit(error == ENOENT ? Exit.notFound : Exit.cannotExecute)
 }

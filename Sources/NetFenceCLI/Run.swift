@@ -80,7 +80,7 @@ struct Run: ParsableCommand {
     @Flag(.logNewExecOn) var logNewExecOn = false
     @Flag(.logSubdomainsOff) var logSubdomainsOff = false
     @Flag(.status) var printStatus = false
-    @Option(.statusJSON) var statusJSON: String?
+    @Option(.statusJSON) var statusJSON: [String] = []
     @Flag(.pretty) var pretty = false
     // Everything from the first argument that is not an option (or after
     // `--`) is the command, as the fast parser takes it.
@@ -125,7 +125,7 @@ struct Run: ParsableCommand {
         options.record(.logNewExecOn, given: logNewExecOn)
         options.record(.logSubdomainsOff, given: logSubdomainsOff)
         options.record(.status, given: printStatus)
-        options.record(.statusJSON, value: statusJSON)
+        options.record(.statusJSON, values: statusJSON)
         options.record(.pretty, given: pretty)
         return options
     }

@@ -143,7 +143,7 @@ extension RunOptionSpec {
     // Reporting
     static let status = RunOptionSpec("status", .printStatus,
         help: "Print the enforcement report to stderr before executing.")
-    static let statusJSON = RunOptionSpec("status-json", value: "FILE", .statusJSON,
+    static let statusJSON = RunOptionSpec("status-json", value: "FILE", repeats: true, .statusJSON,
         help: "Write the enforcement report as JSON to FILE ('-': standard output).")
     static let pretty = RunOptionSpec("pretty", .prettyJSON,
         help: "Indent the JSON report (the default when it goes to a terminal).")
@@ -175,15 +175,21 @@ extension RunOptionSpec {
 /// for a netfence version, never "what this kernel supports" (which would
 /// change what a command line means on a kernel upgrade). Rights the kernel
 /// lacks are reported, one warning each, and `--strict` refuses them.
+///
+/// netfence 0.2 takes the rights of Landlock ABI 1 to 5. RESOLVE_UNIX (ABI 9,
+/// Linux 7.1) is left out on purpose: on every kernel before 7.1 it would
+/// warn at each use and make `--strict` with a path option impossible; a
+/// later version adds it as a documented change. Connecting to UNIX sockets
+/// is restricted meanwhile by `--allow-socket` (socket creation).
 enum FileRights {
     static let read: AccessFS = [.readFile, .readDir]
     static let readExecute: AccessFS = read.union(.execute)
     static let readWrite: AccessFS = read.union([
         .writeFile, .removeDir, .removeFile, .makeChar, .makeDir, .makeReg, .makeSock, .makeFifo, .makeBlock,
-        .makeSym, .refer, .truncate, .ioctlDev, .resolveUnix,
+        .makeSym, .refer, .truncate, .ioctlDev,
     ])
     static let all: AccessFS = readWrite.union(.execute)
-    /// What any of the four options handles: every right netfence 0.2 knows
-    /// (Landlock ABI 1 to 9), so that what no option allows is denied.
+    /// What any of the four options handles, so that what no option allows
+    /// is denied.
     static let handled: AccessFS = all
 }

@@ -62,7 +62,7 @@ struct RunOptions: Equatable {
 
     var listen: [String] { values(for: .listen) ?? [] }
     var printStatus: Bool { values(for: .printStatus) != nil }
-    var statusJSON: String? { values(for: .statusJSON)?.last }
+    var statusJSON: [String] { values(for: .statusJSON) ?? [] }
     var quiet: Bool { values(for: .quiet) != nil }
     var strict: Bool { values(for: .strict) != nil }
 
@@ -159,8 +159,10 @@ struct RunOptions: Equatable {
         }
         if !restricts {
             throw CLIError(message: "nothing to restrict: no option restricts anything",
-                           hint: "give at least one of --no-network, --connect-tcp, --bind-tcp, --listen-tcp, --allow-socket, --ro, --rox, --rw, --rwx, --scope, --keep-caps (netfence run --help)")
+                           hint: "give at least one of " + Self.restricting.map { "--" + $0.name }.joined(separator: ", ")
+                               + " (netfence run --help)")
         }
+
         try checkSocketKindsForPorts()
     }
 
@@ -281,18 +283,6 @@ struct RunOptions: Equatable {
         var environment: [String]?
         do {
             try checkConsistency()
-            // Open the report file first: --rw may not allow it afterwards.
-            var jsonFD: Int32 = -1
-            if let path = statusJSON {
-                if path == "-" {
-                    jsonFD = 1
-                } else {
-                    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-                    if fd < 0 { throw CLIError(message: "--status-json \(path): \(String(cString: strerror(errno)))") }
-                    // Above the descriptors socket activation fills (3, 4, ...).
-                    jsonFD = try SocketActivation.moveAbove(fd, count: listen.count)
-                }
-            }
             let ruleset = try self.ruleset()
             // --strict: every shortfall this kernel would cause, named by its
             // option, before anything is done (the listen supervisor's start,
@@ -303,6 +293,19 @@ struct RunOptions: Equatable {
                     for shortfall in shortfalls { printError("error: " + shortfall.line) }
                     throw CLIError(message: "--strict: \(shortfalls.count) of the restrictions asked for cannot be enforced on this kernel; nothing was applied and the command was not run")
                 }
+            }
+            // Open the report file before restricting (--rw may not allow it
+            // afterwards), and after --strict's check (a refused run leaves no file).
+            var jsonFDs: [Int32] = []
+            for path in statusJSON {
+                if path == "-" {
+                    jsonFDs.append(1)
+                    continue
+                }
+                let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+                if fd < 0 { throw CLIError(message: "--status-json \(path): \(String(cString: strerror(errno)))") }
+                // Above the descriptors socket activation fills (3, 4, ...).
+                jsonFDs.append(try SocketActivation.moveAbove(fd, count: listen.count))
             }
             // Bind early: listeners exist before any restriction.
             let specs = try listen.map(parseListenSpec)
@@ -328,11 +331,11 @@ struct RunOptions: Equatable {
                 for shortfall in Shortfall.all(in: status, options: self) { printError("warning: " + shortfall.line) }
             }
             if printStatus { writeStderr(status.formatted(.text, portsAsGiven: portsAsGiven)) }
-            if jsonFD >= 0 {
-                let pretty = values(for: .prettyJSON) != nil || (jsonFD == 1 && isatty(1) == 1)
+            for fd in jsonFDs {
+                let pretty = values(for: .prettyJSON) != nil || (fd == 1 && isatty(1) == 1)
                 let json = Array(status.jsonValue.rendered(indent: pretty ? 2 : nil).utf8)
-                let written = json.withUnsafeBytes { write(jsonFD, $0.baseAddress, $0.count) }
-                if jsonFD != 1 { close(jsonFD) }
+                let written = json.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+                if fd != 1 { close(fd) }
                 if written != json.count {
                     throw CLIError(message: "--status-json: cannot write the report: \(String(cString: strerror(errno)))")
                 }

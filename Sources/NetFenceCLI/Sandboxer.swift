@@ -123,7 +123,7 @@ struct Sandboxer: ParsableCommand {
             warn("LL_SCOPED", text, needs: KernelFeatures.landlockABI(for: Scope.signal), abi: abi)
         }
         for (right, name) in KernelFeatures.fsRightNames where wantedFS.contains(right) && !handledFS.contains(right) {
-            writeStderr("netfence: warning: the filesystem right \(name) of LL_FS_RO, LL_FS_RW is not in force: "
+            writeStderr("netfence: warning: the \(name) restriction of LL_FS_RO, LL_FS_RW is not in force: "
                 + LandlockABI.shortfallReason(needs: KernelFeatures.landlockABI(for: right), abi: abi) + "\n")
         }
         if environment["LL_TCP_BIND"] == nil { handledNet.remove(.bindTCP) }

@@ -36,7 +36,8 @@ struct Shortfall: Equatable {
             let given = RunOptionSpec.table.filter {
                 if case .allowBeneath = $0.effect { return options.values(of: $0) != nil } else { return false }
             }
-            return "the filesystem right \(right) of " + given.map { "--" + $0.name }.joined(separator: ", ")
+            // The right is handled (denied outside the paths), not granted.
+            return "the \(right) restriction of " + given.map { "--" + $0.name }.joined(separator: ", ")
         case ("landlock.scopes", let scope):
             return "--scope " + (scope == "abstract_unix_socket" ? "abstract-unix" : scope)
         case ("landlock.flags", let flag):

@@ -146,7 +146,10 @@ def test_usage_errors():
     ["--bind-udp", "", "--connect-udp=53", "--log-same-exec-off", "--log-subdomains-off", "--best-effort"],
     ["--ro=/", "--ro", "/usr", "--rw=/tmp", "--scope", "abstract-unix,signal", "--no-network"],
     ["--listen", "127.0.0.1:0", "--no-network"],
-    ["--bind-tcp", "1", "--bind-tcp", "2"],  # the fast parser leaves a repeat to the full one
+    ["--bind-tcp", "1", "--bind-tcp", "2"],  # repeats add up, in both parsers
+    ["--rox", "/", "--strict", "--bind-udp", "1"],  # a shortfall under --strict (before ABI 10)
+    ["--no-network", "--connect-tcp", "1"],  # contradictory: 64
+    ["--allow-socket", "tcp", "--quiet", "--bind-udp", "1", "--pretty"],
 ])
 def test_fast_and_full_parsers_agree(options, tmp_path):
     outcomes = []

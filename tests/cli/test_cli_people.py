@@ -61,7 +61,7 @@ def test_a_shortfall_is_one_warning_naming_the_option():
 
 def test_every_missing_piece_has_its_line():
     # An ABI 3 kernel: no TCP rights (ABI 4), no ioctl_dev (5), scopes (6),
-    # logging (7), resolve_unix (9). One line each, naming the option.
+    # logging (7). One line each, naming the option.
     result = run("run", "--connect-tcp", "443", "--bind-tcp", "", "--rox", "/", "--scope", "signal",
                  "--log-new-exec-on", "true", env=lower_abi(3))
     assert result.returncode == 0, result.stderr
@@ -69,8 +69,7 @@ def test_every_missing_piece_has_its_line():
     assert lines == [
         "netfence: warning: --bind-tcp '' is not in force: needs Landlock ABI 4 (Linux 6.7), this kernel has 3",
         "netfence: warning: --connect-tcp 443 is not in force: needs Landlock ABI 4 (Linux 6.7), this kernel has 3",
-        "netfence: warning: the filesystem right ioctl_dev of --rox is not in force: needs Landlock ABI 5 (Linux 6.10), this kernel has 3",
-        "netfence: warning: the filesystem right resolve_unix of --rox is not in force: needs Landlock ABI 9 (Linux 7.1), this kernel has 3",
+        "netfence: warning: the ioctl_dev restriction of --rox is not in force: needs Landlock ABI 5 (Linux 6.10), this kernel has 3",
         "netfence: warning: --scope signal is not in force: needs Landlock ABI 6 (Linux 6.12), this kernel has 3",
         "netfence: warning: --log-new-exec-on is not in force: needs Landlock ABI 7 (Linux 6.15), this kernel has 3",
     ], result.stderr
@@ -109,7 +108,7 @@ def test_sandboxer_warns_about_what_its_downgrade_leaves_out():
     for line in ["netfence: warning: LL_TCP_BIND 80 is not in force: needs Landlock ABI 4 (Linux 6.7), this kernel has 3",
                  "netfence: warning: LL_TCP_CONNECT 443 is not in force: needs Landlock ABI 4 (Linux 6.7), this kernel has 3",
                  "netfence: warning: LL_SCOPED s is not in force: needs Landlock ABI 6 (Linux 6.12), this kernel has 3",
-                 "netfence: warning: the filesystem right ioctl_dev of LL_FS_RO, LL_FS_RW is not in force: needs Landlock ABI 5 (Linux 6.10), this kernel has 3"]:
+                 "netfence: warning: the ioctl_dev restriction of LL_FS_RO, LL_FS_RW is not in force: needs Landlock ABI 5 (Linux 6.10), this kernel has 3"]:
         assert line in result.stderr.splitlines(), result.stderr
 
 
@@ -254,12 +253,27 @@ def test_filesystem_options_grant_fixed_rights(tmp_path):
 
 def test_filesystem_rights_do_not_depend_on_the_kernel():
     # The same handled set on every kernel: what one lacks is reported, not silently left out.
-    report, _ = report_json("--rox", "/")
+    report, current = report_json("--rox", "/")
     old, result = report_json("--rox", "/", env=lower_abi(2))
     assert old["landlock"]["fs"]["requested"] == report["landlock"]["fs"]["requested"]
-    assert len(report["landlock"]["fs"]["requested"]) == 17
+    # Landlock ABI 1 to 5: resolve_unix (ABI 9) is not among them in 0.2.
+    assert len(report["landlock"]["fs"]["requested"]) == 16 and "resolve_unix" not in report["landlock"]["fs"]["requested"]
+    if ABI >= 5:
+        assert current.stderr == ""  # every right of the set is in force: no warning
     assert "truncate" not in old["landlock"]["fs"]["enforced"]
-    assert "the filesystem right truncate of --rox is not in force" in result.stderr
+    assert "netfence: warning: the truncate restriction of --rox is not in force" in result.stderr
+
+
+def test_status_json_to_several_places(tmp_path):
+    # Repeated, as every option with a value: the report goes to each file.
+    first, second = tmp_path / "a.json", tmp_path / "b.json"
+    result = run("run", "--no-network", "--status-json", str(first), f"--status-json={second}", "--status-json", "-", "true")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(first.read_text()) == json.loads(second.read_text()) == json.loads(result.stdout)
+    # --strict refuses before any file is created.
+    refused = tmp_path / "refused.json"
+    strict = run("run", "--strict", "--bind-tcp", "1", "--status-json", str(refused), "true", env=lower_abi(3))
+    assert strict.returncode == 125 and not refused.exists()
 
 
 def test_status_json_to_stdout_and_pretty(tmp_path):
