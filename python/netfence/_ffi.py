@@ -36,7 +36,7 @@ LIBRARY_ENV = "NETFENCE_LIBRARY"
 #: The soname of the C ABI this package binds.
 SONAME = "libnetfence.so.0"
 #: NETFENCE_VERSION_MAJOR / _MINOR of the header this binding was written for.
-HEADER_VERSION = (0, 1, 0)
+HEADER_VERSION = (0, 2, 0)
 
 
 class StatusStruct(ctypes.Structure):

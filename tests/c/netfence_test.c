@@ -903,7 +903,7 @@ static int test_caps_text_and_status_format(void)
 	CHECK_RC(netfence_status_format(&st, NETFENCE_FORMAT_TEXT, &out), 0);
 	CHECK(strstr(out, "enforcement: ") != NULL);
 	if (landlock_abi < 10)
-		CHECK(strstr(out, "bind_udp: needs Landlock ABI 10") != NULL);
+		CHECK(strstr(out, "\n  bind UDP (Landlock): needs Landlock ABI 10") != NULL);
 	netfence_free(out);
 	CHECK_RC(netfence_status_format(&st, NETFENCE_FORMAT_JSON, &out), 0);
 	CHECK(strncmp(out, "{\"schema\":\"netfence-status/1\"", 29) == 0);
