@@ -112,25 +112,24 @@ struct Sandboxer: ParsableCommand {
         let accessRO = roughlyRead.intersection(handledFS)
         let accessRW = roughlyRead.union(roughlyWrite).intersection(handledFS)
 
-        let environment = Self.environment()
         // What the downgrade left out of what the variables ask for: one
         // warning each (the sample only hints at a newer kernel).
         for (name, right) in [("LL_TCP_BIND", AccessNet.bindTCP), ("LL_TCP_CONNECT", .connectTCP)]
-        where environment[name] != nil && !handledNet.contains(right) {
-            warn(name, environment[name]!, needs: KernelFeatures.landlockABI(for: right), abi: abi)
+        where variable(name) != nil && !handledNet.contains(right) {
+            warn(name, variable(name)!, needs: KernelFeatures.landlockABI(for: right), abi: abi)
         }
-        if let text = environment["LL_SCOPED"], scoped.isEmpty, !text.isEmpty {
+        if let text = variable("LL_SCOPED"), scoped.isEmpty, !text.isEmpty {
             warn("LL_SCOPED", text, needs: KernelFeatures.landlockABI(for: Scope.signal), abi: abi)
         }
         for (right, name) in KernelFeatures.fsRightNames where wantedFS.contains(right) && !handledFS.contains(right) {
             writeStderr("netfence: warning: the \(name) restriction of LL_FS_RO, LL_FS_RW is not in force: "
                 + LandlockABI.shortfallReason(needs: KernelFeatures.landlockABI(for: right), abi: abi) + "\n")
         }
-        if environment["LL_TCP_BIND"] == nil { handledNet.remove(.bindTCP) }
-        if environment["LL_TCP_CONNECT"] == nil { handledNet.remove(.connectTCP) }
+        if variable("LL_TCP_BIND") == nil { handledNet.remove(.bindTCP) }
+        if variable("LL_TCP_CONNECT") == nil { handledNet.remove(.connectTCP) }
 
         if !scoped.isEmpty {
-            if let text = environment["LL_SCOPED"] {
+            if let text = variable("LL_SCOPED") {
                 var parsed: Scope = []
                 // Every item counts, an empty one too (the sample's strsep: "s:" is an error).
                 for token in text.split(separator: ":", omittingEmptySubsequences: false) {
@@ -145,7 +144,7 @@ struct Sandboxer: ParsableCommand {
         }
 
         var flags: RestrictFlags = []
-        if let force = environment["LL_FORCE_LOG"] {
+        if let force = variable("LL_FORCE_LOG") {
             if force != "1" { throw Failure("Unknown value for LL_FORCE_LOG (only \"1\" is handled)") }
             if abi < 7 { throw Failure("Audit logs not supported by current kernel") }
             flags.insert(.logNewExecOn)
@@ -161,7 +160,7 @@ struct Sandboxer: ParsableCommand {
             throw Failure("Failed to create a ruleset: \(error.message)")
         }
         for (name, access) in [("LL_FS_RO", accessRO), ("LL_FS_RW", accessRW)] {
-            guard let list = environment[name] else { throw Failure("Missing environment variable \(name)") }
+            guard let list = variable(name) else { throw Failure("Missing environment variable \(name)") }
             // Every item, an empty one too: the sample tries to open it, warns and goes on.
             for path in list.split(separator: ":", omittingEmptySubsequences: false).map(String.init) {
                 if path.isEmpty {
@@ -187,7 +186,7 @@ struct Sandboxer: ParsableCommand {
             }
         }
         for (name, right) in [("LL_TCP_BIND", AccessNet.bindTCP), ("LL_TCP_CONNECT", AccessNet.connectTCP)] {
-            guard let list = environment[name], handledNet.contains(right) else { continue }
+            guard let list = variable(name), handledNet.contains(right) else { continue }
             for token in list.split(separator: ":", omittingEmptySubsequences: true).map(String.init) {
                 // The sample's str2num: strtoull, the whole token, no range error
                 // ("-1" parses, as 18446744073709551615, and the kernel refuses it below).
@@ -229,12 +228,10 @@ struct Sandboxer: ParsableCommand {
         do { return try LandlockABI.current().rawValue } catch { return -error.code.rawValue }
     }
 
-    static func environment() -> [String: String] {
-        var result: [String: String] = [:]
-        for entry in ProcessSupport.currentEnvironment() {
-            guard let equals = entry.firstIndex(of: "=") else { continue }
-            result[String(entry[..<equals])] = String(entry[entry.index(after: equals)...])
-        }
-        return result
+    /// An environment variable, as the sample's getenv(3). (Not a dictionary
+    /// of the environment: instantiating [String: String] costs a scan of the
+    /// protocol conformances at first use, some 40 us of the start.)
+    static func variable(_ name: String) -> String? {
+        getenv(name).map { String(cString: $0) }
     }
 }
