@@ -9,47 +9,64 @@ struct Status: ParsableCommand {
         discussion: """
         Examples:
           netfence status
-          netfence status --json
+          netfence status --json --pretty
         """)
 
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
+    @Flag(help: "Indent the JSON (the default when it goes to a terminal).")
+    var pretty = false
+
     func run() throws {
         let features = KernelFeatures.probe()
-        print(json ? Self.json(features) : Self.table(features), terminator: "")
+        print(json ? Self.json(features, indent: pretty || isatty(1) == 1 ? 2 : nil) : Self.table(features), terminator: "")
     }
 
+    /// The table for people: a heading per layer, each feature in words with
+    /// the options of `netfence run` that use it, and what a missing one needs.
     static func table(_ f: KernelFeatures) -> String {
         var lines: [String] = []
-        func row(_ name: String, _ value: String) { lines.append(name.padding(30) + value) }
-        row("Landlock", LandlockABI.describe(f.landlockABI))
-        row("Landlock errata", f.landlockErrata >= 0 ? "0x" + String(f.landlockErrata, radix: 16) : "not reported")
-        for (right, name) in KernelFeatures.netRightNames {
-            let needed = KernelFeatures.landlockABI(for: right).map { "Landlock ABI \($0)" } ?? "netfence (seccomp)"
-            let here = right == .listenTCP ? (f.seccompFilter ? "yes" : "no") : (f.net.contains(right) ? "yes" : "no")
-            row("  net " + name, here + " (" + needed + ")")
+        func row(_ name: String, _ value: String, indent: Int = 2) {
+            lines.append(String(repeating: " ", count: indent) + (name + ":").padding(38 - indent) + value)
         }
+        /// "yes", or what the kernel lacks: "no: needs Landlock ABI 10 (Linux 7.2)".
+        func support(_ present: Bool, abi needed: Int32?) -> String {
+            present ? "yes" : "no: " + LandlockABI.shortfallReason(needs: needed, abi: f.landlockABI)
+        }
+        lines.append("Landlock: " + (f.landlockABI > 0 ? "ABI \(f.landlockABI)" : LandlockABI.describe(f.landlockABI))
+            + (f.landlockErrata >= 0 ? ", errata 0x" + String(f.landlockErrata, radix: 16) : ""))
+        lines.append("  network")
+        for (right, words, option) in [(AccessNet.bindTCP, "bind TCP", "--bind-tcp"), (.connectTCP, "connect TCP", "--connect-tcp"),
+                                       (.bindUDP, "bind UDP", "--bind-udp"), (.connectSendUDP, "connect/send UDP", "--connect-udp")] {
+            row("\(words) (\(option))", support(f.net.contains(right), abi: KernelFeatures.landlockABI(for: right)), indent: 4)
+        }
+        lines.append("  filesystem (--ro, --rox, --rw, --rwx)")
         for (right, name) in KernelFeatures.fsRightNames {
-            row("  fs " + name, (f.fs.contains(right) ? "yes" : "no") + " (Landlock ABI \(KernelFeatures.landlockABI(for: right) ?? 0))")
+            let unused = FileRights.handled.contains(right) ? "" : " (not used by these options in this version)"
+            row(name, support(f.fs.contains(right), abi: KernelFeatures.landlockABI(for: right)) + unused, indent: 4)
         }
-        for (scope, name) in KernelFeatures.scopeNames {
-            row("  scope " + name, (f.scopes.contains(scope) ? "yes" : "no") + " (Landlock ABI \(KernelFeatures.landlockABI(for: scope) ?? 0))")
+        lines.append("  IPC scopes (--scope)")
+        for (scope, words) in [(Scope.abstractUnixSocket, "abstract UNIX sockets"), (.signal, "signals")] {
+            row(words, support(f.scopes.contains(scope), abi: KernelFeatures.landlockABI(for: scope)), indent: 4)
         }
-        row("  log flags", f.logFlags.isEmpty ? "no (Landlock ABI 7)" : "yes (Landlock ABI 7)")
-        row("  all-thread restriction", f.landlockThreadSync ? "yes (TSYNC, ABI 8)" : "no (TSYNC needs ABI 8)")
-        row("seccomp filter", f.seccompFilter ? "yes (socket allow-list, listen, bypasses)" : "no")
-        row("seccomp user notification", f.seccompUserNotification ? "yes (per-port listen rules)" : "no (listen rules deny all)")
+        row("logging flags (--log-*)", support(!f.logFlags.isEmpty, abi: 7))
+        row("every thread at once (TSYNC)", support(f.landlockThreadSync, abi: 8))
+        lines.append("Seccomp")
+        row("filter", f.seccompFilter ? "yes (socket allow-list, listen, TCP bypasses)" : "no")
+        row("user notification", f.seccompUserNotification ? "yes (per-port --listen-tcp rules)" : "no (--listen-tcp rules deny every listen())")
+        row("listen TCP (--listen-tcp)", f.seccompFilter ? "yes (netfence's own, with seccomp)" : "no: needs a seccomp filter")
         if let attached = f.attachedSeccompFilters, attached > 0 {
-            row("seccomp filters attached", "\(attached) (this process is already filtered: per-port listen rules fail closed)")
+            row("filters already attached", "\(attached) (this process is filtered: per-port listen rules fail closed)")
         }
         row("io_uring", f.ioUringDisabled.map { $0 == 0 ? "enabled (netfence blocks it in its seccomp layer)" : "disabled by sysctl (\($0))" } ?? "no sysctl (enabled if built)")
+        lines.append("System")
         row("Yama ptrace_scope", f.yamaPtraceScope.map { "\($0)" + ($0 >= 1 ? " (per-port listen fails closed in forked children)" : "") } ?? "no Yama")
         row("unprivileged port start", f.unprivilegedPortStart.map { "\($0)" } ?? "unknown")
         return lines.joined(separator: "\n") + "\n"
     }
 
-    static func json(_ f: KernelFeatures) -> String {
+    static func json(_ f: KernelFeatures, indent: Int? = nil) -> String {
         func rights<T>(_ names: [(T, String)], _ has: (T) -> Bool, _ abi: (T) -> Int32?) -> JSON {
             .array(names.map { item in
                 .object([("name", .string(item.1)), ("supported", .bool(has(item.0))),
@@ -73,9 +90,7 @@ struct Status: ParsableCommand {
             ("yama_ptrace_scope", f.yamaPtraceScope.map { JSON.int(Int64($0)) } ?? .null),
             ("unprivileged_port_start", f.unprivilegedPortStart.map { JSON.int(Int64($0)) } ?? .null),
         ])
-        var out = ""
-        object.write(to: &out)
-        return out + "\n"
+        return object.rendered(indent: indent)
     }
 }
 

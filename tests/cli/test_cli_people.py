@@ -368,6 +368,23 @@ def test_report_has_headings_plain_words_and_ports_as_given():
     assert "  bind UDP (Landlock): needs Landlock ABI 10 (Linux 7.2)" in text
 
 
+def test_status_command_reads_as_words():
+    text = run("status").stdout
+    lines = text.splitlines()
+    headings = [line for line in lines if line and not line.startswith(" ")]
+    assert [h.split(":")[0] for h in headings] == ["Landlock", "Seccomp", "System"], text
+    # Each feature names the options that use it; listen is under seccomp, not Landlock.
+    assert field(text, "bind TCP (--bind-tcp)") == ("yes" if ABI >= 4 else
+                                                     f"no: needs Landlock ABI 4 (Linux 6.7), this kernel has {ABI}")
+    if ABI < 10:
+        assert field(text, "bind UDP (--bind-udp)") == f"no: needs Landlock ABI 10 (Linux 7.2), this kernel has {ABI}"
+    seccomp = lines.index("Seccomp")
+    assert next(i for i, line in enumerate(lines) if "listen TCP (--listen-tcp)" in line) > seccomp
+    assert "listen_tcp" not in text and "connect_send_udp" not in text
+    pretty = run("status", "--json", "--pretty").stdout
+    assert pretty.startswith('{\n  "landlock": {\n') and json.loads(pretty)["landlock"]["abi"] == ABI
+
+
 def test_demo_shows_the_report_and_names_the_denying_rule():
     release = os.path.join(ROOT, "build", "bin")
     if not all(os.path.exists(os.path.join(release, p)) for p in ("demo-server", "demo-client", "free-port")):
