@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 // SPDX-License-Identifier: MIT
 //
 // netfence: Landlock network sandboxing for Linux with a stable C ABI.
@@ -19,6 +19,13 @@ let package = Package(
         .executable(name: "netfence", targets: ["NetFenceCLI"]),
         // Test helper: runs one named enforcement scenario in its own process.
         .executable(name: "netfence-scenario", targets: ["netfence-scenario"]),
+    ],
+    // The command-line tool is built with the trait `CommandLineTool` (the
+    // Makefile enables it). Off by default, so that a package that depends on
+    // netfence for `NetFence` neither resolves nor builds swift-argument-parser:
+    // SwiftPM leaves out a dependency whose every use is behind a trait that is off.
+    traits: [
+        .trait(name: "CommandLineTool", description: "The netfence command-line tool and its tests (swift-argument-parser)."),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -45,7 +52,7 @@ let package = Package(
         .executableTarget(name: "netfence-scenario", dependencies: ["NetFence"]),
         .executableTarget(name: "NetFenceCLI", dependencies: [
             "NetFence", "NetFenceSystem",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser", condition: .when(traits: ["CommandLineTool"])),
         ]),
         // Unit tests: pure logic and the status bookkeeping against a mock of the system layer; no kernel.
         .testTarget(name: "NetFenceUnitTests", dependencies: ["NetFence", "NetFenceFilters", "NetFenceSystem"]),

@@ -120,7 +120,9 @@ staged_flags() {
 
 install_suite() {
 	rm -rf "$STAGE"
-	env -u CC -u CXX make -s install DESTDIR="$STAGE" PREFIX=/usr/local >/dev/null || return 1
+	# As under sudo: no swift on PATH. `make install` installs what `make`
+	# built and never builds.
+	env -u CC -u CXX PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin make -s install DESTDIR="$STAGE" PREFIX=/usr/local >/dev/null || return 1
 	for f in lib/libnetfence.so.$VERSION lib/libnetfence.so.$SOVERSION lib/libnetfence.so include/netfence.h lib/pkgconfig/netfence.pc bin/netfence share/man/man1/netfence.1 share/man/man3/netfence.3 \
 		share/bash-completion/completions/netfence share/zsh/site-functions/_netfence share/fish/vendor_completions.d/netfence.fish; do
 		[ -e "$STAGE/usr/local/$f" ] || { echo "FAIL install: missing $f"; return 1; }
@@ -186,7 +188,7 @@ production_suite() {
 swift_suite() {
 	# XCTest only: there are no swift-testing tests. The whole log is kept.
 	log=$BUILD/swift-test.log
-	env -u CC -u CXX swift test --disable-swift-testing > "$log" 2>&1
+	env -u CC -u CXX swift test --disable-swift-testing --traits CommandLineTool > "$log" 2>&1
 	swift_rc=$?
 	# Shown for the reader only: the verdict comes from swift_rc and the summary line below.
 	grep -E "error:|FAILED|failed|skipped|Executed|^  (ok|FAILED)" "$log" | tail -40
@@ -289,6 +291,27 @@ memcheck_suite() {
 }
 
 swift_examples_suite() {
+	# A package that depends on netfence for NetFence resolves nothing else:
+	# the tool's swift-argument-parser is behind the CommandLineTool trait.
+	consumer=$BUILD/consumer
+	rm -rf "$consumer"
+	mkdir -p "$consumer/Sources/Consumer"
+	cat > "$consumer/Package.swift" <<-EOF
+	// swift-tools-version:6.1
+	import PackageDescription
+	let package = Package(name: "Consumer",
+	    dependencies: [.package(path: "$ROOT")],
+	    targets: [.executableTarget(name: "Consumer", dependencies: [.product(name: "NetFence", package: "$(basename "$ROOT")")])])
+	EOF
+	echo 'import NetFence' > "$consumer/Sources/Consumer/main.swift"
+	(cd "$consumer" && env -u CC -u CXX swift package resolve) > "$BUILD/consumer-resolve.log" 2>&1 \
+		|| { cat "$BUILD/consumer-resolve.log"; echo "FAIL swift-examples: a consumer package does not resolve"; return 1; }
+	if grep -q swift-argument-parser "$consumer/Package.resolved" 2>/dev/null || [ -e "$consumer/.build/checkouts/swift-argument-parser" ]; then
+		echo "FAIL swift-examples: a package that depends on NetFence resolves swift-argument-parser"
+		return 1
+	fi
+	echo "ok   a package that depends on NetFence resolves no swift-argument-parser"
+
 	# A separate package that depends on netfence by path, as a user's would.
 	log=$BUILD/swift-examples-build.log
 	(cd examples/swift && env -u CC -u CXX swift build) > "$log" 2>&1
@@ -323,6 +346,38 @@ mkdir -p "$BUILD"
 if [ -n "${NETFENCE_EXPECT_ABI:-}" ]; then
 	suite "kernel-abi" kernel_abi_check
 fi
+# The wheel (make wheel): manylinux-tagged, nothing outside the policy, and,
+# installed in a fresh venv outside the source tree with no LD_LIBRARY_PATH,
+# no NETFENCE_LIBRARY and no system library needed, it restricts a child and
+# gives the `netfence` command.
+wheel_suite() {
+	env -u CC -u CXX make -s wheel > "$BUILD/wheel.log" 2>&1 || { cat "$BUILD/wheel.log"; echo "FAIL wheel: make wheel"; return 1; }
+	whl=$(ls "$BUILD"/wheel/netfence-"$VERSION"-py3-none-manylinux_*_"$(uname -m)".whl 2>/dev/null | head -1)
+	[ -n "$whl" ] || { ls "$BUILD/wheel"; echo "FAIL wheel: no py3-none-manylinux wheel"; return 1; }
+	echo "ok   $(basename "$whl")"
+	# auditwheel show: the wheel is consistent with its manylinux tag (no
+	# library it needs is outside the policy; libcap and libseccomp are inside).
+	"$BUILD/wheel-tools/bin/auditwheel" show "$whl" > "$BUILD/wheel-show.log" 2>&1 || { cat "$BUILD/wheel-show.log"; return 1; }
+	tr '\n' ' ' < "$BUILD/wheel-show.log" | grep -q 'consistent with the *following platform tag: *"manylinux_' \
+		|| { cat "$BUILD/wheel-show.log"; echo "FAIL wheel: auditwheel show"; return 1; }
+	echo "ok   auditwheel show: consistent with a manylinux platform tag"
+	venv=$(mktemp -d /tmp/netfence-wheel-venv.XXXXXX)
+	python3 -m venv "$venv" && "$venv/bin/pip" install -q --no-index "$whl" > "$BUILD/wheel-install.log" 2>&1 \
+		|| { cat "$BUILD/wheel-install.log"; rm -rf "$venv"; echo "FAIL wheel: pip install"; return 1; }
+	cp tests/packaging/wheel_check.py "$venv/"
+	(cd / && env -u LD_LIBRARY_PATH -u NETFENCE_LIBRARY -u PYTHONPATH "$venv/bin/python" "$venv/wheel_check.py")
+	rc=$?
+	if [ $rc = 0 ]; then
+		version=$(cd / && "$venv/bin/netfence" --version)
+		case $version in
+		"netfence $VERSION "*) echo "ok   pip install gives the netfence command: $version" ;;
+		*) echo "FAIL wheel: $venv/bin/netfence --version printed: $version"; rc=1 ;;
+		esac
+	fi
+	rm -rf "$venv"
+	return $rc
+}
+
 suite "exports" sh tests/check_exports.sh "$BUILD/lib/libnetfence.so.$SOVERSION"
 suite "header" header_test
 suite "install" install_suite
@@ -338,6 +393,7 @@ suite "cli" cli_suite
 suite "simulated" simulated_suite
 suite "production" production_suite
 suite "swift" swift_suite
+suite "wheel" wheel_suite
 
 # A name in NETFENCE_SUITES that is no suite must not pass unnoticed.
 for name in ${NETFENCE_SUITES:-}; do

@@ -2,9 +2,9 @@
 import NetFenceSystem
 import Glibc
 
-/// The netfence version, "MAJOR.MINOR.PATCH" (the C library's `netfence_version()`
-/// and `NETFENCE_VERSION_*`).
-public let netfenceVersion = "0.2.0"
+/// The netfence version, "MAJOR.MINOR.PATCH" (the C library's `netfence_version()`), taken from
+/// the one place it is written: the `NETFENCE_VERSION_*` macros of `include/netfence.h`.
+public let netfenceVersion = String(cString: nf_netfence_version())
 
 /// A Landlock ABI version, as reported by `landlock_create_ruleset(NULL, 0, VERSION)`.
 ///

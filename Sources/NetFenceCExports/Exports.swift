@@ -61,8 +61,8 @@ private func invalid(_ function: StaticString, _ message: String) -> Int32 {
 
 @c @implementation
 public func netfence_version() -> UnsafePointer<CChar>? {
-    // Static storage built from NETFENCE_VERSION_* (Sources/NetFenceCHeader).
-    netfence__version_string()
+    // Static storage built from the header's NETFENCE_VERSION_* (NetFenceSystem's version.c).
+    nf_netfence_version()
 }
 
 @c @implementation

@@ -18,12 +18,3 @@ _Static_assert(offsetof(netfence_status, caps_ambient) == 168, "layout");
 _Static_assert(offsetof(netfence_status, seccomp_installed) == 176, "layout");
 _Static_assert(offsetof(netfence_status, listen_supervisor_pid) == 200, "layout");
 _Static_assert(sizeof(netfence_status) == 208, "netfence_status v1 is 208 bytes");
-
-/* The version string, built from the header's macros so the two can never
- * drift apart. */
-#define NF_STRINGIFY_(x) #x
-#define NF_STRINGIFY(x) NF_STRINGIFY_(x)
-__attribute__((visibility("hidden"))) const char *netfence__version_string(void)
-{
-	return NF_STRINGIFY(NETFENCE_VERSION_MAJOR) "." NF_STRINGIFY(NETFENCE_VERSION_MINOR) "." NF_STRINGIFY(NETFENCE_VERSION_PATCH);
-}

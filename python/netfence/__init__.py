@@ -56,7 +56,7 @@ from .flags import (
     SeccompFeatures,
 )
 
-__version__ = "0.2.0"
+from ._version import __version__
 
 __all__ = [
     "ANY",
@@ -97,9 +97,10 @@ def version() -> str:
 
 
 def library_path() -> str:
-    """The name the C library was loaded by (a path from
-    ``$NETFENCE_LIBRARY``, or the soname)."""
-    return _ffi.library_name
+    """The file of the C library this package loaded: the one bundled in the
+    package (a wheel), else ``$NETFENCE_LIBRARY``, else the system's, found by
+    its soname (the path the dynamic loader chose)."""
+    return _ffi.loaded_path(_ffi.library_name)
 
 
 def landlock_abi() -> int:

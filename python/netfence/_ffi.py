@@ -111,19 +111,27 @@ class _RulesetOpaque(ctypes.Structure):
 ruleset_p = POINTER(_RulesetOpaque)
 
 
+#: The library a wheel carries, beside this file (``make wheel``).
+BUNDLED = os.path.join(os.path.dirname(os.path.abspath(__file__)), SONAME)
+
+
 def library_candidates(
     environ: Mapping[str, str] = os.environ,
     find_library: Optional[Callable[[str], Optional[str]]] = None,
+    bundled: Optional[str] = BUNDLED,
 ) -> Iterator[Tuple[str, str]]:
     """The (origin, name) pairs to try loading, in order, produced lazily.
 
-    ``NETFENCE_LIBRARY`` when set (and then only it: an explicit choice must
-    not silently fall back to another library), else the soname
+    The library bundled in the package (a wheel's), when the file is there;
+    then ``NETFENCE_LIBRARY`` when set (and then only it: an explicit choice
+    must not silently fall back to another library), else the soname
     ``libnetfence.so.0`` (the dynamic loader's search path), then what
     ``ctypes.util.find_library("netfence")`` finds. find_library runs
     ``ldconfig -p`` in a subprocess, several milliseconds: it is imported and
     called only when the soname did not load.
     """
+    if bundled and os.path.isfile(bundled):
+        yield ("bundled", bundled)
     explicit = environ.get(LIBRARY_ENV)
     if explicit:
         yield (LIBRARY_ENV, explicit)
@@ -136,6 +144,23 @@ def library_candidates(
     found = find_library("netfence")
     if found and found != SONAME:
         yield ('ctypes.util.find_library("netfence")', found)
+
+
+def loaded_path(name: str, maps: str = "/proc/self/maps") -> str:
+    """The file the library loaded by ``name`` is: ``name`` itself when it is a
+    path, else the mapped file of that name in ``maps`` (a soname resolved by
+    the dynamic loader), else ``name``."""
+    if os.sep in name:
+        return os.path.realpath(name)
+    try:
+        with open(maps) as lines:
+            for line in lines:
+                path = line.split(None, 5)[-1].strip()
+                if os.path.basename(path).startswith(name.split(".so")[0] + ".so"):
+                    return path
+    except OSError:
+        pass
+    return name
 
 
 def load_library(candidates: Iterable[Tuple[str, str]]) -> Tuple[ctypes.CDLL, str]:

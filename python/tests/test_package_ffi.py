@@ -174,7 +174,8 @@ def test_flag_values():
 
 def test_module_functions():
     assert netfence.version() == "0.2.0" == netfence.__version__
-    assert netfence.library_path() == os.environ.get("NETFENCE_LIBRARY", netfence.library_path())
+    if os.environ.get("NETFENCE_LIBRARY"):
+        assert netfence.library_path() == os.path.realpath(os.environ["NETFENCE_LIBRARY"])
     try:
         abi = netfence.landlock_abi()
     except netfence.UnsupportedError as error:
@@ -210,9 +211,17 @@ def test_strerror_out_of_range_is_never_truncated(bad):
     assert isinstance(info.value, ValueError) and info.value.errno == errno.EINVAL
 
 
-def test_library_candidates_order():
-    def candidates(environ, found):
-        return list(_ffi.library_candidates(environ, lambda name: found))
+def test_library_candidates_order(tmp_path):
+    def candidates(environ, found, bundled=None):
+        return list(_ffi.library_candidates(environ, lambda name: found, bundled))
+
+    # A wheel's own library first, then the explicit choice, then the system's.
+    bundled = tmp_path / "libnetfence.so.0"
+    bundled.write_bytes(b"")
+    assert candidates({"NETFENCE_LIBRARY": "/x/libnetfence.so.0"}, "other", str(bundled)) == [
+        ("bundled", str(bundled)), ("NETFENCE_LIBRARY", "/x/libnetfence.so.0")]
+    assert candidates({}, None, str(bundled))[:2] == [("bundled", str(bundled)), ("soname", "libnetfence.so.0")]
+    assert candidates({}, None, str(tmp_path / "absent")) == [("soname", "libnetfence.so.0")]
 
     assert candidates({"NETFENCE_LIBRARY": "/x/libnetfence.so.0"}, "other") == [
         ("NETFENCE_LIBRARY", "/x/libnetfence.so.0")]
@@ -225,11 +234,22 @@ def test_library_candidates_order():
 def test_find_library_only_when_the_soname_fails():
     # ctypes.util.find_library spawns ldconfig: not when the soname loads.
     calls = []
-    generator = _ffi.library_candidates({}, lambda name: calls.append(name) or "/opt/lib/libnetfence.so")
+    generator = _ffi.library_candidates({}, lambda name: calls.append(name) or "/opt/lib/libnetfence.so", None)
     assert next(generator) == ("soname", "libnetfence.so.0") and calls == []
     assert next(generator)[1] == "/opt/lib/libnetfence.so" and calls == ["netfence"]
     result = run_python("import sys, netfence; print('ctypes.util' in sys.modules)")
     assert result.returncode == 0 and result.stdout.strip() == "False", result.stderr
+
+
+def test_library_path_is_the_loaded_file(tmp_path):
+    # From the source tree the tests load $NETFENCE_LIBRARY: that file.
+    path = netfence.library_path()
+    assert os.path.isabs(path) and os.path.basename(path).startswith("libnetfence.so"), path
+    # Loaded by its soname: the file the dynamic loader mapped.
+    fake = tmp_path / "maps"
+    fake.write_text("7f00-7f01 r-xp 0 08:01 1 /usr/lib/x86_64-linux-gnu/libnetfence.so.0.2.0\n")
+    assert _ffi.loaded_path("libnetfence.so.0", str(fake)) == "/usr/lib/x86_64-linux-gnu/libnetfence.so.0.2.0"
+    assert _ffi.loaded_path("libnetfence.so.0", "/nonexistent/maps") == "libnetfence.so.0"
 
 
 def test_load_failure_names_every_attempt():

@@ -81,6 +81,9 @@ NF_HIDDEN void nf_close(int fd);
 
 /* Thin forwarders so Swift can name errno values without Glibc. */
 NF_HIDDEN const char *nf_strerror(int errnum);
+
+/* "MAJOR.MINOR.PATCH" from include/netfence.h's NETFENCE_VERSION_* (version.c). */
+NF_HIDDEN const char *nf_netfence_version(void);
 /* "EACCES" for EACCES; "errno N" style fallback handled by the caller (NULL). */
 NF_HIDDEN const char *nf_errno_name(int errnum);
 
