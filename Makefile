@@ -7,6 +7,9 @@ INCLUDEDIR ?= $(PREFIX)/include
 BINDIR     ?= $(PREFIX)/bin
 MANDIR     ?= $(PREFIX)/share/man
 DATADIR    ?= $(PREFIX)/share
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+ZSHCOMPDIR ?= $(DATADIR)/zsh/site-functions
+FISHCOMPDIR ?= $(DATADIR)/fish/vendor_completions.d
 DESTDIR    ?=
 
 VERSION_MAJOR := $(shell sed -n 's/^\#define NETFENCE_VERSION_MAJOR \([0-9]*\)/\1/p' include/netfence.h)
@@ -100,11 +103,10 @@ install:
 	done
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(BINDIR)
 	install -m 0755 $(BUILD)/bin/netfence $(DESTDIR)$(BINDIR)/netfence
-	install -d $(DESTDIR)$(DATADIR)/bash-completion/completions $(DESTDIR)$(DATADIR)/zsh/site-functions \
-	  $(DESTDIR)$(DATADIR)/fish/vendor_completions.d
-	install -m 0644 $(BUILD)/completions/netfence.bash $(DESTDIR)$(DATADIR)/bash-completion/completions/netfence
-	install -m 0644 $(BUILD)/completions/_netfence $(DESTDIR)$(DATADIR)/zsh/site-functions/_netfence
-	install -m 0644 $(BUILD)/completions/netfence.fish $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/netfence.fish
+	install -d $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
+	install -m 0644 $(BUILD)/completions/netfence.bash $(DESTDIR)$(BASHCOMPDIR)/netfence
+	install -m 0644 $(BUILD)/completions/_netfence $(DESTDIR)$(ZSHCOMPDIR)/_netfence
+	install -m 0644 $(BUILD)/completions/netfence.fish $(DESTDIR)$(FISHCOMPDIR)/netfence.fish
 	install -m 0755 $(LIB) $(DESTDIR)$(LIBDIR)/$(LIBNAME)
 	ln -sf $(LIBNAME) $(DESTDIR)$(LIBDIR)/libnetfence.so.$(SOVERSION)
 	ln -sf libnetfence.so.$(SOVERSION) $(DESTDIR)$(LIBDIR)/libnetfence.so
@@ -118,8 +120,7 @@ install:
 
 uninstall:
 	rm -f $(DESTDIR)$(MANDIR)/man1/netfence.1 $(DESTDIR)$(MANDIR)/man3/netfence.3
-	rm -f $(DESTDIR)$(DATADIR)/bash-completion/completions/netfence $(DESTDIR)$(DATADIR)/zsh/site-functions/_netfence \
-	  $(DESTDIR)$(DATADIR)/fish/vendor_completions.d/netfence.fish
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/netfence $(DESTDIR)$(ZSHCOMPDIR)/_netfence $(DESTDIR)$(FISHCOMPDIR)/netfence.fish
 	rm -f $(DESTDIR)$(BINDIR)/netfence $(DESTDIR)$(LIBDIR)/$(LIBNAME) $(DESTDIR)$(LIBDIR)/libnetfence.so.$(SOVERSION) \
 	  $(DESTDIR)$(LIBDIR)/libnetfence.so $(DESTDIR)$(INCLUDEDIR)/netfence.h $(DESTDIR)$(LIBDIR)/pkgconfig/netfence.pc
 
@@ -197,6 +198,19 @@ wheel: all
 	$(Q)PATH=$(CURDIR)/$(WHEEL_TOOLS)/bin:$$PATH $(WHEEL_TOOLS)/bin/auditwheel repair -w $(BUILD)/wheel \
 	  $(BUILD)/wheel-raw/*.whl $(call logged,$(BUILD)/wheel-repair.log)
 	@ls $(BUILD)/wheel/*.whl
+
+# The Debian packages libnetfence0, libnetfence-dev and netfence, with
+# debhelper (debian/; the Swift toolchain must be on PATH): `debian/rules
+# binary` builds through this Makefile and writes the .deb files to
+# $(BUILD)/deb (no .changes: they are not uploaded anywhere).
+deb: all
+	$(Q)dpkg-checkbuilddeps
+	@rm -rf $(BUILD)/deb
+	@mkdir -p $(BUILD)/deb
+	$(call say,DEB,$(BUILD)/deb)
+	$(Q)debian/rules clean $(call logged,$(BUILD)/deb-build.log)
+	$(Q)debian/rules binary $(call logged,$(BUILD)/deb-build.log)
+	@ls $(BUILD)/deb/*.deb
 
 # Benchmarks (not part of `make test`): libnetfence, the CLI and spawn
 # against raw syscalls doing the same work, interleaved; a table and

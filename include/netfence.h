@@ -20,7 +20,8 @@
  *   exception to "never written on failure": it is filled then too (it says
  *   what was applied).
  * - Memory exhaustion inside the library aborts the process (the Swift
- *   runtime does); -ENOMEM only reports the kernel's refusals.
+ *   runtime does); -ENOMEM reports the kernel's refusals, and a handle
+ *   registry that cannot grow (netfence_ruleset_new).
  * - Ports, masks and flags are 64- or 32-bit fixed-width integers so that
  *   out-of-range input is rejected with -EINVAL, never truncated.
  * - No C enum, bool, varargs or library-owned object other than opaque

@@ -95,14 +95,20 @@ run_pytest() {
 }
 
 # One version everywhere: header macros, Swift, Python package, pyproject.
+# The version is written in one place, the header's NETFENCE_VERSION_*
+# macros (read by the Makefile as $VERSION): the library, the Python package
+# and the tool report it, and no source holds a version literal of its own.
 version_check() {
-	swift_version=$(sed -n 's/^public let netfenceVersion = "\(.*\)"$/\1/p' Sources/NetFence/ABI.swift)
-	python_version=$(sed -n 's/^__version__ = "\(.*\)"$/\1/p' python/netfence/__init__.py)
-	project_version=$(sed -n 's/^version = "\(.*\)"$/\1/p' python/pyproject.toml)
-	for v in "$swift_version" "$python_version" "$project_version"; do
+	library_version=$(python3 -c 'import ctypes, sys; l = ctypes.CDLL(sys.argv[1]); l.netfence_version.restype = ctypes.c_char_p; print(l.netfence_version().decode())' \
+		"$BUILD/lib/libnetfence.so.$SOVERSION")
+	python_version=$(PYTHONPATH="$ROOT/python" NETFENCE_LIBRARY="$BUILD/lib/libnetfence.so.$SOVERSION" python3 -c 'import netfence; print(netfence.__version__)')
+	tool_version=$("$BUILD/bin/netfence" --version | cut -d' ' -f2)
+	for v in "$library_version" "$python_version" "$tool_version"; do
 		[ "$v" = "$VERSION" ] || { echo "FAIL version: $v differs from the header's $VERSION"; return 1; }
 	done
-	echo "ok   version $VERSION in the header, Swift, the Python package and pyproject.toml"
+	literals=$(grep -rnE '"[0-9]+\.[0-9]+\.[0-9]+"' Sources python/netfence python/pyproject.toml || true)
+	[ -z "$literals" ] || { echo "FAIL version: a version literal outside the header:"; echo "$literals"; return 1; }
+	echo "ok   version $VERSION from the header alone: the library, the Python package and the tool agree"
 }
 
 header_test() {
@@ -378,6 +384,51 @@ wheel_suite() {
 	return $rc
 }
 
+# The Debian packages (make deb): unpacked into a temporary root, no system
+# install, the README's C quick start builds against them with pkg-config and
+# runs, and the packaged tool starts; Depends computed by dh_shlibdeps; no
+# lintian error.
+deb_suite() {
+	env -u CC -u CXX make -s deb > "$BUILD/deb.log" 2>&1 || { cat "$BUILD/deb.log"; echo "FAIL deb: make deb"; return 1; }
+	for package in libnetfence0 libnetfence-dev netfence; do
+		[ -f "$BUILD/deb/${package}_${VERSION}_$(dpkg --print-architecture).deb" ] || { ls "$BUILD/deb"; echo "FAIL deb: no $package package"; return 1; }
+	done
+	echo "ok   make deb: $(cd "$BUILD/deb" && echo *.deb)"
+	depends=$(dpkg-deb -f "$BUILD"/deb/libnetfence0_*.deb Depends)
+	case $depends in
+	*libcap2*libseccomp2*) echo "ok   libnetfence0 Depends (dh_shlibdeps): $depends" ;;
+	*) echo "FAIL deb: libnetfence0 Depends: $depends"; return 1 ;;
+	esac
+	dpkg-deb --ctrl-tarfile "$BUILD"/deb/libnetfence0_*.deb | tar -xO ./symbols | grep -q '^ netfence_ruleset_new@NETFENCE_0 ' \
+		|| { echo "FAIL deb: libnetfence0 has no symbols file"; return 1; }
+	lintian "$BUILD"/deb/*.deb > "$BUILD/lintian.log" 2>&1
+	if grep -q '^E: ' "$BUILD/lintian.log"; then
+		cat "$BUILD/lintian.log"; echo "FAIL deb: lintian errors"; return 1
+	fi
+	echo "ok   lintian: no error ($(grep -c '^W: ' "$BUILD/lintian.log") warnings)"
+	root=$(mktemp -d /tmp/netfence-deb-root.XXXXXX)
+	for deb in "$BUILD"/deb/*.deb; do dpkg-deb -x "$deb" "$root"; done
+	# The README's C quick start, as a user copies it.
+	sed -n '/^## Quick start: C$/,/^## /p' README.md | awk '/^```c$/ { inside = 1; next } inside && /^```$/ { exit } inside' > "$root/app.c"
+	libdir=$root/usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)
+	flags=$(PKG_CONFIG_PATH= PKG_CONFIG_LIBDIR="$libdir/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$root" pkg-config --cflags --libs netfence) \
+		|| { rm -rf "$root"; echo "FAIL deb: pkg-config does not find netfence in the packages"; return 1; }
+	rc=0
+	$CC "$root/app.c" $flags -o "$root/app" || { echo "FAIL deb: the quick start does not compile ($flags)"; rc=1; }
+	if [ $rc = 0 ]; then
+		LD_LIBRARY_PATH="$libdir" "$root/app" || { echo "FAIL deb: the quick start exited $?"; rc=1; }
+	fi
+	[ $rc = 0 ] && echo "ok   the README's C quick start builds with pkg-config against the packages and runs"
+	if [ $rc = 0 ]; then
+		case $("$root/usr/bin/netfence" status) in
+		"Landlock: "*) echo "ok   the packaged netfence status runs" ;;
+		*) echo "FAIL deb: the packaged netfence status"; rc=1 ;;
+		esac
+	fi
+	rm -rf "$root"
+	return $rc
+}
+
 suite "exports" sh tests/check_exports.sh "$BUILD/lib/libnetfence.so.$SOVERSION"
 suite "header" header_test
 suite "install" install_suite
@@ -394,6 +445,7 @@ suite "simulated" simulated_suite
 suite "production" production_suite
 suite "swift" swift_suite
 suite "wheel" wheel_suite
+suite "deb" deb_suite
 
 # A name in NETFENCE_SUITES that is no suite must not pass unnoticed.
 for name in ${NETFENCE_SUITES:-}; do
