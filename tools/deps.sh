@@ -8,7 +8,8 @@ set -eu
 # bash-completion, zsh and fish: the CLI suite loads the generated shell
 # completions in each shell.
 missing=""
-for package in libcap-dev libseccomp-dev pkg-config valgrind bash-completion zsh fish; do
+# debhelper and lintian: `make deb` and the deb suite.
+for package in libcap-dev libseccomp-dev pkg-config valgrind bash-completion zsh fish debhelper lintian; do
 	dpkg -s "$package" >/dev/null 2>&1 || missing="$missing $package"
 done
 command -v pkg-config >/dev/null 2>&1 || missing="$missing pkg-config"
