@@ -328,6 +328,8 @@ swift_examples_suite() {
 		return 1
 	fi
 	tail -n 1 "$log"
+	[ ! -e examples/swift/.build/checkouts/swift-argument-parser ] \
+		|| { echo "FAIL swift-examples: examples/swift resolved swift-argument-parser"; return 1; }
 	examples/swift/.build/debug/NoNetwork || { echo "FAIL swift example NoNetwork"; return 1; }
 	if [ "$(id -u)" != 0 ]; then
 		echo "skip TCPServer: dropping capabilities needs root"

@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 // SPDX-License-Identifier: MIT
 // An example package that uses netfence from Swift, by path.
 import PackageDescription
