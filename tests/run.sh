@@ -382,6 +382,14 @@ wheel_suite() {
 		*) echo "FAIL wheel: $venv/bin/netfence --version printed: $version"; rc=1 ;;
 		esac
 	fi
+	# The source package still builds without the toolchain's artifacts: pure
+	# Python, its version from the header.
+	if [ $rc = 0 ]; then
+		"$venv/bin/pip" wheel -q --no-deps "$ROOT/python" -w "$venv/sdist" > "$BUILD/wheel-source.log" 2>&1 \
+			&& [ -f "$venv/sdist/netfence-$VERSION-py3-none-any.whl" ] \
+			&& echo "ok   pip builds ./python from source: netfence-$VERSION-py3-none-any.whl" \
+			|| { cat "$BUILD/wheel-source.log"; ls "$venv/sdist" 2>/dev/null; echo "FAIL wheel: pip wheel ./python"; rc=1; }
+	fi
 	rm -rf "$venv"
 	return $rc
 }
