@@ -140,6 +140,12 @@ install_suite() {
 		"$STAGE/usr/local/bin/netfence" --generate-completion-script $shell | cmp -s - "$STAGE/usr/local/share/$f" \
 			|| { echo "FAIL install: the $shell completion differs from the tool's"; return 1; }
 	done
+	# `make` prints short lines; `make V=1` the commands in full.
+	env -u CC -u CXX make lib > "$BUILD/make-lines.log" 2>&1 || { cat "$BUILD/make-lines.log"; return 1; }
+	long=$(awk 'length > 100' "$BUILD/make-lines.log")
+	[ -z "$long" ] || { echo "FAIL install: make printed long lines:"; echo "$long"; return 1; }
+	env -u CC -u CXX make V=1 lib 2>&1 | grep -q -- '--product NetFenceCLibrary' || { echo "FAIL install: make V=1 hides the commands"; return 1; }
+	echo "ok   make prints short lines; make V=1 shows the commands"
 	echo "ok   make install DESTDIR=... stages the library, its symlinks, the header, netfence.pc, the tool, its man pages and shell completions"
 }
 
