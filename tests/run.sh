@@ -406,43 +406,8 @@ wheel_suite() {
 # lintian error.
 deb_suite() {
 	env -u CC -u CXX make -s deb > "$BUILD/deb.log" 2>&1 || { cat "$BUILD/deb.log"; echo "FAIL deb: make deb"; return 1; }
-	for package in libnetfence0 libnetfence-dev netfence; do
-		[ -f "$BUILD/deb/${package}_${VERSION}_$(dpkg --print-architecture).deb" ] || { ls "$BUILD/deb"; echo "FAIL deb: no $package package"; return 1; }
-	done
 	echo "ok   make deb: $(cd "$BUILD/deb" && echo *.deb)"
-	depends=$(dpkg-deb -f "$BUILD"/deb/libnetfence0_*.deb Depends)
-	case $depends in
-	*libcap2*libseccomp2*) echo "ok   libnetfence0 Depends (dh_shlibdeps): $depends" ;;
-	*) echo "FAIL deb: libnetfence0 Depends: $depends"; return 1 ;;
-	esac
-	dpkg-deb --ctrl-tarfile "$BUILD"/deb/libnetfence0_*.deb | tar -xO ./symbols | grep -q '^ netfence_ruleset_new@NETFENCE_0 ' \
-		|| { echo "FAIL deb: libnetfence0 has no symbols file"; return 1; }
-	lintian "$BUILD"/deb/*.deb > "$BUILD/lintian.log" 2>&1
-	if grep -q '^E: ' "$BUILD/lintian.log"; then
-		cat "$BUILD/lintian.log"; echo "FAIL deb: lintian errors"; return 1
-	fi
-	echo "ok   lintian: no error ($(grep -c '^W: ' "$BUILD/lintian.log") warnings)"
-	root=$(mktemp -d /tmp/netfence-deb-root.XXXXXX)
-	for deb in "$BUILD"/deb/*.deb; do dpkg-deb -x "$deb" "$root"; done
-	# The README's C quick start, as a user copies it.
-	sed -n '/^## Quick start: C$/,/^## /p' README.md | awk '/^```c$/ { inside = 1; next } inside && /^```$/ { exit } inside' > "$root/app.c"
-	libdir=$root/usr/lib/$(dpkg-architecture -qDEB_HOST_MULTIARCH)
-	flags=$(PKG_CONFIG_PATH= PKG_CONFIG_LIBDIR="$libdir/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$root" pkg-config --cflags --libs netfence) \
-		|| { rm -rf "$root"; echo "FAIL deb: pkg-config does not find netfence in the packages"; return 1; }
-	rc=0
-	$CC "$root/app.c" $flags -o "$root/app" || { echo "FAIL deb: the quick start does not compile ($flags)"; rc=1; }
-	if [ $rc = 0 ]; then
-		LD_LIBRARY_PATH="$libdir" "$root/app" || { echo "FAIL deb: the quick start exited $?"; rc=1; }
-	fi
-	[ $rc = 0 ] && echo "ok   the README's C quick start builds with pkg-config against the packages and runs"
-	if [ $rc = 0 ]; then
-		case $("$root/usr/bin/netfence" status) in
-		"Landlock: "*) echo "ok   the packaged netfence status runs" ;;
-		*) echo "FAIL deb: the packaged netfence status"; rc=1 ;;
-		esac
-	fi
-	rm -rf "$root"
-	return $rc
+	CC=$CC sh tools/deb-test.sh "$BUILD/deb"
 }
 
 suite "exports" sh tests/check_exports.sh "$BUILD/lib/libnetfence.so.$SOVERSION"
