@@ -15,7 +15,7 @@ struct Netfence: ParsableCommand {
         own, as the kernel's sample. 64 for usage errors (and `netfence` alone).
         """,
         version: "netfence \(netfenceVersion) (built for Landlock ABI \(LandlockABI.newestKnown.rawValue))",
-        subcommands: [Run.self, Status.self, Sandboxer.self])
+        subcommands: [Run.self, Status.self, Sandboxer.self, Policy.self])
 
     static func main() {
         let arguments = Array(CommandLine.arguments.dropFirst())

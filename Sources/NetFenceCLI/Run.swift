@@ -57,6 +57,7 @@ struct Run: ParsableCommand {
 
     // One property per entry of RunOptionSpec.table, in its order (the help's).
     // The tests check that swift-argument-parser sees exactly the table.
+    @Option(.policy) var policy: [String] = []
     @Option(.bindTCP) var bindTCP: [String] = []
     @Option(.connectTCP) var connectTCP: [String] = []
     @Option(.bindUDP) var bindUDP: [String] = []
@@ -103,6 +104,7 @@ struct Run: ParsableCommand {
     /// The parsed options as plain values (the fast path fills the same).
     var options: RunOptions {
         var options = RunOptions(command: command)
+        options.record(.policy, values: policy)
         options.record(.bindTCP, values: bindTCP)
         options.record(.connectTCP, values: connectTCP)
         options.record(.bindUDP, values: bindUDP)

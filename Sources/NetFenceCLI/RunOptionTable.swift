@@ -57,6 +57,8 @@ struct RunOptionSpec: Equatable {
         case statusJSON
         /// The JSON report indented.
         case prettyJSON
+        /// Options read from a policy file (PolicyFile), added to the command line's.
+        case policy
     }
 
     /// The long name, without the leading `--`.
@@ -104,6 +106,8 @@ extension RunOptionSpec {
         help: "Allow creating sockets FAMILY[:TYPE[:PROTOCOL]] (e.g. ip:stream, inet6:dgram:udp, unix) or tcp, udp; makes socket creation deny-by-default.")
     static let noNetwork = RunOptionSpec("no-network", .denyNetwork,
         help: "No socket creation, no TCP bind, connect or listen.")
+    static let policy = RunOptionSpec("policy", value: "FILE", repeats: true, .policy,
+        help: "Read options from FILE: one per line without the dashes (connect-tcp = 443), # comments; they add to the command line's.")
     static let listen = RunOptionSpec("listen", value: "[ADDR:]PORT", repeats: true, .listen,
         help: "Socket activation: create, bind and listen [ADDR:]PORT before restricting; the command gets it as fd 3, 4, ... (sd_listen_fds).")
     // Filesystem
@@ -152,7 +156,7 @@ extension RunOptionSpec {
     /// and docs/cli.md. The ruleset is built in this order too, so that the
     /// first invalid value reported does not depend on the command line's order.
     static let table: [RunOptionSpec] = [
-        bindTCP, connectTCP, bindUDP, connectUDP, listenTCP, allowSocket, noNetwork, listen,
+        policy, bindTCP, connectTCP, bindUDP, connectUDP, listenTCP, allowSocket, noNetwork, listen,
         readOnly, readExecute, readWrite, readWriteExecute, scope,
         keepCaps, noSecurebitsLock,
         bestEffort, soft, hard, strict, quiet,

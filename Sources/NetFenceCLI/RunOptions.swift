@@ -141,6 +141,16 @@ struct RunOptions: Equatable {
         return nil // no command: the full parser reports it missing
     }
 
+    /// These options with those of the `--policy` files added, in file order,
+    /// as if each had been given on the command line.
+    func withPolicies() throws -> RunOptions {
+        var options = self
+        for path in values(for: .policy) ?? [] {
+            for entry in try PolicyFile.load(path) { options.record(entry.position, value: entry.value) }
+        }
+        return options
+    }
+
     /// The options that restrict something, as the user can give them.
     static let restricting: [RunOptionSpec] = RunOptionSpec.table.filter {
         switch $0.effect {
@@ -246,7 +256,8 @@ struct RunOptions: Equatable {
                 var options: CapabilityOptions = [.ambient]
                 if self.values(for: .noSecurebitsLock) != nil { options.insert(.noSecurebitsLock) }
                 try ruleset.setCapabilityOptions(options)
-            case .noSecurebitsLock, .compatibility, .strict, .quiet, .restrictFlag, .listen, .printStatus, .statusJSON, .prettyJSON:
+            case .noSecurebitsLock, .compatibility, .strict, .quiet, .restrictFlag, .listen, .printStatus, .statusJSON, .prettyJSON,
+                 .policy:
                 break // no rule of their own: with --keep-caps above, or in run()
             }
         }
@@ -279,6 +290,18 @@ struct RunOptions: Equatable {
     /// Restricts this process, then replaces it with the command. Returns
     /// only on netfence's own errors, with the exit status to use.
     func run() -> Int32 {
+        do {
+            return try withPolicies().runWithPolicies()
+        } catch let error as CLIError {
+            printError(error.description)
+            return error.exitCode
+        } catch {
+            printError("\(error)")
+            return Exit.ownError
+        }
+    }
+
+    private func runWithPolicies() -> Int32 {
         // This process's environment, passed on as is unless socket activation changes it.
         var environment: [String]?
         do {

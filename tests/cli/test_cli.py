@@ -150,6 +150,7 @@ def test_usage_errors():
     ["--rox", "/", "--strict", "--bind-udp", "1"],  # a shortfall under --strict (before ABI 10)
     ["--no-network", "--connect-tcp", "1"],  # contradictory: 64
     ["--allow-socket", "tcp", "--quiet", "--bind-udp", "1", "--pretty"],
+    ["--policy", "/nonexistent/policy", "--no-network"],  # the policy's error, in both parsers
 ])
 def test_fast_and_full_parsers_agree(options, tmp_path):
     outcomes = []
