@@ -128,7 +128,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (r.size > 0) {
 		uint8_t op = (uint8_t)take(&r, 1);
 		netfence_ruleset *rs = rulesets[op & 1];
-		switch ((op >> 1) % 20) {
+		switch ((op >> 1) % 21) {
 		case 0:
 			if (rs == NULL)
 				check_rc(netfence_ruleset_new(&rulesets[op & 1]), "new");
@@ -219,9 +219,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (applies++ < 2) {
 				uint32_t flags = (uint32_t)pick64(&r);
 				uint32_t sizes[] = {0, sizeof(netfence_status), 8, 176, sizeof(netfence_status) + 64};
-				apply_in_child(rs, flags, sizes[take(&r, 1) % 5], ((op >> 1) % 20) == 18);
+				apply_in_child(rs, flags, sizes[take(&r, 1) % 5], ((op >> 1) % 21) == 18);
 			}
 			break;
+		case 19: {
+			/* A policy: the next bytes as text, through the tool's parser
+			 * (netfence_ruleset_add_policy reads exactly len bytes). */
+			size_t len = (size_t)take(&r, 1) % 96;
+			if (len > r.size)
+				len = r.size;
+			check_rc(netfence_ruleset_add_policy(rs, (const char *)r.data, len), "add_policy");
+			r.data += len;
+			r.size -= len;
+			break;
+		}
 		default: {
 			int abi = netfence_landlock_abi();
 			check_rc(abi > 0 ? 0 : abi, "landlock_abi");

@@ -142,6 +142,18 @@ public func netfence_ruleset_allow_path(_ rs: OpaquePointer?, _ access: UInt64, 
 }
 
 @c @implementation
+public func netfence_ruleset_add_policy(_ rs: OpaquePointer?, _ text: UnsafePointer<CChar>?, _ len: Int) -> Int32 {
+    let function: StaticString = "netfence_ruleset_add_policy"
+    guard let object = handle(rs) else { return notLive(function, rs) }
+    guard text != nil || len == 0 else { return invalid(function, "text is NULL") }
+    let bytes = text.map { Array(UnsafeRawBufferPointer(start: $0, count: len)) } ?? []
+    // A path's open(2) errno is part of this function's documented list.
+    return build(function, object, .allowPath) { (ruleset) throws(NetFenceError) in
+        try ruleset.addPolicy(bytes: bytes)
+    }
+}
+
+@c @implementation
 public func netfence_ruleset_set_scope(_ rs: OpaquePointer?, _ scopes: UInt64) -> Int32 {
     guard let object = handle(rs) else { return notLive("netfence_ruleset_set_scope", rs) }
     return build("netfence_ruleset_set_scope", object) { (ruleset) throws(NetFenceError) in

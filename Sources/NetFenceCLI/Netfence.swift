@@ -61,21 +61,6 @@ func printError(_ text: String) {
     writeStderr(line)
 }
 
-/// A hint for a library error, by its reason (never by its message's text).
-func hint(for error: NetFenceError) -> String? {
-    switch error.reason {
-    case .landlockNotBuilt: return "Landlock is not built into this kernel: CONFIG_SECURITY_LANDLOCK=y and \"landlock\" in CONFIG_LSM; or use --best-effort"
-    case .landlockDisabled: return "Landlock is disabled at boot: add \"landlock\" to the lsm= kernel parameter"
-    case .featureMissing: return "the kernel is too old for something requested: update it, or use --best-effort to enforce what it supports"
-    case .listenSupervisorUnavailable: return "the per-port listen supervisor could not start: use --best-effort to deny every listen() instead"
-    case .systemCall where error.code.rawValue == ENOENT: return "the path does not exist"
-    case .otherThreads: return "netfence must run before the program starts threads"
-    case .privilegesMissing, .applyStepFailed: return error.code.rawValue == EPERM
-        ? "the kernel refused: run with the privileges the request needs (for capabilities: root)" : nil
-    default: return nil
-    }
-}
-
 /// execve(2) with Swift arrays (a nil environment: this process's own, as
 /// is); returns errno (it only returns on failure).
 func replaceProcess(_ path: String, _ argv: [String], _ environment: [String]?) -> Int32 {

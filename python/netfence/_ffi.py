@@ -213,6 +213,7 @@ SIGNATURES: Tuple[Tuple[str, Any, List[Any], bool], ...] = (
     ("netfence_ruleset_allow_port_range", c_int, [ruleset_p, c_uint64, c_uint64, c_uint64], True),
     ("netfence_ruleset_handle_fs", c_int, [ruleset_p, c_uint64], True),
     ("netfence_ruleset_allow_path", c_int, [ruleset_p, c_uint64, c_char_p], True),
+    ("netfence_ruleset_add_policy", c_int, [ruleset_p, c_char_p, c_size_t], True),
     ("netfence_ruleset_set_scope", c_int, [ruleset_p, c_uint64], True),
     ("netfence_ruleset_handle_sockets", c_int, [ruleset_p], True),
     ("netfence_ruleset_allow_socket", c_int, [ruleset_p, c_int32, c_int32, c_int32], True),

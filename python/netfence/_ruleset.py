@@ -213,6 +213,47 @@ class Ruleset:
             _ffi.lib.netfence_ruleset_allow_path(self._require(function), mask, data)
         return self
 
+    def add_policy(self: _R, text: Union[str, bytes]) -> _R:
+        """Add the rules of a policy (``netfence_ruleset_add_policy()``): the
+        format of ``netfence run --policy``, one option of ``netfence run``
+        per line without the dashes (``connect-tcp = 443, 5432-5439``), ``#``
+        comments; read by the tool's own parser. Added whole or not at all.
+
+        Raises:
+            TypeError: text is not a str or bytes.
+            InvalidArgumentError: not UTF-8, an unknown or refused key, a bad
+                value; the message names the line and column.
+            NetFenceError: ``open(2)``'s errno for a path. AlreadyEnforcedError.
+        """
+        function = "netfence_ruleset_add_policy"
+        if isinstance(text, str):
+            data = text.encode("utf-8", "surrogateescape")
+        elif isinstance(text, bytes):
+            data = text
+        else:
+            raise TypeError(f"{function}: text must be str or bytes, not {type(text).__name__}")
+        with self._lock:
+            _ffi.lib.netfence_ruleset_add_policy(self._require(function), data, len(data))
+        return self
+
+    @classmethod
+    def from_policy_file(cls, path: _convert.StrPath) -> "Ruleset":
+        """A new ruleset with the rules of the policy file at ``path``
+        (:meth:`add_policy`); the file is read as bytes.
+
+        Raises:
+            OSError: the file cannot be read. The errors of :meth:`add_policy`.
+        """
+        with open(path, "rb") as policy:
+            text = policy.read()
+        ruleset = cls()
+        try:
+            ruleset.add_policy(text)
+        except BaseException:
+            ruleset.close()
+            raise
+        return ruleset
+
     def set_scope(self: _R, scopes: int) -> _R:
         """Set the IPC :class:`Scope` bits, replacing earlier ones; 0 clears
         (``netfence_ruleset_set_scope()``).

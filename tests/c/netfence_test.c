@@ -155,6 +155,49 @@ static int test_bad_paths(void)
 	return 0;
 }
 
+/* Issue 17: a policy in the tool's format (netfence(1), POLICY FILES). */
+static int test_policy_text(void)
+{
+	netfence_ruleset *rs = NULL;
+	CHECK_RC(netfence_ruleset_new(&rs), 0);
+	CHECK_RC(netfence_ruleset_add_policy(rs, NULL, 3), -EINVAL);
+	CHECK(strstr(netfence_last_error(), "text is NULL") != NULL);
+	CHECK_RC(netfence_ruleset_add_policy(rs, NULL, 0), 0);
+	CHECK_RC(netfence_ruleset_add_policy(NULL, "", 0), -EINVAL);
+	const char bad[] = "bind-tcp = 1\nbind-tcp = 70000\n";
+	CHECK_RC(netfence_ruleset_add_policy(rs, bad, sizeof(bad) - 1), -EINVAL);
+	CHECK(strstr(netfence_last_error(), "policy:2:12: bind-tcp: port 70000 is out of range") != NULL);
+	const char unknown[] = "conect-tcp = 1\n";
+	CHECK_RC(netfence_ruleset_add_policy(rs, unknown, sizeof(unknown) - 1), -EINVAL);
+	CHECK(strstr(netfence_last_error(), "did you mean \"connect-tcp\"") != NULL);
+	const char missing[] = "bind-tcp = 1\nro = /nonexistent/netfence\n";
+	CHECK_RC(netfence_ruleset_add_policy(rs, missing, sizeof(missing) - 1), -ENOENT);
+	/* Only `len` bytes are read: no terminating NUL is needed. */
+	const char cut[] = "bind-tcp = 1 and what follows is not read";
+	CHECK_RC(netfence_ruleset_add_policy(rs, cut, strlen("bind-tcp = 1")), 0);
+	netfence_ruleset_free(rs);
+	return 0;
+}
+
+static int test_policy_enforced(void)
+{
+	uint16_t allowed = free_port(), denied = free_port();
+	CHECK(allowed != 0 && denied != 0 && allowed != denied);
+	char text[128];
+	snprintf(text, sizeof(text), "# a server that binds one port\nbind-tcp = %u\nconnect-tcp =\n", (unsigned)allowed);
+	netfence_ruleset *rs = NULL;
+	netfence_status st = NETFENCE_STATUS_INIT;
+	CHECK_RC(netfence_ruleset_new(&rs), 0);
+	CHECK_RC(netfence_ruleset_add_policy(rs, text, strlen(text)), 0);
+	CHECK_RC(netfence_ruleset_restrict_self(rs, 0, &st), 0);
+	CHECK(st.net_requested == (BIND | CONNECT) && st.port_rules == 1);
+	CHECK_RC(netfence_ruleset_add_policy(rs, text, strlen(text)), -EALREADY);
+	netfence_ruleset_free(rs);
+	CHECK(try_bind(AF_INET, 0, allowed) == 0);
+	CHECK(try_bind(AF_INET, 0, denied) == EACCES);
+	return 0;
+}
+
 /* Issue 14.4: a freed or made-up handle is refused, a second free reported. */
 static int test_freed_handles(void)
 {
@@ -1815,6 +1858,8 @@ static const struct test tests[] = {
 	{"null_handles", test_null_handles, 0, 0},
 	{"bad_ports_and_bits", test_bad_ports_and_bits, 0, 0},
 	{"bad_paths", test_bad_paths, 0, 0},
+	{"policy_text", test_policy_text, 0, 0},
+	{"policy_enforced", test_policy_enforced, 4, 0},
 	{"restrict_self_bad_input", test_restrict_self_bad_input, 0, 0},
 	{"freed_handles", test_freed_handles, 0, 0},
 	{"strings_and_queries", test_strings_and_queries, 0, 0},

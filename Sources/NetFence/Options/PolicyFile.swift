@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: MIT
 import Glibc
-import NetFence
 
 /// A policy file: the long options of `netfence run`, one per line, without
 /// the dashes (`connect-tcp = 443, 5432-5439`, `no-network`), `#` comments and
@@ -11,14 +10,14 @@ import NetFence
 /// Only the options that restrict belong in a policy; the ones about this run
 /// (`policy` itself, socket activation, reports, warnings) stay on the command
 /// line.
-enum PolicyFile {
+package enum PolicyFile {
     /// The largest file read (a policy is some lines; anything bigger is a mistake).
-    static let maximumSize = 1 << 20
+    package static let maximumSize = 1 << 20
     /// The longest line.
-    static let maximumLine = 4096
+    package static let maximumLine = 4096
 
     /// The options a policy may hold.
-    static func allows(_ option: RunOptionSpec) -> Bool {
+    package static func allows(_ option: RunOptionSpec) -> Bool {
         switch option.effect {
         case .policy, .listen, .printStatus, .statusJSON, .prettyJSON, .quiet: return false
         default: return true
@@ -26,15 +25,15 @@ enum PolicyFile {
     }
 
     /// One option of the file: its position in the table and its value (nil for a flag).
-    struct Entry: Equatable {
+    package struct Entry: Equatable {
         var position: Int
         var value: String?
     }
 
     /// Reads and parses the file at `path`; errors name the file, line and column.
-    static func load(_ path: String) throws -> [Entry] {
+    package static func load(_ path: String) throws -> [Entry] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        if fd < 0 { throw CLIError(message: "--policy \(path): \(String(cString: strerror(errno)))") }
+        if fd < 0 { throw OptionError(message: "--policy \(path): \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
@@ -42,29 +41,29 @@ enum PolicyFile {
             let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if count < 0 {
                 if errno == EINTR { continue }
-                throw CLIError(message: "--policy \(path): \(String(cString: strerror(errno)))")
+                throw OptionError(message: "--policy \(path): \(String(cString: strerror(errno)))")
             }
             if count == 0 { break }
             bytes += chunk[..<count]
             if bytes.count > maximumSize {
-                throw CLIError(message: "--policy \(path): larger than \(maximumSize / 1024) KiB: not a policy file")
+                throw OptionError(message: "--policy \(path): larger than \(maximumSize / 1024) KiB: not a policy file")
             }
         }
         return try parse(bytes, source: path)
     }
 
     /// Parses a policy's bytes. `source` names it in messages (`FILE:LINE:COLUMN: ...`).
-    static func parse(_ bytes: [UInt8], source: String) throws -> [Entry] {
+    package static func parse(_ bytes: [UInt8], source: String) throws -> [Entry] {
         guard String(validating: bytes, as: UTF8.self) != nil else {
-            throw CLIError(message: "\(source): not UTF-8 text")
+            throw OptionError(message: "\(source): not UTF-8 text")
         }
         var entries: [Entry] = []
         // Lines split on the byte, so that "\r\n" ends a line too (as a
         // Character, "\r\n" is not "\n").
         for (index, rawLine) in bytes.split(separator: 10, omittingEmptySubsequences: false).enumerated() {
             let number = index + 1
-            func failure(_ column: Int, _ message: String, hint: String? = nil) -> CLIError {
-                CLIError(message: "\(source):\(number):\(column): \(message)", hint: hint)
+            func failure(_ column: Int, _ message: String, hint: String? = nil) -> OptionError {
+                OptionError(message: "\(source):\(number):\(column): \(message)", hint: hint)
             }
             if rawLine.count > maximumLine { throw failure(1, "line longer than \(maximumLine) bytes") }
             var line = Substring(String(decoding: rawLine.last == 13 ? rawLine.dropLast() : rawLine, as: UTF8.self))
@@ -107,7 +106,7 @@ enum PolicyFile {
             let normalised = String(value.split(separator: ",", omittingEmptySubsequences: false).map { trimmed($0) }.joined(separator: ","))
             do {
                 try validate(option, normalised)
-            } catch let error as CLIError {
+            } catch let error as OptionError {
                 // The value parsers name the option as on the command line.
                 let message = error.message.hasPrefix("--") ? String(error.message.dropFirst(2)) : error.message
                 throw failure(valueColumn, message, hint: error.hint)
@@ -118,7 +117,7 @@ enum PolicyFile {
     }
 
     /// The value checks of the options, as the command line's (the same parsers).
-    static func validate(_ option: RunOptionSpec, _ value: String) throws {
+    package static func validate(_ option: RunOptionSpec, _ value: String) throws {
         switch option.effect {
         case .allowPorts: try forEachPortRange(value, option: "--" + option.name) { _, _ in }
         case .allowSocket: _ = try parseSocketSpec(value)
@@ -128,7 +127,7 @@ enum PolicyFile {
     }
 
     /// The policy as it would be written back: one line per value, in table order.
-    static func normalised(_ options: RunOptions) -> String {
+    package static func normalised(_ options: RunOptions) -> String {
         var lines: [String] = []
         for (option, values) in zip(RunOptionSpec.table, options.given) where allows(option) {
             guard let values else { continue }
@@ -153,14 +152,14 @@ enum PolicyFile {
     }
 
     /// The key of a policy nearest to `name` by edit distance, if it is close.
-    static func closestKey(to name: String) -> String? {
+    package static func closestKey(to name: String) -> String? {
         let candidates = RunOptionSpec.table.filter(allows).map(\.name)
         let scored = candidates.map { ($0, editDistance(Array(name.utf8), Array($0.utf8))) }
         guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= max(2, name.count / 3) else { return nil }
         return best.0
     }
 
-    static func editDistance(_ a: [UInt8], _ b: [UInt8]) -> Int {
+    package static func editDistance(_ a: [UInt8], _ b: [UInt8]) -> Int {
         var previous = Array(0...b.count)
         for (i, x) in a.enumerated() {
             var current = [i + 1] + Array(repeating: 0, count: b.count)

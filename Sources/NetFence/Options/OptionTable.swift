@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: MIT
-import NetFence
 
 /// One option of `netfence run`: its name, value syntax, help, whether it
 /// repeats, and what it does to the ruleset.
@@ -17,11 +16,11 @@ import NetFence
 /// (Tests/NetFenceCLITests/RunOptionTableTests.swift): the properties of
 /// ``Run`` as swift-argument-parser sees them, the completion scripts,
 /// man/netfence.1 and docs/cli.md.
-struct RunOptionSpec: Equatable {
+package struct RunOptionSpec: Equatable {
     /// What an option does. Options that share an effect kind (the five port
     /// lists, the two path options, the three levels, the three log flags) are
     /// handled alike.
-    enum Effect: Equatable {
+    package enum Effect: Equatable {
         /// Handles the network right; allows the ports of the list ('': none).
         case allowPorts(AccessNet)
         /// Handles socket creation; allows one kind of socket.
@@ -62,20 +61,20 @@ struct RunOptionSpec: Equatable {
     }
 
     /// The long name, without the leading `--`.
-    let name: String
+    package let name: String
     /// The value's syntax in the help and the docs (`PORTS`); nil for a flag.
-    let valueName: String?
+    package let valueName: String?
     /// Whether the option may be given more than once (each value counts).
-    let repeats: Bool
+    package let repeats: Bool
     /// The one-line help of `netfence run --help` and the completions.
-    let help: String
-    let effect: Effect
+    package let help: String
+    package let effect: Effect
 
-    var isFlag: Bool { valueName == nil }
+    package var isFlag: Bool { valueName == nil }
 
     /// The fast parser takes an option that does not repeat once at most:
     /// this key names it, or the group of options that exclude one another.
-    var onceKey: String {
+    package var onceKey: String {
         if case .compatibility = effect { return "compatibility level" }
         if effect == .strict { return "compatibility level" }
         return name
@@ -92,70 +91,70 @@ struct RunOptionSpec: Equatable {
 
 extension RunOptionSpec {
     // Network
-    static let bindTCP = RunOptionSpec("bind-tcp", value: "PORTS", repeats: true, .allowPorts(.bindTCP),
+    package static let bindTCP = RunOptionSpec("bind-tcp", value: "PORTS", repeats: true, .allowPorts(.bindTCP),
         help: "TCP ports the command may bind.")
-    static let connectTCP = RunOptionSpec("connect-tcp", value: "PORTS", repeats: true, .allowPorts(.connectTCP),
+    package static let connectTCP = RunOptionSpec("connect-tcp", value: "PORTS", repeats: true, .allowPorts(.connectTCP),
         help: "TCP ports the command may connect to.")
-    static let bindUDP = RunOptionSpec("bind-udp", value: "PORTS", repeats: true, .allowPorts(.bindUDP),
+    package static let bindUDP = RunOptionSpec("bind-udp", value: "PORTS", repeats: true, .allowPorts(.bindUDP),
         help: "UDP ports the command may bind (Landlock ABI 10).")
-    static let connectUDP = RunOptionSpec("connect-udp", value: "PORTS", repeats: true, .allowPorts(.connectSendUDP),
+    package static let connectUDP = RunOptionSpec("connect-udp", value: "PORTS", repeats: true, .allowPorts(.connectSendUDP),
         help: "UDP ports the command may connect or send to (ABI 10).")
-    static let listenTCP = RunOptionSpec("listen-tcp", value: "PORTS", repeats: true, .allowPorts(.listenTCP),
+    package static let listenTCP = RunOptionSpec("listen-tcp", value: "PORTS", repeats: true, .allowPorts(.listenTCP),
         help: "TCP ports the command may listen on; 0: a never-bound socket (seccomp).")
-    static let allowSocket = RunOptionSpec("allow-socket", value: "SPEC", repeats: true, .allowSocket,
+    package static let allowSocket = RunOptionSpec("allow-socket", value: "SPEC", repeats: true, .allowSocket,
         help: "Allow creating sockets FAMILY[:TYPE[:PROTOCOL]] (e.g. ip:stream, inet6:dgram:udp, unix) or tcp, udp; makes socket creation deny-by-default.")
-    static let noNetwork = RunOptionSpec("no-network", .denyNetwork,
+    package static let noNetwork = RunOptionSpec("no-network", .denyNetwork,
         help: "No socket creation, no TCP bind, connect or listen.")
-    static let policy = RunOptionSpec("policy", value: "FILE", repeats: true, .policy,
+    package static let policy = RunOptionSpec("policy", value: "FILE", repeats: true, .policy,
         help: "Read options from FILE: one per line without the dashes (connect-tcp = 443), # comments; they add to the command line's.")
-    static let listen = RunOptionSpec("listen", value: "[ADDR:]PORT", repeats: true, .listen,
+    package static let listen = RunOptionSpec("listen", value: "[ADDR:]PORT", repeats: true, .listen,
         help: "Socket activation: create, bind and listen [ADDR:]PORT before restricting; the command gets it as fd 3, 4, ... (sd_listen_fds).")
     // Filesystem
-    static let readOnly = RunOptionSpec("ro", value: "PATH", repeats: true, .allowBeneath(FileRights.read),
+    package static let readOnly = RunOptionSpec("ro", value: "PATH", repeats: true, .allowBeneath(FileRights.read),
         help: "Path to allow reading beneath (handles the filesystem).")
-    static let readExecute = RunOptionSpec("rox", value: "PATH", repeats: true, .allowBeneath(FileRights.readExecute),
+    package static let readExecute = RunOptionSpec("rox", value: "PATH", repeats: true, .allowBeneath(FileRights.readExecute),
         help: "Path to allow reading and executing beneath.")
-    static let readWrite = RunOptionSpec("rw", value: "PATH", repeats: true, .allowBeneath(FileRights.readWrite),
+    package static let readWrite = RunOptionSpec("rw", value: "PATH", repeats: true, .allowBeneath(FileRights.readWrite),
         help: "Path to allow reading and writing beneath (not executing).")
-    static let readWriteExecute = RunOptionSpec("rwx", value: "PATH", repeats: true, .allowBeneath(FileRights.all),
+    package static let readWriteExecute = RunOptionSpec("rwx", value: "PATH", repeats: true, .allowBeneath(FileRights.all),
         help: "Path to allow reading, writing and executing beneath.")
-    static let scope = RunOptionSpec("scope", value: "LIST", repeats: true, .scopes,
+    package static let scope = RunOptionSpec("scope", value: "LIST", repeats: true, .scopes,
         help: "IPC scopes: abstract-unix,signal.")
     // Capabilities
-    static let keepCaps = RunOptionSpec("keep-caps", value: "LIST", repeats: true, .keepCapabilities,
+    package static let keepCaps = RunOptionSpec("keep-caps", value: "LIST", repeats: true, .keepCapabilities,
         help: "Capabilities to keep (libcap names, comma-separated; '' keeps none); drops all others. The command keeps them across exec (ambient set).")
-    static let noSecurebitsLock = RunOptionSpec("no-securebits-lock", .noSecurebitsLock,
+    package static let noSecurebitsLock = RunOptionSpec("no-securebits-lock", .noSecurebitsLock,
         help: "Do not lock securebits when dropping capabilities as root.")
     // Compatibility (one of)
-    static let bestEffort = RunOptionSpec("best-effort", .compatibility(.bestEffort),
+    package static let bestEffort = RunOptionSpec("best-effort", .compatibility(.bestEffort),
         help: "Enforce what the kernel supports, warn about the rest. The default.")
-    static let soft = RunOptionSpec("soft", .compatibility(.softRequirement),
+    package static let soft = RunOptionSpec("soft", .compatibility(.softRequirement),
         help: "If anything is unsupported, enforce nothing (and warn).")
-    static let hard = RunOptionSpec("hard", .compatibility(.hardRequirement),
+    package static let hard = RunOptionSpec("hard", .compatibility(.hardRequirement),
         help: "If anything is unsupported, fail before running the command.")
-    static let strict = RunOptionSpec("strict", .strict,
+    package static let strict = RunOptionSpec("strict", .strict,
         help: "Any shortfall is an error (exit 125, command not run): --hard, with each shortfall named.")
-    static let quiet = RunOptionSpec("quiet", .quiet,
+    package static let quiet = RunOptionSpec("quiet", .quiet,
         help: "No warning lines for what is not in force.")
     // Landlock logging
-    static let logSameExecOff = RunOptionSpec("log-same-exec-off", .restrictFlag(.logSameExecOff),
+    package static let logSameExecOff = RunOptionSpec("log-same-exec-off", .restrictFlag(.logSameExecOff),
         help: "Landlock: do not log denials of this program (ABI 7).")
-    static let logNewExecOn = RunOptionSpec("log-new-exec-on", .restrictFlag(.logNewExecOn),
+    package static let logNewExecOn = RunOptionSpec("log-new-exec-on", .restrictFlag(.logNewExecOn),
         help: "Landlock: log denials after exec too (ABI 7).")
-    static let logSubdomainsOff = RunOptionSpec("log-subdomains-off", .restrictFlag(.logSubdomainsOff),
+    package static let logSubdomainsOff = RunOptionSpec("log-subdomains-off", .restrictFlag(.logSubdomainsOff),
         help: "Landlock: do not log denials of nested domains (ABI 7).")
     // Reporting
-    static let status = RunOptionSpec("status", .printStatus,
+    package static let status = RunOptionSpec("status", .printStatus,
         help: "Print the enforcement report to stderr before executing.")
-    static let statusJSON = RunOptionSpec("status-json", value: "FILE", repeats: true, .statusJSON,
+    package static let statusJSON = RunOptionSpec("status-json", value: "FILE", repeats: true, .statusJSON,
         help: "Write the enforcement report as JSON to FILE ('-': standard output).")
-    static let pretty = RunOptionSpec("pretty", .prettyJSON,
+    package static let pretty = RunOptionSpec("pretty", .prettyJSON,
         help: "Indent the JSON report (the default when it goes to a terminal).")
 
     /// Every option of `netfence run`, in the order of the help, the man page
     /// and docs/cli.md. The ruleset is built in this order too, so that the
     /// first invalid value reported does not depend on the command line's order.
-    static let table: [RunOptionSpec] = [
+    package static let table: [RunOptionSpec] = [
         policy, bindTCP, connectTCP, bindUDP, connectUDP, listenTCP, allowSocket, noNetwork, listen,
         readOnly, readExecute, readWrite, readWriteExecute, scope,
         keepCaps, noSecurebitsLock,
@@ -165,12 +164,12 @@ extension RunOptionSpec {
     ]
 
     /// The position in ``table`` of the option called `name` (without `--`).
-    static func position<Name: StringProtocol>(named name: Name) -> Int? {
+    package static func position<Name: StringProtocol>(named name: Name) -> Int? {
         table.firstIndex { $0.name == name }
     }
 
     /// The entry of a compatibility level (swift-argument-parser's flag names).
-    static func entry(for level: CompatibilityLevel) -> RunOptionSpec {
+    package static func entry(for level: CompatibilityLevel) -> RunOptionSpec {
         table.first { $0.effect == .compatibility(level) }!
     }
 }
@@ -185,15 +184,15 @@ extension RunOptionSpec {
 /// warn at each use and make `--strict` with a path option impossible; a
 /// later version adds it as a documented change. Connecting to UNIX sockets
 /// is restricted meanwhile by `--allow-socket` (socket creation).
-enum FileRights {
-    static let read: AccessFS = [.readFile, .readDir]
-    static let readExecute: AccessFS = read.union(.execute)
-    static let readWrite: AccessFS = read.union([
+package enum FileRights {
+    package static let read: AccessFS = [.readFile, .readDir]
+    package static let readExecute: AccessFS = read.union(.execute)
+    package static let readWrite: AccessFS = read.union([
         .writeFile, .removeDir, .removeFile, .makeChar, .makeDir, .makeReg, .makeSock, .makeFifo, .makeBlock,
         .makeSym, .refer, .truncate, .ioctlDev,
     ])
-    static let all: AccessFS = readWrite.union(.execute)
+    package static let all: AccessFS = readWrite.union(.execute)
     /// What any of the four options handles, so that what no option allows
     /// is denied.
-    static let handled: AccessFS = all
+    package static let handled: AccessFS = all
 }
