@@ -411,15 +411,18 @@ NETFENCE_EXTERN int netfence_ruleset_allow_path(netfence_ruleset *rs, uint64_t a
  * table. One option of `netfence run` per line without the dashes
  * ("connect-tcp = 443, 5432-5439", "allow-socket = ip:stream", "rox = /usr",
  * "no-network"), '#' comments, blank lines; a key given twice adds up.
- * "best-effort", "soft", "hard" or "strict" set the compatibility level.
+ * "best-effort", "soft", "hard" or "strict" set the compatibility level
+ * (refused when the ruleset has another level than best effort); scopes and
+ * kept capabilities add to the ruleset's own.
  * Keys about one run of the tool and Landlock's log flags are refused.
  * `text` holds `len` bytes of UTF-8 (no terminating NUL needed; NULL only
  * with len 0). The policy is added whole or not at all: it is parsed and
  * tried on a scratch ruleset (paths opened) first. The message of an error
  * names the line and column ("policy:3:15: connect-tcp: ...").
  * Since 0.2.0.
- * @return 0, -EINVAL (NULL, not UTF-8, an unknown or refused key, a bad
- *         value), -EALREADY, or open(2)'s negative errno for a path (-ENOENT,
+ * @return 0, -EINVAL (NULL, len over 1 MiB, not UTF-8, an unknown or refused
+ *         key, a bad value, a level other than the ruleset's own), -EALREADY,
+ *         or open(2)'s negative errno for a path (-ENOENT,
  *         -EACCES, -ENOTDIR, ...).
  */
 NETFENCE_EXTERN int netfence_ruleset_add_policy(netfence_ruleset *rs, const char *text, size_t len);

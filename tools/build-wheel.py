@@ -34,7 +34,8 @@ def project_metadata(version: str) -> str:
         match = re.search(rf'^{name} = "(.*)"$', project, re.M)
         return match.group(1) if match else None
 
-    classifiers = re.findall(r'^\s+"(.+)",$', project[project.index("classifiers"):project.index("]")], re.M)
+    start = project.index("classifiers")
+    classifiers = re.findall(r'^\s+"(.+)",$', project[start:project.index("]", start)], re.M)
     keywords = re.findall(r'"([^"]+)"', project[project.index("keywords"):].split("\n", 1)[0])
     lines = [
         "Metadata-Version: 2.1",

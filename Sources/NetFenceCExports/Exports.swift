@@ -146,6 +146,10 @@ public func netfence_ruleset_add_policy(_ rs: OpaquePointer?, _ text: UnsafePoin
     let function: StaticString = "netfence_ruleset_add_policy"
     guard let object = handle(rs) else { return notLive(function, rs) }
     guard text != nil || len == 0 else { return invalid(function, "text is NULL") }
+    // size_t above Int.max arrives negative; a policy is small (PolicyFile.maximumSize).
+    guard len >= 0, len <= PolicyFile.maximumSize else {
+        return invalid(function, "len \(UInt(bitPattern: len)) is larger than a policy (\(PolicyFile.maximumSize) bytes at most)")
+    }
     let bytes = text.map { Array(UnsafeRawBufferPointer(start: $0, count: len)) } ?? []
     // A path's open(2) errno is part of this function's documented list.
     return build(function, object, .allowPath) { (ruleset) throws(NetFenceError) in

@@ -25,12 +25,25 @@ struct Policy: ParsableCommand {
                 var options = RunOptions(command: ["true"])
                 options.record(.policy, values: [file])
                 options = try options.withPolicies()
+                // What `run` refuses, this refuses (contradictions: 64).
+                try options.checkConsistency()
                 let ruleset = try options.ruleset()
                 print(PolicyFile.normalised(options), terminator: "")
                 let preview = try ruleset.preview(options.restrictFlags)
                 let shortfalls = Shortfall.all(in: preview, options: options)
-                print(shortfalls.isEmpty ? "# this kernel would enforce all of it"
-                      : "# this kernel would not enforce:\n" + shortfalls.map { "#   " + $0.line }.joined(separator: "\n"))
+                if shortfalls.isEmpty {
+                    print("# this kernel would enforce all of it")
+                } else {
+                    // The level decides what a shortfall does to the rest.
+                    let consequence: String
+                    switch options.compatibility {
+                    case .bestEffort: consequence = "the rest would be enforced"
+                    case .softRequirement: consequence = "so under soft, nothing at all would be enforced"
+                    case .hardRequirement: consequence = "so under hard/strict, netfence run would refuse to run (exit 125)"
+                    }
+                    print("# this kernel would not enforce:\n" + shortfalls.map { "#   " + $0.line }.joined(separator: "\n")
+                          + "\n# " + consequence)
+                }
             } catch let error as CLIError {
                 printError(error.description)
                 throw ExitCode(error.exitCode)

@@ -3,8 +3,9 @@
 not need, with Landlock and seccomp.
 
 A pure-ctypes binding of the netfence C library (``libnetfence.so.0``). The
-library is looked up, in order, at ``$NETFENCE_LIBRARY`` (only there when it
-is set), by its soname, then with ``ctypes.util.find_library("netfence")``;
+library is looked up, in order, in the package itself (a wheel carries it),
+at ``$NETFENCE_LIBRARY`` (only there, after the bundled one, when it is set),
+by its soname, then with ``ctypes.util.find_library("netfence")``;
 importing this package raises ImportError, naming every attempt, when none
 loads.
 

@@ -37,6 +37,22 @@ def test_bad_policies_are_invalid_and_name_the_place(text, message):
         assert message in str(info.value)
 
 
+def test_a_policy_adds_to_the_ruleset_and_keeps_its_level():
+    code = textwrap.dedent("""
+        import netfence
+        from netfence import Compat, Scope
+        rs = netfence.Ruleset().set_scope(Scope.SIGNAL).set_compat(Compat.HARD_REQUIREMENT)
+        rs.add_policy("scope = abstract-unix\\nhard\\n")          # the same level: accepted
+        try:
+            rs.add_policy("best-effort\\n")
+        except netfence.InvalidArgumentError as e:
+            print("refused:", "contradicts the ruleset's compatibility level" in str(e))
+    """)
+    result = run_python(code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "refused: True", result.stdout
+
+
 def test_a_policy_is_added_whole_or_not_at_all(tmp_path):
     # The second path does not exist: nothing of the policy is added, so the
     # ruleset still handles nothing (restrict_self refuses it before acting).
@@ -60,7 +76,14 @@ def test_a_policy_is_added_whole_or_not_at_all(tmp_path):
 def test_a_policy_restricts_a_child_as_the_tool_does(tmp_path):
     require_abi(4, "TCP port rules, Linux 6.7")
     path = tmp_path / "client.policy"
-    path.write_text("connect-tcp = 443\nbind-tcp = 1, 3-4\nallow-socket = tcp  # both families\n")
+    import socket
+    ports = []
+    for _ in range(2):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            ports.append(probe.getsockname()[1])
+    allowed, denied = ports
+    path.write_text(f"connect-tcp = 443\nbind-tcp = {allowed}\nallow-socket = tcp  # both families\n")
     code = textwrap.dedent("""
         import errno, json, socket, sys, netfence
         rs = netfence.Ruleset.from_policy_file(sys.argv[1])
@@ -71,14 +94,14 @@ def test_a_policy_restricts_a_child_as_the_tool_does(tmp_path):
             except OSError as e:
                 return errno.errorcode[e.errno]
         print(json.dumps({"report": report,
-                          "bind3": attempt(lambda: socket.socket().bind(("127.0.0.1", 3))),
-                          "bind2": attempt(lambda: socket.socket().bind(("127.0.0.1", 2))),
+                          "allowed": attempt(lambda: socket.socket().bind(("127.0.0.1", int(sys.argv[2])))),
+                          "denied": attempt(lambda: socket.socket().bind(("127.0.0.1", int(sys.argv[3])))),
                           "udp": attempt(lambda: socket.socket(socket.AF_INET, socket.SOCK_DGRAM))}))
     """)
-    result = run_python(code, str(path))
+    result = run_python(code, str(path), str(allowed), str(denied))
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
-    assert (out["bind2"], out["udp"]) == ("EACCES", "EACCES") and out["bind3"] in ("ok", "EACCES")
+    assert (out["allowed"], out["denied"], out["udp"]) == ("ok", "EACCES", "EACCES")
     # The tool reads the same file with the same parser: the same rules.
     if not os.access(CLI, os.X_OK):
         pytest.fail(f"{CLI} is not built (make test builds it)")

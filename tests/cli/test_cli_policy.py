@@ -41,7 +41,12 @@ def test_policies_add_to_the_command_line_and_to_each_other(tmp_path):
     second = policy(tmp_path, "connect-tcp = 5\r\n", "b.policy")
     result = run("run", "--policy", first, f"--policy={second}", "--connect-tcp", "6", "--status-json", "-", "true")
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["landlock"]["net"]["port_rules"] == (6 if ABI >= 4 else 0)
+    report = json.loads(result.stdout)
+    assert report["landlock"]["net"]["requested"] == ["connect_tcp"]
+    assert report["landlock"]["net"]["port_rules"] == (6 if ABI >= 4 else 0)
+    # Both files are read, in order, after the command line's options.
+    check = run("policy", "check", first)
+    assert check.stdout.startswith("connect-tcp = 1\nconnect-tcp = 2,3-4\n"), check.stdout
 
 
 def test_policy_check_prints_the_policy_normalised(tmp_path):
@@ -49,8 +54,14 @@ def test_policy_check_prints_the_policy_normalised(tmp_path):
     result = run("policy", "check", path)
     assert result.returncode == 0, result.stderr
     # In the order of run's options, one value per line.
-    assert result.stdout == ("bind-tcp =\nconnect-tcp = 443,80\nallow-socket = ip:stream\nno-network\nstrict\n"
-                             + ("# this kernel would enforce all of it\n" if ABI >= 4 else result.stdout.split("strict\n", 1)[1]))
+    policy_lines = "bind-tcp =\nconnect-tcp = 443,80\nallow-socket = ip:stream\nno-network\nstrict\n"
+    assert result.stdout.startswith(policy_lines), result.stdout
+    tail = result.stdout[len(policy_lines):]
+    if ABI >= 4:
+        assert tail == "# this kernel would enforce all of it\n"
+    else:
+        assert tail.startswith("# this kernel would not enforce:\n#   --bind-tcp '' is not in force")
+        assert tail.endswith("# so under hard/strict, netfence run would refuse to run (exit 125)\n")
 
 
 def test_policy_check_names_what_this_kernel_lacks(tmp_path):
@@ -90,6 +101,30 @@ def test_bad_policies_name_the_line_and_column_and_apply_nothing(tmp_path, text,
 def test_policies_that_are_not_text_or_too_big(tmp_path, content, message):
     result = run("run", "--policy", policy(tmp_path, content), "true")
     assert result.returncode == 125 and message in result.stderr, result.stderr
+
+
+def test_a_policy_cannot_change_the_level_given(tmp_path):
+    # --hard on the command line and best-effort in the file: a usage error, never a silent downgrade.
+    lenient = policy(tmp_path, "connect-tcp = 443\nbest-effort\n")
+    result = run("run", "--hard", "--policy", lenient, "true")
+    assert result.returncode == 64 and "best-effort contradicts the compatibility level already given" in result.stderr
+    both = policy(tmp_path, "soft\nhard\n", "both.policy")
+    assert run("run", "--connect-tcp", "1", "--policy", both, "true").returncode == 64
+    same = policy(tmp_path, "connect-tcp = 443\nhard\n", "same.policy")
+    assert run("run", "--strict", "--policy", same, "true").returncode in (0, 125)  # one level: accepted
+
+
+def test_policy_check_refuses_what_run_refuses(tmp_path):
+    result = run("policy", "check", policy(tmp_path, "no-network\nconnect-tcp = 443\n"))
+    assert result.returncode == 64 and "can never be used" in result.stderr
+
+
+def test_a_hash_inside_a_value_is_not_a_comment(tmp_path):
+    odd = tmp_path / "C#"
+    odd.mkdir()
+    result = run("policy", "check", policy(tmp_path, f"rox = /\nro = {odd}   # a comment\nbind-tcp = 1, 2 # ports\n"))
+    assert result.returncode == 0, result.stderr
+    assert f"ro = {odd}\n" in result.stdout and "bind-tcp = 1,2\n" in result.stdout
 
 
 def test_a_missing_policy_file(tmp_path):

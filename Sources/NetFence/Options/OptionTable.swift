@@ -163,6 +163,20 @@ extension RunOptionSpec {
         status, statusJSON, pretty,
     ]
 
+    /// The level an option sets (the levels and `--strict`), else nil.
+    package var compatibilityLevel: CompatibilityLevel? {
+        switch effect {
+        case .compatibility(let level): return level
+        case .strict: return .hardRequirement
+        default: return nil
+        }
+    }
+
+    /// The option of a level, as written (`strict` names the hard level when given so).
+    package static func levelName(_ level: CompatibilityLevel) -> String {
+        "--" + entry(for: level).name + (level == .hardRequirement ? " or --strict" : "")
+    }
+
     /// The position in ``table`` of the option called `name` (without `--`).
     package static func position<Name: StringProtocol>(named name: Name) -> Int? {
         table.firstIndex { $0.name == name }

@@ -54,6 +54,9 @@ package enum PolicyFile {
 
     /// Parses a policy's bytes. `source` names it in messages (`FILE:LINE:COLUMN: ...`).
     package static func parse(_ bytes: [UInt8], source: String) throws -> [Entry] {
+        if bytes.count > maximumSize {
+            throw OptionError(message: "\(source): larger than \(maximumSize / 1024) KiB: not a policy")
+        }
         guard String(validating: bytes, as: UTF8.self) != nil else {
             throw OptionError(message: "\(source): not UTF-8 text")
         }
@@ -67,7 +70,11 @@ package enum PolicyFile {
             }
             if rawLine.count > maximumLine { throw failure(1, "line longer than \(maximumLine) bytes") }
             var line = Substring(String(decoding: rawLine.last == 13 ? rawLine.dropLast() : rawLine, as: UTF8.self))
-            if let hash = line.firstIndex(of: "#") { line = line[..<hash] }
+            // A comment starts at '#' at the start of the line or after a blank:
+            // a '#' inside a value (a path such as /src/C#/app) is part of it.
+            if let hash = line.indices.first(where: { line[$0] == "#" && ($0 == line.startIndex || [" ", "\t"].contains(line[line.index(before: $0)])) }) {
+                line = line[..<hash]
+            }
             let keyStart = line.firstIndex { $0 != " " && $0 != "\t" } ?? line.endIndex
             if keyStart == line.endIndex { continue }
             let column = line.distance(from: line.startIndex, to: keyStart) + 1
@@ -102,8 +109,14 @@ package enum PolicyFile {
             guard let value else {
                 throw failure(column, "\(name) needs a value", hint: "write \(name) = \(option.valueName ?? "VALUE") ('\(name) =' for an empty list)")
             }
-            // Lists in a file may have spaces after the commas.
-            let normalised = String(value.split(separator: ",", omittingEmptySubsequences: false).map { trimmed($0) }.joined(separator: ","))
+            // Lists in a file may have spaces after the commas (not paths: a path is taken as written).
+            let normalised: String
+            switch option.effect {
+            case .allowPorts, .allowSocket, .scopes, .keepCapabilities:
+                normalised = value.split(separator: ",", omittingEmptySubsequences: false).map { trimmed($0) }.joined(separator: ",")
+            default:
+                normalised = String(value)
+            }
             do {
                 try validate(option, normalised)
             } catch let error as OptionError {

@@ -44,10 +44,15 @@ extension Ruleset {
                 }
                 options.record(entry.position, value: entry.value)
             }
-            // Whole or not at all: a scratch ruleset meets every failure first.
+            // A policy never changes a level the caller chose.
+            if let level, compatibility != .bestEffort, level != compatibility {
+                throw OptionError(message: "policy: \(RunOptionSpec.entry(for: level).name) contradicts the ruleset's compatibility level (\(RunOptionSpec.entry(for: compatibility).name))")
+            }
+            // Whole or not at all: a scratch ruleset meets every failure first;
+            // the level is set last.
             try options.addRules(to: Ruleset())
-            if let level { try setCompatibility(level) }
             try options.addRules(to: self)
+            if let level { try setCompatibility(level) }
         } catch let error as OptionError {
             let message = error.message + (error.hint.map { " (\($0))" } ?? "")
             if let underlying = error.underlying { throw underlying.withMessage(message) }

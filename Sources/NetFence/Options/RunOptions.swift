@@ -13,6 +13,8 @@ package struct RunOptions: Equatable {
     /// The level of the compatibility options, kept apart: one is always in
     /// force (best effort when none is given), as in swift-argument-parser's `Run`.
     package private(set) var compatibility: CompatibilityLevel = .bestEffort
+    /// Whether a level was given (best effort is in force when none is).
+    package private(set) var levelGiven = false
     package var command: [String] = []
 
     package init(command: [String] = []) {
@@ -25,6 +27,7 @@ package struct RunOptions: Equatable {
         switch RunOptionSpec.table[position].effect {
         case .compatibility(let level):
             compatibility = level
+            levelGiven = true
             return
         case .strict:
             compatibility = .hardRequirement
@@ -77,9 +80,23 @@ package struct RunOptions: Equatable {
     package func withPolicies() throws -> RunOptions {
         var options = self
         for path in values(for: .policy) ?? [] {
-            for entry in try PolicyFile.load(path) { options.record(entry.position, value: entry.value) }
+            for entry in try PolicyFile.load(path) {
+                // One compatibility level in all: a file must not change the
+                // command line's (or another file's) without a word.
+                if let level = RunOptionSpec.table[entry.position].compatibilityLevel, let given = options.givenLevel, given != level {
+                    throw OptionError(message: "--policy \(path): \(RunOptionSpec.table[entry.position].name) contradicts the compatibility level already given (\(RunOptionSpec.levelName(given)))",
+                                      hint: "give one of --best-effort, --soft, --hard, --strict, in one place", isUsage: true)
+                }
+                options.record(entry.position, value: entry.value)
+            }
         }
         return options
+    }
+
+    /// The compatibility level given explicitly (an option or a policy key), if any.
+    package var givenLevel: CompatibilityLevel? {
+        if values(for: .strict) != nil { return .hardRequirement }
+        return levelGiven ? compatibility : nil
     }
 
     /// The options that restrict something, as the user can give them.
@@ -183,14 +200,23 @@ package struct RunOptions: Equatable {
             case .scopes:
                 var scopes: Scope = []
                 for list in values { scopes.formUnion(try parseScopes(list)) }
-                try ruleset.setScopes(scopes)
+                // Added to the ruleset's own (a policy added to a ruleset adds up).
+                try ruleset.setScopes(ruleset.scopes.union(scopes))
             case .keepCapabilities:
                 // Repeated lists add up: one list of every name given.
+                // A name given twice (a policy and the command line) is kept once,
+                // and a ruleset's own kept capabilities stay kept.
                 let names = values.filter { !$0.isEmpty }.joined(separator: ",")
-                try naming("--keep-caps \(names)") { _ = try ruleset.keepCapabilities(named: names) }
+                var kept = ruleset.keptCapabilities ?? []
+                for name in names.split(separator: ",") {
+                    let parsed = Ruleset()
+                    try naming("--keep-caps \(name)") { _ = try parsed.keepCapabilities(named: String(name)) }
+                    kept.formUnion(parsed.keptCapabilities ?? [])
+                }
+                try ruleset.keepCapabilities(kept.capabilities)
                 // The command is exec'd: without the ambient set, kept capabilities
                 // would not survive execve (for root too, once SECBIT_NOROOT is locked).
-                var options: CapabilityOptions = [.ambient]
+                var options: CapabilityOptions = ruleset.capabilityOptions.union(.ambient)
                 if self.values(for: .noSecurebitsLock) != nil { options.insert(.noSecurebitsLock) }
                 try ruleset.setCapabilityOptions(options)
             case .noSecurebitsLock, .compatibility, .strict, .quiet, .restrictFlag, .listen, .printStatus, .statusJSON, .prettyJSON,
