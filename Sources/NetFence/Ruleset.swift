@@ -354,18 +354,22 @@ public final class Ruleset {
     @discardableResult
     public func keepCapabilities(named names: String) throws(NetFenceError) -> Ruleset {
         try checkNotSpent()
-        var kept: [Capability] = []
-        if !names.isEmpty {
-            for item in names.split(separator: ",", omittingEmptySubsequences: false) {
-                let name = String(item).trimmingASCIISpaces()
-                if name.isEmpty { throw .invalid("empty capability name in \"\(names)\"") }
-                guard let number = Capability.number(forName: name) else {
-                    throw .invalid("unknown capability \"\(name)\"")
-                }
-                kept.append(Capability(rawValue: number))
+        return try keepCapabilities(Self.capabilities(named: names))
+    }
+
+    /// libcap's names (`"cap_net_bind_service,net_raw"`) as capabilities, in order; `""` is none.
+    static func capabilities(named names: String) throws(NetFenceError) -> [Capability] {
+        var list: [Capability] = []
+        if names.isEmpty { return list }
+        for item in names.split(separator: ",", omittingEmptySubsequences: false) {
+            let name = String(item).trimmingASCIISpaces()
+            if name.isEmpty { throw .invalid("empty capability name in \"\(names)\"") }
+            guard let number = Capability.number(forName: name) else {
+                throw .invalid("unknown capability \"\(name)\"")
             }
+            list.append(Capability(rawValue: number))
         }
-        return try keepCapabilities(kept)
+        return list
     }
 
     /// Sets the options of the capability drop, replacing earlier ones.

@@ -151,7 +151,7 @@ extension RestrictionStatus {
 
 extension String {
     /// The text followed by spaces up to `width` characters (one space at least).
-    func padded(to width: Int) -> String {
+    package func padded(to width: Int) -> String {
         count >= width ? self + " " : self + String(repeating: " ", count: width - count)
     }
 }

@@ -76,79 +76,9 @@ extension RunOptions {
     /// Restricts this process, then replaces it with the command. Returns
     /// only on netfence's own errors, with the exit status to use.
     func run() -> Int32 {
+        let environment: [String]?
         do {
-            return try withPolicies().runWithPolicies()
-        } catch let error as CLIError {
-            printError(error.description)
-            return error.exitCode
-        } catch {
-            printError("\(error)")
-            return Exit.ownError
-        }
-    }
-
-    private func runWithPolicies() -> Int32 {
-        // This process's environment, passed on as is unless socket activation changes it.
-        var environment: [String]?
-        do {
-            try checkConsistency()
-            let ruleset = try self.ruleset()
-            // --strict: every shortfall this kernel would cause, named by its
-            // option, before anything is done (the listen supervisor's start,
-            // which only applying tells, is checked by the hard level below).
-            if strict {
-                let shortfalls = Shortfall.all(in: try ruleset.preview(restrictFlags), options: self)
-                if !shortfalls.isEmpty {
-                    for shortfall in shortfalls { printError("error: " + shortfall.line) }
-                    throw CLIError(message: "--strict: \(shortfalls.count) of the restrictions asked for cannot be enforced on this kernel; nothing was applied and the command was not run")
-                }
-            }
-            // Open the report file before restricting (--rw may not allow it
-            // afterwards), and after --strict's check (a refused run leaves no file).
-            var jsonFDs: [Int32] = []
-            for path in statusJSON {
-                if path == "-" {
-                    jsonFDs.append(1)
-                    continue
-                }
-                let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-                if fd < 0 { throw CLIError(message: "--status-json \(path): \(String(cString: strerror(errno)))") }
-                // Above the descriptors socket activation fills (3, 4, ...).
-                jsonFDs.append(try SocketActivation.moveAbove(fd, count: listen.count))
-            }
-            // Bind early: listeners exist before any restriction.
-            let specs = try listen.map(parseListenSpec)
-            let fds = try specs.map(SocketActivation.open)
-            if !fds.isEmpty {
-                var changed = ProcessSupport.currentEnvironment()
-                changed.removeAll { $0.hasPrefix("LISTEN_FDS=") || $0.hasPrefix("LISTEN_PID=") || $0.hasPrefix("LISTEN_FDNAMES=") }
-                changed += try SocketActivation.install(fds, names: specs.map { "\($0.port)" })
-                environment = changed
-            }
-            let status: RestrictionStatus
-            do {
-                status = try ruleset.restrictSelf(restrictFlags)
-            } catch {
-                if let partial = error.status, printStatus { writeStderr(partial.formatted(.text, portsAsGiven: portsAsGiven)) }
-                if error.reason == .listenSupervisorUnavailable {
-                    throw CLIError(message: "\(spelled(.listenTCP)) cannot be enforced port by port: \(error.message)",
-                                   hint: hint(for: error))
-                }
-                throw error
-            }
-            if !quiet {
-                for shortfall in Shortfall.all(in: status, options: self) { printError("warning: " + shortfall.line) }
-            }
-            if printStatus { writeStderr(status.formatted(.text, portsAsGiven: portsAsGiven)) }
-            for fd in jsonFDs {
-                let pretty = values(for: .prettyJSON) != nil || (fd == 1 && isatty(1) == 1)
-                let json = Array(status.jsonValue.rendered(indent: pretty ? 2 : nil).utf8)
-                let written = json.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-                if fd != 1 { close(fd) }
-                if written != json.count {
-                    throw CLIError(message: "--status-json: cannot write the report: \(String(cString: strerror(errno)))")
-                }
-            }
+            environment = try withPolicies().restrict()
         } catch let error as NetFenceError {
             printError(error.message + (hint(for: error).map { "\nhint: " + $0 } ?? ""))
             return Exit.ownError
@@ -160,5 +90,71 @@ extension RunOptions {
             return Exit.ownError
         }
         execute(command, environment: environment)
+    }
+
+    /// Everything of `run` before the command is executed: returns the
+    /// environment to give it (nil: this process's own, as is; socket
+    /// activation changes it).
+    private func restrict() throws -> [String]? {
+        var environment: [String]?
+        try checkConsistency()
+        let ruleset = try self.ruleset()
+        // --strict: every shortfall this kernel would cause, named by its
+        // option, before anything is done (the listen supervisor's start,
+        // which only applying tells, is checked by the hard level below).
+        if strict {
+            let shortfalls = Shortfall.all(in: try ruleset.preview(restrictFlags), options: self)
+            if !shortfalls.isEmpty {
+                for shortfall in shortfalls { printError("error: " + shortfall.line) }
+                throw CLIError(message: "--strict: \(shortfalls.count) of the restrictions asked for cannot be enforced on this kernel; nothing was applied and the command was not run")
+            }
+        }
+        // Open the report file before restricting (--rw may not allow it
+        // afterwards), and after --strict's check (a refused run leaves no file).
+        var jsonFDs: [Int32] = []
+        for path in statusJSON {
+            if path == "-" {
+                jsonFDs.append(1)
+                continue
+            }
+            let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            if fd < 0 { throw CLIError(message: "--status-json \(path): \(String(cString: strerror(errno)))") }
+            // Above the descriptors socket activation fills (3, 4, ...).
+            jsonFDs.append(try SocketActivation.moveAbove(fd, count: listen.count))
+        }
+        // Bind early: listeners exist before any restriction.
+        let specs = try listen.map(parseListenSpec)
+        let fds = try specs.map(SocketActivation.open)
+        if !fds.isEmpty {
+            var changed = ProcessSupport.currentEnvironment()
+            changed.removeAll { $0.hasPrefix("LISTEN_FDS=") || $0.hasPrefix("LISTEN_PID=") || $0.hasPrefix("LISTEN_FDNAMES=") }
+            changed += try SocketActivation.install(fds, names: specs.map { "\($0.port)" })
+            environment = changed
+        }
+        let status: RestrictionStatus
+        do {
+            status = try ruleset.restrictSelf(restrictFlags)
+        } catch {
+            if let partial = error.status, printStatus { writeStderr(partial.formatted(.text, portsAsGiven: portsAsGiven)) }
+            if error.reason == .listenSupervisorUnavailable {
+                throw CLIError(message: "\(spelled(.listenTCP)) cannot be enforced port by port: \(error.message)",
+                               hint: hint(for: error))
+            }
+            throw error
+        }
+        if !quiet {
+            for shortfall in Shortfall.all(in: status, options: self) { printError("warning: " + shortfall.line) }
+        }
+        if printStatus { writeStderr(status.formatted(.text, portsAsGiven: portsAsGiven)) }
+        for fd in jsonFDs {
+            let pretty = values(for: .prettyJSON) != nil || (fd == 1 && isatty(1) == 1)
+            let json = Array(status.jsonValue.rendered(indent: pretty ? 2 : nil).utf8)
+            let written = json.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            if fd != 1 { close(fd) }
+            if written != json.count {
+                throw CLIError(message: "--status-json: cannot write the report: \(String(cString: strerror(errno)))")
+            }
+        }
+        return environment
     }
 }

@@ -28,7 +28,7 @@ struct Status: ParsableCommand {
     static func table(_ f: KernelFeatures) -> String {
         var lines: [String] = []
         func row(_ name: String, _ value: String, indent: Int = 2) {
-            lines.append(String(repeating: " ", count: indent) + (name + ":").padding(38 - indent) + value)
+            lines.append(String(repeating: " ", count: indent) + (name + ":").padded(to: 38 - indent) + value)
         }
         /// "yes", or what the kernel lacks: "no: needs Landlock ABI 10 (Linux 7.2)".
         func support(_ present: Bool, abi needed: Int32?) -> String {
@@ -91,11 +91,5 @@ struct Status: ParsableCommand {
             ("unprivileged_port_start", f.unprivilegedPortStart.map { JSON.int(Int64($0)) } ?? .null),
         ])
         return object.rendered(indent: indent)
-    }
-}
-
-extension String {
-    func padding(_ width: Int) -> String {
-        count >= width ? self + " " : self + String(repeating: " ", count: width - count)
     }
 }

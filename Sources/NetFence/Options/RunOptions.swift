@@ -208,12 +208,8 @@ package struct RunOptions: Equatable {
                 // and a ruleset's own kept capabilities stay kept.
                 let names = values.filter { !$0.isEmpty }.joined(separator: ",")
                 var kept = ruleset.keptCapabilities ?? []
-                for name in names.split(separator: ",") {
-                    let parsed = Ruleset()
-                    try naming("--keep-caps \(name)") { _ = try parsed.keepCapabilities(named: String(name)) }
-                    kept.formUnion(parsed.keptCapabilities ?? [])
-                }
-                try ruleset.keepCapabilities(kept.capabilities)
+                try naming("--keep-caps \(names)") { kept.formUnion(CapabilitySet(try Ruleset.capabilities(named: names))) }
+                try naming("--keep-caps \(names)") { _ = try ruleset.keepCapabilities(kept.capabilities) }
                 // The command is exec'd: without the ambient set, kept capabilities
                 // would not survive execve (for root too, once SECBIT_NOROOT is locked).
                 var options: CapabilityOptions = ruleset.capabilityOptions.union(.ambient)
